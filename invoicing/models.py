@@ -1,0 +1,1 @@
+# Customers, items, invoices and notes arrive with the Invoicing issue.

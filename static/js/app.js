@@ -1,0 +1,52 @@
+// Flowpoint's small progressive enhancements; every page works without them.
+(function () {
+  "use strict";
+
+  // Location forms: show only the LGAs of the chosen state (the server checks it too).
+  function lgaFilter(root) {
+    var data = document.getElementById("lga-states");
+    var state = root.querySelector("select[name=state]");
+    var lga = root.querySelector("select[name=lga]");
+    if (!data || !state || !lga) return;
+    var stateOf = JSON.parse(data.textContent);
+    var all = Array.prototype.slice.call(lga.options);
+    function apply() {
+      var chosen = state.value, keep = lga.value;
+      lga.innerHTML = "";
+      all.forEach(function (opt) {
+        if (!opt.value || !chosen || stateOf[opt.value] === chosen) lga.appendChild(opt);
+      });
+      lga.value = stateOf[keep] === chosen ? keep : "";
+    }
+    state.addEventListener("change", apply);
+    // Keep a server-side error visible: don't hide a chosen LGA of another state on load.
+    if (!lga.value || stateOf[lga.value] === state.value) apply();
+  }
+  document.querySelectorAll("[data-lga-filter]").forEach(lgaFilter);
+
+  // Copy buttons (the API key shown once).
+  document.querySelectorAll("[data-copy]").forEach(function (btn) {
+    btn.addEventListener("click", function () {
+      var text = document.querySelector(btn.getAttribute("data-copy")).textContent;
+      navigator.clipboard.writeText(text).then(function () { btn.textContent = "Copied"; });
+    });
+  });
+
+  // Public status page: poll /health.
+  var line = document.getElementById("status-line");
+  if (line) {
+    var when = document.getElementById("status-checked");
+    var show = function (up) {
+      line.textContent = up ? line.dataset.ok : line.dataset.down;
+      line.className = "status " + (up ? "status-ok" : "status-down");
+      when.textContent = "Last checked " + new Date().toLocaleTimeString();
+    };
+    var check = function () {
+      fetch("/health", { cache: "no-store" })
+        .then(function (r) { return r.json().then(function (b) { show(r.ok && b.status === "ok"); }); })
+        .catch(function () { show(false); });
+    };
+    check();
+    setInterval(check, 30000);
+  }
+})();

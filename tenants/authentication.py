@@ -1,0 +1,41 @@
+from rest_framework import exceptions
+from rest_framework.authentication import BaseAuthentication
+
+from tenants.middleware import KEY_HEADER
+
+_PROBLEMS = {
+    "invalid": "Invalid API key. Send a valid key in the X-Flowpoint-Key header.",
+    "revoked": "This API key has been revoked. Create a new key in Settings → API Access.",
+    "expired": "This API key has expired. Create a new key in Settings → API Access.",
+}
+
+
+class ApiKeyUser:
+    """The principal of a request made with an API key: the tenant's integration, not a person."""
+
+    is_authenticated = True
+    is_active = True
+    is_anonymous = False
+    pk = None
+
+    def __init__(self, api_key):
+        self.api_key = api_key
+
+    def __str__(self):
+        return f"API key {self.api_key.prefix}…"
+
+
+class ApiKeyAuthentication(BaseAuthentication):
+    """X-Flowpoint-Key, already resolved by TenantMiddleware; missing/invalid/revoked/expired → 401."""
+
+    def authenticate(self, request):
+        if KEY_HEADER not in request.headers:
+            return None
+        django_request = request._request
+        if django_request.api_key is None:
+            raise exceptions.AuthenticationFailed(_PROBLEMS[django_request.api_key_problem or "invalid"])
+        return ApiKeyUser(django_request.api_key), django_request.api_key
+
+    def authenticate_header(self, request):
+        # Makes DRF answer 401 (not 403) when credentials are missing.
+        return KEY_HEADER

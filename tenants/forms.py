@@ -1,0 +1,108 @@
+"""Forms only parse and check fields; the services in tenants/services.py make the changes."""
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from integrations.reference.models import Country, Lga, State
+from tenants.keyfile import parse_key_file
+from tenants.models import Location, Membership, Tenant
+
+
+class ProfileForm(forms.ModelForm):
+    class Meta:
+        model = Tenant
+        fields = ["name", "tin", "email", "telephone", "description"]
+        labels = {"name": _("Legal name"), "email": _("Business e-mail")}
+        help_texts = {
+            "tin": _("Your Tax Identification Number, e.g. 12345678-0001."),
+            "email": _("Shown on invoices. Leave empty to use the admin's e-mail."),
+            "telephone": _("International form, starting with +, e.g. +2348012345678."),
+            "description": _("What the business does, in a sentence (sent to NRS)."),
+        }
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["tin"].required = True
+
+
+class NrsSettingsForm(forms.ModelForm):
+    class Meta:
+        model = Tenant
+        fields = ["environment", "nrs_business_id", "nrs_service_id"]
+        help_texts = {
+            "environment": _("Use Sandbox while you test; switch to Live when NRS has onboarded you."),
+            "nrs_business_id": _("A UUID such as 3f1c2e9a-7b4d-4c1e-9a2f-1b2c3d4e5f60, from your NRS profile."),
+            "nrs_service_id": _("8 uppercase letters or digits, such as 94ND90NR."),
+        }
+        error_messages = {
+            "nrs_business_id": {
+                "invalid": _("The NRS business ID is a UUID, such as 3f1c2e9a-7b4d-4c1e-9a2f-1b2c3d4e5f60.")
+            }
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["nrs_service_id"].widget.attrs.update({"maxlength": 8, "autocapitalize": "characters"})
+
+
+class NrsCredentialsForm(forms.Form):
+    api_key = forms.CharField(label=_("NRS API key"), widget=forms.PasswordInput(render_value=False))
+    api_secret = forms.CharField(label=_("NRS API secret"), widget=forms.PasswordInput(render_value=False))
+
+
+class LgaChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.name
+
+
+class LocationForm(forms.ModelForm):
+    make_primary = forms.BooleanField(label=_("Use as primary location (the address on invoices)"), required=False)
+
+    class Meta:
+        model = Location
+        fields = ["street", "city", "postal_zone", "state", "lga", "country"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["state"].queryset = State.objects.order_by("name")
+        self.fields["lga"] = LgaChoiceField(
+            queryset=Lga.objects.select_related("state").order_by("name"), label=_("LGA")
+        )
+        self.fields["country"].queryset = Country.objects.order_by("name")
+        self.fields["country"].initial = "NG"
+        if self.instance.pk:
+            self.fields["make_primary"].initial = self.instance.is_primary
+
+
+class CryptoKeyForm(forms.Form):
+    key_file = forms.FileField(
+        label=_("NRS crypto-key file"),
+        help_text=_("The crypto_keys.txt file you downloaded from the NRS e-invoicing portal."),
+    )
+
+    def clean_key_file(self):
+        upload = self.cleaned_data["key_file"]
+        if upload.size > settings.CRYPTO_KEY_FILE_MAX_BYTES:
+            raise ValidationError(_("The file is too large to be an NRS key file (over 64 KB)."))
+        self.content = upload.read()
+        parse_key_file(self.content)  # raises a ValidationError that says what is wrong
+        return upload
+
+
+class ApiKeyForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100, help_text=_("Which system uses it, e.g. 'Sage ERP'."))
+    expires_on = forms.DateField(
+        label=_("Expires on (optional)"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail"))
+    role = forms.ChoiceField(choices=Membership.Role.choices, initial=Membership.Role.CLERK)
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(choices=Membership.Role.choices)

@@ -1,0 +1,47 @@
+"""Creates (once) the demo business that `make run` prints: an admin, a clerk and an API key."""
+
+import json
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django_scopes import scope
+
+from tenants.models import Membership, Tenant
+from tenants.services import api_key_create, tenant_create
+
+DEMO_NAME = "Demo Trading Ltd"
+ADMIN = ("admin@demo.flowpoint.local", "demo-admin-pass")
+CLERK = ("clerk@demo.flowpoint.local", "demo-clerk-pass")
+CREDENTIALS_FILE = settings.VAR_DIR / "demo-credentials.json"
+
+
+class Command(BaseCommand):
+    help = "Create the demo tenant once and print its logins and API key."
+
+    def handle(self, *args, **options):
+        User = get_user_model()
+        if not User.objects.filter(email=ADMIN[0]).exists():
+            tenant = tenant_create(
+                name=DEMO_NAME, admin_email=ADMIN[0], admin_password=ADMIN[1], admin_name="Ada Admin"
+            )
+            clerk = User.objects.create_user(CLERK[0], CLERK[1], first_name="Chidi", last_name="Clerk")
+            with scope(tenant=tenant):
+                Membership.objects.create(tenant=tenant, user=clerk, role=Membership.Role.CLERK)
+                _key, plaintext = api_key_create(tenant=tenant, name="Demo integration")
+            # The key is stored hashed; keep the demo's plaintext beside the local database only.
+            CREDENTIALS_FILE.write_text(json.dumps({"tenantId": str(tenant.pk), "apiKey": plaintext}))
+        saved = json.loads(CREDENTIALS_FILE.read_text()) if CREDENTIALS_FILE.exists() else {}
+        tenant = Tenant.objects.filter(pk=saved.get("tenantId")).first()
+        self.stdout.write(
+            "\n".join(
+                [
+                    "",
+                    f"  Demo business : {tenant.name if tenant else DEMO_NAME}",
+                    f"  Admin login   : {ADMIN[0]} / {ADMIN[1]}",
+                    f"  Clerk login   : {CLERK[0]} / {CLERK[1]}",
+                    f"  API key       : {saved.get('apiKey', '(see Settings → API access)')}",
+                    "",
+                ]
+            )
+        )

@@ -1,0 +1,184 @@
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_scopes import ScopedManager
+
+from portal.crypto import EncryptedTextField
+from tenants.validators import validate_phone, validate_service_id, validate_tin
+
+
+class Tenant(models.Model):
+    """A business using Flowpoint: its profile is the supplier party of every invoice it issues."""
+
+    class Environment(models.TextChoices):
+        SANDBOX = "sandbox", _("Sandbox (testing)")
+        LIVE = "live", _("Live")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(_("legal name"), max_length=200)
+    tin = models.CharField(_("TIN"), max_length=20, blank=True, validators=[validate_tin])
+    email = models.EmailField(_("business e-mail"), blank=True)
+    telephone = models.CharField(_("telephone"), max_length=20, blank=True, validators=[validate_phone])
+    description = models.TextField(_("business description"), blank=True, max_length=1000)
+    nrs_business_id = models.UUIDField(_("NRS business ID"), null=True, blank=True)
+    nrs_service_id = models.CharField(_("NRS service ID"), max_length=8, blank=True, validators=[validate_service_id])
+    environment = models.CharField(max_length=10, choices=Environment.choices, default=Environment.SANDBOX)
+    nrs_api_key = EncryptedTextField(blank=True)
+    nrs_api_secret = EncryptedTextField(blank=True)
+    nrs_credentials_updated_at = models.DateTimeField(null=True, blank=True)
+    onboarded_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def has_nrs_credentials(self) -> bool:
+        return bool(self.nrs_api_key and self.nrs_api_secret)
+
+    @property
+    def is_sandbox(self) -> bool:
+        return self.environment == self.Environment.SANDBOX
+
+    def effective_email(self) -> str:
+        """The business e-mail, or (as the spec says) the first admin's when none is set."""
+        if self.email:
+            return self.email
+        admin = (
+            Membership.objects.with_scope(tenant=self)
+            .filter(role=Membership.Role.ADMIN)
+            .select_related("user")
+            .order_by("created_at")
+            .first()
+        )
+        return admin.user.email if admin else ""
+
+
+class TenantOwned(models.Model):
+    """Base of every tenant-owned row: queries must run inside a tenant scope (django-scopes)."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+
+    objects = ScopedManager(tenant="tenant")
+
+    class Meta:
+        abstract = True
+
+
+class Membership(TenantOwned):
+    class Role(models.TextChoices):
+        ADMIN = "admin", _("Admin")
+        APPROVER = "approver", _("Approver")
+        REVIEWER = "reviewer", _("Reviewer")
+        CLERK = "clerk", _("Clerk")
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=10, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant", "user"], name="one_membership_per_user")]
+
+    def __str__(self):
+        return f"{self.user} ({self.role}) @ {self.tenant_id}"
+
+
+class Invitation(TenantOwned):
+    email = models.EmailField()
+    role = models.CharField(max_length=10, choices=Membership.Role.choices)
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"{self.email} ({self.role})"
+
+    @property
+    def is_open(self) -> bool:
+        return not self.accepted_at and not self.revoked_at and self.expires_at > timezone.now()
+
+
+class Location(TenantOwned):
+    """A place the business trades from; the primary one is the supplier's NRS postal address."""
+
+    street = models.CharField(_("street address"), max_length=200)
+    city = models.CharField(max_length=100)
+    postal_zone = models.CharField(_("postal code"), max_length=20)
+    state = models.ForeignKey("reference.State", on_delete=models.PROTECT)
+    lga = models.ForeignKey("reference.Lga", on_delete=models.PROTECT, verbose_name=_("LGA"))
+    country = models.ForeignKey("reference.Country", on_delete=models.PROTECT, to_field="alpha_2")
+    is_primary = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-is_primary", "created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant"], condition=Q(is_primary=True), name="one_primary_location")
+        ]
+
+    def __str__(self):
+        return f"{self.street}, {self.city}"
+
+    def clean(self):
+        if self.lga_id and self.state_id and self.lga.state_id != self.state_id:
+            raise ValidationError(
+                {
+                    "lga": f"{self.lga.name} is in {self.lga.state.name}, not {self.state.name}. "
+                    f"Choose an LGA of {self.state.name}."
+                }
+            )
+
+
+class CryptoKey(TenantOwned):
+    """An NRS crypto-key file (public key + certificate) used to encrypt invoice QR codes."""
+
+    key_file = EncryptedTextField()  # the uploaded JSON, verbatim
+    fingerprint = models.CharField(max_length=95)  # SHA-256 of the public key (DER), hex pairs
+    is_active = models.BooleanField(default=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-is_active", "-uploaded_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant"], condition=Q(is_active=True), name="one_active_crypto_key")
+        ]
+
+    def __str__(self):
+        return f"{self.fingerprint[:23]}… ({'active' if self.is_active else 'inactive'})"
+
+
+class ApiKey(TenantOwned):
+    """An integrator's key: shown once, stored as a SHA-256 hash, found by that hash."""
+
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=20)  # visible part, e.g. fp_test_Ab12Cd34
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def status(self) -> str:
+        if self.revoked_at:
+            return "revoked"
+        if self.expires_at and self.expires_at <= timezone.now():
+            return "expired"
+        return "active"

@@ -1,0 +1,77 @@
+"""Who may do what: roles for portal views (decorators) and the API (DRF permissions)."""
+
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from rest_framework import exceptions
+from rest_framework.permissions import BasePermission
+
+from tenants.models import Membership
+
+Role = Membership.Role
+
+
+def tenant_required(view):
+    """A signed-in user with a business (signed-in users without one are sent to create one)."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if request.membership is None:
+            return redirect("signup_business")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def role_required(*roles):
+    """Admins may do everything; otherwise the user's role must be one of `roles` (else a 403 page)."""
+
+    def decorator(view):
+        @wraps(view)
+        @tenant_required
+        def wrapper(request, *args, **kwargs):
+            role = request.membership.role
+            if role != Role.ADMIN and role not in roles:
+                allowed = ", ".join(sorted({Role.ADMIN.label, *(Role(r).label for r in roles)}))
+                raise PermissionDenied(f"This page is for: {allowed}. Your role is {Role(role).label}.")
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+admin_required = role_required()
+
+
+class IsTenantAdminSession(BasePermission):
+    """Admin API: a portal admin's session only; API keys get 403, as the spec says."""
+
+    def has_permission(self, request, view):
+        if request._request.api_key is not None:
+            raise exceptions.PermissionDenied(
+                "API keys cannot use admin routes. Sign in to the portal as an admin to change settings."
+            )
+        if not request.user or not request.user.is_authenticated:
+            raise exceptions.NotAuthenticated("Sign in as a portal admin.")
+        membership = request._request.membership
+        if membership is None:
+            raise exceptions.PermissionDenied("You are not a member of any business.")
+        if membership.role != Role.ADMIN:
+            raise exceptions.PermissionDenied(f"Only admins can do this; your role is {Role(membership.role).label}.")
+        return True
+
+
+class HasTenant(BasePermission):
+    """Integrator routes: a valid API key, or a signed-in member of a business."""
+
+    def has_permission(self, request, view):
+        if not request.user or not request.user.is_authenticated:
+            raise exceptions.NotAuthenticated("Send a valid API key in the X-Flowpoint-Key header.")
+        if request._request.tenant is None:
+            raise exceptions.PermissionDenied("You are not a member of any business.")
+        return True

@@ -1,0 +1,97 @@
+"""What is still missing before NRS submission can succeed, with the spec's codes and where to fix it."""
+
+from dataclasses import asdict, dataclass
+
+from django.urls import reverse
+from django_scopes import scope
+
+from tenants.models import CryptoKey, Location, Tenant
+
+
+@dataclass(frozen=True)
+class ReadinessItem:
+    key: str
+    code: str  # the machine code an invoice submission would fail with
+    label: str
+    ok: bool
+    detail: str
+    fix_url: str
+
+    def as_api(self) -> dict:
+        data = asdict(self)
+        data["fixUrl"] = data.pop("fix_url")
+        return data
+
+
+def tenant_readiness(tenant: Tenant) -> list[ReadinessItem]:
+    with scope(tenant=tenant):
+        primary = Location.objects.filter(is_primary=True).first()
+        has_key = CryptoKey.objects.filter(is_active=True).exists()
+
+    missing_profile = [
+        label
+        for label, value in (
+            ("legal name", tenant.name),
+            ("TIN", tenant.tin),
+            ("e-mail", tenant.effective_email()),
+        )
+        if not value
+    ]
+    return [
+        ReadinessItem(
+            "business_profile",
+            "SUPPLIER_VALIDATION_FAILED",
+            "Business profile",
+            not missing_profile,
+            f"Missing: {', '.join(missing_profile)}." if missing_profile else "Legal name, TIN and e-mail are set.",
+            reverse("settings_profile"),
+        ),
+        ReadinessItem(
+            "primary_location",
+            "SUPPLIER_VALIDATION_FAILED",
+            "Primary business location",
+            primary is not None,
+            f"{primary.street}, {primary.city}, {primary.lga.name}, {primary.state.name}."
+            if primary
+            else "Add the address you trade from: street, city, postal code, state and LGA.",
+            reverse("settings_locations"),
+        ),
+        ReadinessItem(
+            "nrs_business_id",
+            "NO_BUSINESS_ID",
+            "NRS business ID",
+            tenant.nrs_business_id is not None,
+            "Set." if tenant.nrs_business_id else "Copy the business ID (a UUID) from your NRS profile.",
+            reverse("settings_nrs"),
+        ),
+        ReadinessItem(
+            "nrs_service_id",
+            "NO_SERVICE_ID",
+            "NRS service ID",
+            bool(tenant.nrs_service_id),
+            "Set." if tenant.nrs_service_id else "Copy the 8-character service ID from your NRS profile.",
+            reverse("settings_nrs"),
+        ),
+        ReadinessItem(
+            "nrs_credentials",
+            "NO_CREDENTIALS",
+            "NRS API key and secret",
+            tenant.has_nrs_credentials,
+            "Saved (never shown again)."
+            if tenant.has_nrs_credentials
+            else "Enter the API key and secret NRS issued for your business.",
+            reverse("settings_nrs"),
+        ),
+        ReadinessItem(
+            "crypto_key",
+            "NO_KEYS",
+            "NRS crypto-key file",
+            has_key,
+            "An active key is on file." if has_key else "Upload the crypto_keys.txt file from the NRS portal.",
+            reverse("settings_crypto_keys"),
+        ),
+    ]
+
+
+def tenant_is_ready(tenant: Tenant) -> bool:
+    return all(item.ok for item in tenant_readiness(tenant))

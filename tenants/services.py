@@ -1,0 +1,270 @@
+"""Every change to a tenant, its team and its NRS set-up goes through these functions."""
+
+import hashlib
+import secrets
+import string
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django_scopes import scope
+
+from tenants.keyfile import parse_key_file
+from tenants.models import ApiKey, CryptoKey, Invitation, Location, Membership, Tenant
+
+User = get_user_model()
+_ALPHABET = string.ascii_letters + string.digits
+
+
+def _sha256(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+# --- Tenants and people ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def tenant_create(*, name: str, admin_email: str, admin_password: str | None, admin_name: str = "") -> Tenant:
+    """A new business with its first admin (a new user, or an existing one joining)."""
+    email = admin_email.strip().lower()
+    user = User.objects.filter(email__iexact=email).first()
+    if user is None:
+        first, _, last = admin_name.strip().partition(" ")
+        user = User.objects.create_user(email, admin_password, first_name=first, last_name=last)
+    tenant = Tenant.objects.create(name=name.strip())
+    Membership.objects.with_scope(tenant=tenant).create(tenant=tenant, user=user, role=Membership.Role.ADMIN)
+    return tenant
+
+
+def membership_for(user, tenant_id=None) -> Membership | None:
+    """The user's membership in the given tenant, or their first one."""
+    if not user.is_authenticated:
+        return None
+    qs = Membership.objects.with_scopes_disabled().filter(user=user).select_related("tenant")
+    if tenant_id:
+        found = qs.filter(tenant_id=tenant_id).first()
+        if found:
+            return found
+    return qs.order_by("created_at").first()
+
+
+def invitation_create(*, tenant: Tenant, email: str, role: str, invited_by, base_url: str) -> Invitation:
+    email = email.strip().lower()
+    with scope(tenant=tenant):
+        if Membership.objects.filter(user__email__iexact=email).exists():
+            raise ValidationError({"email": f"{email} is already a member of {tenant.name}."})
+        Invitation.objects.filter(email__iexact=email, accepted_at__isnull=True).update(revoked_at=timezone.now())
+        token = secrets.token_urlsafe(32)
+        invitation = Invitation.objects.create(
+            tenant=tenant,
+            email=email,
+            role=role,
+            token_hash=_sha256(token),
+            invited_by=invited_by,
+            expires_at=timezone.now() + timedelta(days=settings.INVITATION_DAYS),
+        )
+    link = f"{base_url.rstrip('/')}/invite/{token}/"
+    context = {"tenant": tenant, "invitation": invitation, "link": link, "invited_by": invited_by}
+    send_mail(
+        subject=f"You're invited to {tenant.name} on Flowpoint",
+        message=render_to_string("tenants/email/invitation.txt", context),
+        from_email=None,
+        recipient_list=[email],
+    )
+    return invitation
+
+
+def invitation_by_token(token: str) -> Invitation | None:
+    invitation = (
+        Invitation.objects.with_scopes_disabled().select_related("tenant").filter(token_hash=_sha256(token)).first()
+    )
+    return invitation if invitation and invitation.is_open else None
+
+
+@transaction.atomic
+def invitation_accept(*, invitation: Invitation, user) -> Membership:
+    if user.email.lower() != invitation.email.lower():
+        raise ValidationError(f"This invitation is for {invitation.email}; sign in with that address.")
+    with scope(tenant=invitation.tenant):
+        membership, _ = Membership.objects.get_or_create(
+            tenant=invitation.tenant, user=user, defaults={"role": invitation.role}
+        )
+        Invitation.objects.filter(pk=invitation.pk).update(accepted_at=timezone.now())
+    return membership
+
+
+def membership_set_role(*, membership: Membership, role: str) -> Membership:
+    with scope(tenant=membership.tenant):
+        if membership.role == Membership.Role.ADMIN and role != Membership.Role.ADMIN:
+            _ensure_another_admin(membership)
+        membership.role = role
+        membership.save(update_fields=["role"])
+    return membership
+
+
+def membership_remove(*, membership: Membership) -> None:
+    with scope(tenant=membership.tenant):
+        if membership.role == Membership.Role.ADMIN:
+            _ensure_another_admin(membership)
+        membership.delete()
+
+
+def _ensure_another_admin(membership: Membership) -> None:
+    admins = Membership.objects.filter(role=Membership.Role.ADMIN).exclude(pk=membership.pk)
+    if not admins.exists():
+        raise ValidationError("A business needs at least one admin. Make someone else an admin first.")
+
+
+# --- Profile and NRS set-up ------------------------------------------------------------------
+
+PROFILE_FIELDS = (
+    "name",
+    "tin",
+    "email",
+    "telephone",
+    "description",
+    "nrs_business_id",
+    "nrs_service_id",
+    "environment",
+)
+
+
+def tenant_update(*, tenant: Tenant, **changes) -> Tenant:
+    unknown = set(changes) - set(PROFILE_FIELDS)
+    if unknown:
+        raise ValueError(f"not profile fields: {sorted(unknown)}")
+    for field, value in changes.items():
+        setattr(tenant, field, value)
+    tenant.full_clean(exclude=["nrs_api_key", "nrs_api_secret"])
+    tenant.save(update_fields=list(changes))
+    return tenant
+
+
+def nrs_credentials_set(*, tenant: Tenant, api_key: str, api_secret: str) -> Tenant:
+    errors = {}
+    if not api_key.strip():
+        errors["api_key"] = "Enter the API key NRS issued for your business."
+    if not api_secret.strip():
+        errors["api_secret"] = "Enter the API secret NRS issued with that key."
+    if errors:
+        raise ValidationError(errors)
+    tenant.nrs_api_key = api_key.strip()
+    tenant.nrs_api_secret = api_secret.strip()
+    tenant.nrs_credentials_updated_at = timezone.now()
+    tenant.save(update_fields=["nrs_api_key", "nrs_api_secret", "nrs_credentials_updated_at"])
+    return tenant
+
+
+def onboarding_complete(*, tenant: Tenant) -> None:
+    if not tenant.onboarded_at:
+        tenant.onboarded_at = timezone.now()
+        tenant.save(update_fields=["onboarded_at"])
+
+
+# --- Locations -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def location_save(*, location: Location, make_primary: bool = False) -> Location:
+    """Save a location; the first one, or one asked to be, becomes the single primary location."""
+    with scope(tenant=location.tenant):
+        # The one-primary constraint is kept by the swap below, not by validation.
+        location.full_clean(exclude=["tenant"], validate_constraints=False)
+        others = Location.objects.exclude(pk=location.pk)
+        if make_primary or not others.filter(is_primary=True).exists():
+            others.filter(is_primary=True).update(is_primary=False)
+            location.is_primary = True
+        location.save()
+    return location
+
+
+@transaction.atomic
+def location_delete(*, location: Location) -> None:
+    with scope(tenant=location.tenant):
+        was_primary = location.is_primary
+        location.delete()
+        if was_primary:
+            successor = Location.objects.order_by("created_at").first()
+            if successor:
+                successor.is_primary = True
+                successor.save(update_fields=["is_primary"])
+
+
+# --- Crypto keys -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def crypto_key_upload(*, tenant: Tenant, content: bytes, user=None) -> CryptoKey:
+    """Store a new NRS key file (encrypted) as the active key; older keys are kept inactive."""
+    parsed = parse_key_file(content)
+    with scope(tenant=tenant):
+        CryptoKey.objects.filter(is_active=True).update(is_active=False)
+        return CryptoKey.objects.create(
+            tenant=tenant,
+            key_file=parsed.text,
+            fingerprint=parsed.fingerprint,
+            is_active=True,
+            uploaded_by=user,
+        )
+
+
+@transaction.atomic
+def crypto_key_activate(*, crypto_key: CryptoKey) -> CryptoKey:
+    with scope(tenant=crypto_key.tenant):
+        CryptoKey.objects.filter(is_active=True).exclude(pk=crypto_key.pk).update(is_active=False)
+        crypto_key.is_active = True
+        crypto_key.save(update_fields=["is_active"])
+    return crypto_key
+
+
+def crypto_key_delete(*, crypto_key: CryptoKey) -> None:
+    crypto_key.delete()
+
+
+# --- API keys --------------------------------------------------------------------------------
+
+
+def api_key_create(*, tenant: Tenant, name: str, expires_at=None, user=None) -> tuple[ApiKey, str]:
+    """Returns the key row and the plaintext key, which exists only in this return value."""
+    if not name.strip():
+        raise ValidationError({"name": "Give the key a name, such as the system that will use it."})
+    if expires_at and expires_at <= timezone.now():
+        raise ValidationError({"expires_at": "Choose an expiry date in the future, or leave it empty."})
+    env = "test" if tenant.is_sandbox else "live"
+    plaintext = f"fp_{env}_" + "".join(secrets.choice(_ALPHABET) for _ in range(40))
+    key = ApiKey.objects.create(
+        tenant=tenant,
+        name=name.strip(),
+        prefix=plaintext[:16],
+        key_hash=_sha256(plaintext),
+        expires_at=expires_at,
+        created_by=user,
+    )
+    return key, plaintext
+
+
+def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
+    if not api_key.revoked_at:
+        api_key.revoked_at = timezone.now()
+        api_key.save(update_fields=["revoked_at"])
+    return api_key
+
+
+def api_key_lookup(plaintext: str) -> ApiKey | None:
+    """The key row for a presented key (any status), found by its hash across tenants."""
+    if not plaintext or len(plaintext) > 200:
+        return None
+    return ApiKey.objects.with_scopes_disabled().select_related("tenant").filter(key_hash=_sha256(plaintext)).first()
+
+
+def api_key_touch(api_key: ApiKey) -> None:
+    """Record use, at most once a minute per key, so authenticated reads don't all write."""
+    now = timezone.now()
+    if not api_key.last_used_at or now - api_key.last_used_at > timedelta(minutes=1):
+        ApiKey.objects.with_scopes_disabled().filter(pk=api_key.pk).update(last_used_at=now)
+        api_key.last_used_at = now

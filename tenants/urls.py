@@ -1,0 +1,24 @@
+from django.urls import path
+
+from tenants import views
+
+urlpatterns = [
+    path("onboarding/", views.onboarding, name="onboarding"),
+    path("onboarding/<slug:step>/", views.onboarding_step, name="onboarding_step"),
+    path("settings/", views.settings_profile, name="settings_profile"),
+    path("settings/nrs/", views.settings_nrs, name="settings_nrs"),
+    path("settings/locations/", views.settings_locations, name="settings_locations"),
+    path("settings/locations/new/", views.location_edit, name="location_new"),
+    path("settings/locations/<int:pk>/", views.location_edit, name="location_edit"),
+    path("settings/locations/<int:pk>/primary/", views.location_make_primary, name="location_make_primary"),
+    path("settings/locations/<int:pk>/delete/", views.location_delete, name="location_delete"),
+    path("settings/crypto-keys/", views.settings_crypto_keys, name="settings_crypto_keys"),
+    path("settings/crypto-keys/<int:pk>/activate/", views.crypto_key_activate, name="crypto_key_activate"),
+    path("settings/crypto-keys/<int:pk>/delete/", views.crypto_key_delete, name="crypto_key_delete"),
+    path("settings/api-keys/", views.settings_api_keys, name="settings_api_keys"),
+    path("settings/api-keys/<int:pk>/revoke/", views.api_key_revoke, name="api_key_revoke"),
+    path("settings/team/", views.settings_team, name="settings_team"),
+    path("settings/team/<int:pk>/role/", views.member_role, name="member_role"),
+    path("settings/team/<int:pk>/remove/", views.member_remove, name="member_remove"),
+    path("settings/invitations/<int:pk>/revoke/", views.invitation_revoke, name="invitation_revoke"),
+]
