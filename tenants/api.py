@@ -81,7 +81,7 @@ def auth_login(request):
     request._request.membership = membership
     if membership:
         request._request.session[SESSION_TENANT] = str(membership.tenant_id)
-    request._request.user = user
+    request.user = user  # DRF cached the anonymous user of this request
     return Response(_me(request))
 
 

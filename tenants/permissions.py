@@ -36,7 +36,7 @@ def role_required(*roles):
         def wrapper(request, *args, **kwargs):
             role = request.membership.role
             if role != Role.ADMIN and role not in roles:
-                allowed = ", ".join(sorted({Role.ADMIN.label, *(Role(r).label for r in roles)}))
+                allowed = ", ".join(sorted({str(Role.ADMIN.label), *(str(Role(r).label) for r in roles)}))
                 raise PermissionDenied(f"This page is for: {allowed}. Your role is {Role(role).label}.")
             return view(request, *args, **kwargs)
 

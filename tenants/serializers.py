@@ -1,5 +1,7 @@
 """Admin API bodies: camelCase in and out (as the spec's responses are); parsing only."""
 
+from datetime import UTC
+
 from rest_framework import serializers
 
 from integrations.reference.models import Country, Lga, State
@@ -8,7 +10,8 @@ from tenants.validators import validate_phone, validate_service_id, validate_tin
 
 
 def _iso(value):
-    return value.isoformat().replace("+00:00", "Z") if value else None
+    """Timestamps in API responses are ISO 8601 UTC."""
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z") if value else None
 
 
 class ProfileSerializer(serializers.Serializer):

@@ -58,7 +58,7 @@ class Currency(models.Model):
 class CodeName(models.Model):
     """A code list entry: `code` as NRS spells it and a label people read."""
 
-    code = models.CharField(max_length=20, primary_key=True)
+    code = models.CharField(max_length=40, primary_key=True)
     name = models.CharField(max_length=300)
 
     class Meta:

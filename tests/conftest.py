@@ -1,0 +1,110 @@
+import base64
+import json
+import os
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from django.core.management import call_command
+from django_scopes import scope, scopes_disabled
+
+# Playwright's sync API runs an event loop in the test thread; Django's ORM must still be usable there.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+from tests.factories import PASSWORD, MembershipFactory, TenantFactory, UserFactory  # noqa: E402, F401
+
+
+def _quiet_load():
+    call_command("load_reference_data", stdout=open(os.devnull, "w"))
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Load the reference snapshot once; each test's transaction rolls back over it."""
+    with django_db_blocker.unblock():
+        _quiet_load()
+
+
+def pytest_collection_modifyitems(items):
+    # Browser tests use a live server and flush the database afterwards: run them last, so the
+    # reference data loaded once above serves every other test.
+    items.sort(key=lambda item: item.get_closest_marker("e2e") is not None)
+
+
+@pytest.fixture(autouse=True)
+def reference_data(db):
+    """The shipped reference snapshot; reloaded after transactional (browser) tests flush it."""
+    from integrations.reference.models import State
+
+    if not State.objects.exists():
+        _quiet_load()
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache(reference_data):
+    """Login throttles and rate limits live in the cache; each test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture
+def tenant():
+    return TenantFactory()
+
+
+@pytest.fixture
+def other_tenant():
+    return TenantFactory(name="Other Business Ltd")
+
+
+def member(tenant, role="admin", email=None):
+    user = UserFactory(**({"email": email} if email else {}))
+    with scope(tenant=tenant):
+        MembershipFactory(tenant=tenant, user=user, role=role)
+    return user
+
+
+@pytest.fixture
+def admin_user(tenant):
+    return member(tenant, "admin")
+
+
+@pytest.fixture
+def clerk_user(tenant):
+    return member(tenant, "clerk")
+
+
+@pytest.fixture
+def admin_client(client, admin_user):
+    client.force_login(admin_user)
+    return client
+
+
+def make_key_file(bits=2048, **overrides) -> bytes:
+    """A key file shaped like the one NRS's portal hands out."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=bits)
+    pem = key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    data = {
+        "public_key": base64.b64encode(pem).decode(),
+        "certificate": base64.b64encode(b"NRS-CERTIFICATE-TOKEN-" + os.urandom(16)).decode(),
+    }
+    data.update(overrides)
+    return json.dumps(data).encode()
+
+
+@pytest.fixture(scope="session")
+def key_file() -> bytes:
+    return make_key_file()
+
+
+@pytest.fixture
+def unscoped():
+    """For assertions that read rows directly, outside any request."""
+    with scopes_disabled():
+        yield

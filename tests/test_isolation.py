@@ -1,0 +1,127 @@
+"""Every portal and API route with an id, requested by another tenant's admin with the first tenant's ids."""
+
+import pytest
+from django.core import mail
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django_scopes import scope, scopes_disabled
+
+from tenants import services
+from tenants.models import ApiKey, CryptoKey, Invitation, Location, Membership
+from tests.conftest import member
+from tests.factories import make_ready
+
+
+def _routes(patterns=None, prefix=""):
+    for p in patterns if patterns is not None else get_resolver().url_patterns:
+        if isinstance(p, URLResolver):
+            yield from _routes(p.url_patterns, prefix + str(p.pattern))
+        elif isinstance(p, URLPattern) and "<int:pk>" in str(p.pattern):
+            yield p.name, "/" + prefix + str(p.pattern)
+
+
+# Which tenant-owned row each id route addresses. A new id route must be added here, or the test fails.
+MODEL_FOR_ROUTE = {
+    "location_edit": Location,
+    "location_make_primary": Location,
+    "location_delete": Location,
+    "crypto_key_activate": CryptoKey,
+    "crypto_key_delete": CryptoKey,
+    "api_key_revoke": ApiKey,
+    "member_role": Membership,
+    "member_remove": Membership,
+    "invitation_revoke": Invitation,
+    "api_tenant_location": Location,
+    "api_tenant_crypto_key": CryptoKey,
+    "api_tenant_api_key": ApiKey,
+}
+
+
+@pytest.fixture
+def first_tenant_rows(tenant, admin_user, key_file):
+    make_ready(tenant, key_file)
+    with scope(tenant=tenant):
+        services.api_key_create(tenant=tenant, name="A")
+        services.invitation_create(
+            tenant=tenant, email="new@example.ng", role="clerk", invited_by=admin_user, base_url="http://x/"
+        )
+        clerk = member(tenant, "clerk")
+    with scopes_disabled():
+        return {
+            Location: Location.objects.get(tenant=tenant),
+            CryptoKey: CryptoKey.objects.get(tenant=tenant),
+            ApiKey: ApiKey.objects.get(tenant=tenant),
+            Membership: Membership.objects.get(tenant=tenant, user=clerk),
+            Invitation: Invitation.objects.get(tenant=tenant),
+        }
+
+
+def _snapshot():
+    with scopes_disabled():
+        return [
+            list(model.objects.order_by("pk").values())
+            for model in (Location, CryptoKey, ApiKey, Membership, Invitation)
+        ]
+
+
+def test_every_id_route_is_covered():
+    assert {name for name, _ in _routes()} == set(MODEL_FOR_ROUTE)
+
+
+def test_another_tenant_gets_404_on_every_id_route_and_changes_nothing(client, other_tenant, first_tenant_rows):
+    client.force_login(member(other_tenant, "admin"))
+    before = _snapshot()
+    mail.outbox.clear()
+    for name, _pattern in _routes():
+        url = reverse(name, kwargs={"pk": first_tenant_rows[MODEL_FOR_ROUTE[name]].pk})
+        for method in ("get", "post", "patch", "delete"):
+            response = getattr(client, method)(url)
+            assert response.status_code in (404, 405), f"{method.upper()} {url} answered {response.status_code}"
+            assert response.status_code == 404 or method not in _allowed(response)
+    assert _snapshot() == before
+
+
+def _allowed(response):
+    return response.get("Allow", "").lower()
+
+
+def test_another_tenants_pages_show_none_of_the_first_tenants_data(client, tenant, other_tenant, first_tenant_rows):
+    client.force_login(member(other_tenant, "admin"))
+    location = first_tenant_rows[Location]
+    crypto_key = first_tenant_rows[CryptoKey]
+    for page in (
+        "dashboard",
+        "settings_profile",
+        "settings_nrs",
+        "settings_locations",
+        "settings_crypto_keys",
+        "settings_api_keys",
+        "settings_team",
+    ):
+        html = client.get(reverse(page)).content.decode()
+        assert tenant.name not in html
+        assert location.street not in html
+        assert crypto_key.fingerprint not in html
+        assert first_tenant_rows[ApiKey].prefix not in html
+        assert first_tenant_rows[Membership].user.email not in html
+        assert "new@example.ng" not in html
+
+
+def test_an_api_key_only_ever_resolves_to_its_own_tenant(client, tenant, other_tenant):
+    with scope(tenant=other_tenant):
+        _row, plaintext = services.api_key_create(tenant=other_tenant, name="B")
+    seen = {}
+
+    def probe(request):
+        seen["tenant"] = request.tenant
+
+    from tenants.middleware import TenantMiddleware
+
+    TenantMiddleware(probe)(type("R", (), {"headers": {"X-Flowpoint-Key": plaintext}, "user": None})())
+    assert seen["tenant"] == other_tenant
+
+
+def test_tenant_owned_queries_outside_a_tenant_scope_raise():
+    from django_scopes.exceptions import ScopeError
+
+    with pytest.raises(ScopeError):
+        list(Location.objects.all())
