@@ -72,9 +72,12 @@ class LocationForm(forms.ModelForm):
             queryset=Lga.objects.select_related("state").order_by("name"), label=_("LGA")
         )
         self.fields["country"].queryset = Country.objects.order_by("name")
-        self.fields["country"].initial = "NG"
-        if self.instance.pk:
-            self.fields["make_primary"].initial = self.instance.is_primary
+        if not self.instance.country_id:
+            self.initial["country"] = "NG"  # the unsaved instance put None there
+        # The choice only matters when another location is primary already.
+        has_other_primary = Location.objects.filter(is_primary=True).exclude(pk=self.instance.pk).exists()
+        if self.instance.is_primary or not has_other_primary:
+            del self.fields["make_primary"]
 
 
 class CryptoKeyForm(forms.Form):

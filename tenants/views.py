@@ -71,7 +71,7 @@ def _location(request, location):
     form = LocationForm(request.POST or None, instance=location)
     if request.method == "POST" and form.is_valid():
         try:
-            services.location_save(location=form.instance, make_primary=form.cleaned_data["make_primary"])
+            services.location_save(location=form.instance, make_primary=form.cleaned_data.get("make_primary", False))
         except ValidationError as exc:
             _apply_errors(form, exc)
             return form, False
