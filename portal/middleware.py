@@ -23,7 +23,10 @@ class RequestIdMiddleware:
 
 
 def is_api_path(path: str) -> bool:
-    return path.startswith("/api/") or path == "/health"
+    """Paths answered in JSON only, errors included: our API, /health and the NRS sandbox."""
+    from django.conf import settings
+
+    return path.startswith(("/api/", settings.NRS_SANDBOX_PREFIX.rstrip("/") + "/")) or path == "/health"
 
 
 class ApiErrorMiddleware:

@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "portal",
     "tenants",
     "integrations.reference",
+    "integrations.nrs",
+    "integrations.nrs.sandbox",
     "invoicing",
 ]
 
@@ -157,8 +159,24 @@ if env.str("EMAIL_URL", default=""):
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Flowpoint <no-reply@flowpoint.ng>")
 
 # --- NRS -----------------------------------------------------------------------------------
-NRS_SANDBOX_URL = env.str("NRS_SANDBOX_URL", default=f"{SITE_URL}/sandbox/nrs")
+NRS_SANDBOX_PREFIX = env.str("NRS_SANDBOX_PREFIX", default="/sandbox/nrs")
+# Unset: the sandbox embedded in this server. Set it to use a sandbox elsewhere (e.g. NRS's public one).
+NRS_SANDBOX_EMBEDDED = not env.str("NRS_SANDBOX_URL", default="")
+NRS_SANDBOX_URL = env.str("NRS_SANDBOX_URL", default="") or SITE_URL.rstrip("/") + NRS_SANDBOX_PREFIX
 NRS_LIVE_URL = env.str("NRS_LIVE_URL", default="https://einvoice1.nrs.gov.ng")
+NRS_CONNECT_TIMEOUT = env.float("NRS_CONNECT_TIMEOUT", default=5.0)
+NRS_READ_TIMEOUT = env.float("NRS_READ_TIMEOUT", default=30.0)
+# The embedded sandbox (integrations/nrs/sandbox) answers under /sandbox/nrs on this same server.
+NRS_SANDBOX_ENABLED = env.bool("NRS_SANDBOX_ENABLED", default=True)
+NRS_SANDBOX_FAULTS = {
+    "latency_ms": env.int("NRS_SANDBOX_LATENCY_MS", default=0),
+    "error_rate": env.float("NRS_SANDBOX_ERROR_RATE", default=0.0),  # share of HTTP 500s
+    "timeout_rate": env.float("NRS_SANDBOX_TIMEOUT_RATE", default=0.0),  # share that hang past the timeout
+    "offline_rate": env.float("NRS_SANDBOX_OFFLINE_RATE", default=0.0),  # transmit: access points offline
+    "lost_response_rate": env.float("NRS_SANDBOX_LOST_RESPONSE_RATE", default=0.0),  # sign done, answer lost
+    "strict": env.bool("NRS_SANDBOX_STRICT", default=False),  # reject totals that do not reconcile
+}
+NRS_SANDBOX_TIMEOUT_SECONDS = env.float("NRS_SANDBOX_TIMEOUT_SECONDS", default=35.0)
 
 # --- I18N / time ---------------------------------------------------------------------------
 LANGUAGE_CODE = "en"

@@ -1,6 +1,8 @@
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 
+from integrations.nrs.sandbox.urls import console_urlpatterns
 from portal import api_errors, views
 
 handler400 = api_errors.handler400
@@ -30,6 +32,15 @@ password_reset = [
     ),
 ]
 
+sandbox_urls = (
+    [
+        path(settings.NRS_SANDBOX_PREFIX.strip("/") + "/", include("integrations.nrs.sandbox.urls")),
+        path("sandbox/", include(console_urlpatterns)),
+    ]
+    if settings.NRS_SANDBOX_ENABLED
+    else []
+)
+
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("signup/", views.signup, name="signup"),
@@ -42,6 +53,7 @@ urlpatterns = [
     *password_reset,
     path("", include("tenants.urls")),
     path("api/v1/", include("tenants.api_urls")),
+    *sandbox_urls,
     # Anything else under /api/ is a JSON 404, never the HTML page.
     re_path(r"^api/", api_errors.api_not_found),
 ]

@@ -26,9 +26,9 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 def pytest_collection_modifyitems(items):
-    # Browser tests use a live server and flush the database afterwards: run them last, so the
+    # Browser and HTTP tests use a live server and flush the database afterwards: run them last, so the
     # reference data loaded once above serves every other test.
-    items.sort(key=lambda item: item.get_closest_marker("e2e") is not None)
+    items.sort(key=lambda item: item.get_closest_marker("e2e") is not None or "live_server" in item.fixturenames)
 
 
 @pytest.fixture(autouse=True)

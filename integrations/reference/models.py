@@ -97,3 +97,7 @@ class ServiceCode(CodeName):
     """ISIC Rev.4 class for services (four digits, e.g. 6201)."""
 
     section = models.CharField(max_length=1, blank=True)
+
+
+class VatExemption(CodeName):
+    """Goods NRS lists as VAT-exempt, keyed by HS code (NRS key `harmonized_system_code`)."""

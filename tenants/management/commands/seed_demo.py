@@ -7,13 +7,36 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django_scopes import scope
 
-from tenants.models import Membership, Tenant
-from tenants.services import api_key_create, tenant_create
+from integrations.nrs.services import nrs_sandbox_connect
+from integrations.reference.models import Country, Lga, State
+from tenants.models import Location, Membership, Tenant
+from tenants.services import api_key_create, location_save, tenant_create, tenant_update
 
 DEMO_NAME = "Demo Trading Ltd"
 ADMIN = ("admin@demo.flowpoint.local", "demo-admin-pass")
 CLERK = ("clerk@demo.flowpoint.local", "demo-clerk-pass")
 CREDENTIALS_FILE = settings.VAR_DIR / "demo-credentials.json"
+
+
+def _complete_profile(tenant):
+    tenant_update(
+        tenant=tenant,
+        tin="20198222-0002",
+        email="billing@demo.flowpoint.local",
+        telephone="+2348012345678",
+        description="Wholesale of food and beverages",
+    )
+    location_save(
+        location=Location(
+            tenant=tenant,
+            street="12 Allen Avenue",
+            city="Ikeja",
+            postal_zone="100001",
+            state=State.objects.get(pk="NG-LA"),
+            lga=Lga.objects.get(pk="NG-LA-IKJ"),
+            country=Country.objects.get(pk="NG"),
+        )
+    )
 
 
 class Command(BaseCommand):
@@ -25,10 +48,15 @@ class Command(BaseCommand):
             tenant = tenant_create(
                 name=DEMO_NAME, admin_email=ADMIN[0], admin_password=ADMIN[1], admin_name="Ada Admin"
             )
+            # The demo admin is also the operator of this local install (sandbox fault switches).
+            User.objects.filter(email=ADMIN[0]).update(is_staff=True)
             clerk = User.objects.create_user(CLERK[0], CLERK[1], first_name="Chidi", last_name="Clerk")
             with scope(tenant=tenant):
                 Membership.objects.create(tenant=tenant, user=clerk, role=Membership.Role.CLERK)
                 _key, plaintext = api_key_create(tenant=tenant, name="Demo integration")
+                _complete_profile(tenant)
+            if settings.NRS_SANDBOX_EMBEDDED:  # ready to issue invoices against the embedded sandbox
+                nrs_sandbox_connect(tenant=tenant)
             # The key is stored hashed; keep the demo's plaintext beside the local database only.
             CREDENTIALS_FILE.write_text(json.dumps({"tenantId": str(tenant.pk), "apiKey": plaintext}))
         saved = json.loads(CREDENTIALS_FILE.read_text()) if CREDENTIALS_FILE.exists() else {}

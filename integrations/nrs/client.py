@@ -1,0 +1,209 @@
+"""The one interface to NRS (MBS) for a tenant. The embedded sandbox and the real host are two base URLs.
+
+Contract:
+- every method sends the tenant's `x-api-key` / `x-api-secret` and returns NRS's `data` on success;
+- every failure raises one of `integrations.nrs.errors`: NrsRejected (the document or request is wrong;
+  permanent), NrsBadCredentials (NRS's 400 "unable to validate api key"), NrsTransient (timeout,
+  connection error, 5xx, "kindly try again later", "access points are offline"; retry, and for a sign
+  confirm first), NrsNotFound (unknown IRN, entity or route);
+- every call is recorded as an NrsCall row (endpoint, status, duration, request and response bodies with
+  secrets redacted) whatever its outcome; nothing secret is logged.
+"""
+
+import json
+import logging
+import threading
+import time
+from decimal import Decimal
+
+import requests
+from django.conf import settings
+
+from integrations.nrs.errors import NrsBadCredentials, NrsError, NrsNotFound, NrsRejected, NrsTransient
+from integrations.nrs.models import NrsCall
+
+logger = logging.getLogger(__name__)
+_local = threading.local()
+_SECRET_WORDS = ("secret", "password", "api_key", "apikey", "token", "private")
+_MAX_BODY = 64 * 1024
+
+
+def _session() -> requests.Session:
+    """One connection pool per worker thread: keep-alive to NRS without sharing sessions across threads."""
+    if not hasattr(_local, "session"):
+        _local.session = requests.Session()
+    return _local.session
+
+
+def base_url_for(tenant) -> str:
+    return (settings.NRS_LIVE_URL if tenant.environment == "live" else settings.NRS_SANDBOX_URL).rstrip("/")
+
+
+def to_json(data) -> str:
+    """NRS takes money as JSON numbers; our Decimals become numbers only here, at the wire."""
+    return json.dumps(data, default=_decimal_as_number, separators=(",", ":"), ensure_ascii=False)
+
+
+def _decimal_as_number(value):
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() and value.as_tuple().exponent >= 0 else float(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def redact(value):
+    if isinstance(value, dict):
+        return {
+            k: "[redacted]" if any(w in k.lower().replace("-", "_") for w in _SECRET_WORDS) else redact(v)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [redact(v) for v in value]
+    return value
+
+
+class NrsClient:
+    def __init__(self, tenant, *, base_url: str | None = None):
+        self.tenant = tenant
+        self.base_url = (base_url or base_url_for(tenant)).rstrip("/")
+        self.timeout = (settings.NRS_CONNECT_TIMEOUT, settings.NRS_READ_TIMEOUT)
+
+    # --- endpoints -------------------------------------------------------------------------
+
+    def health(self) -> dict:
+        return self._call("health", "GET", "/api", envelope=False)
+
+    def entity(self, business_id) -> dict:
+        return self._call("entity", "GET", f"/api/v1/entity/{business_id}")
+
+    def irn_validate(self, *, irn: str, invoice_reference: str, business_id) -> dict:
+        body = {"invoice_reference": invoice_reference, "business_id": str(business_id), "irn": irn}
+        return self._call("irn_validate", "POST", "/api/v1/invoice/irn/validate", body, reference=irn)
+
+    def validate(self, document: dict) -> dict:
+        return self._call("validate", "POST", "/api/v1/invoice/validate", document, reference=document.get("irn", ""))
+
+    def sign(self, document: dict) -> dict:
+        return self._call("sign", "POST", "/api/v1/invoice/sign", document, reference=document.get("irn", ""))
+
+    def confirm(self, irn: str) -> dict:
+        return self._call("confirm", "GET", f"/api/v1/invoice/confirm/{irn}", reference=irn)
+
+    def download(self, irn: str) -> dict:
+        return self._call("download", "GET", f"/api/v1/invoice/download/{irn}", reference=irn)
+
+    def search(self, business_id, **filters) -> dict:
+        return self._call("search", "GET", f"/api/v1/invoice/{business_id}", params=filters)
+
+    def update_payment(self, irn: str, *, payment_status: str, reference: str = "") -> dict:
+        body = {"payment_status": payment_status}
+        if reference:
+            body["reference"] = reference
+        return self._call("update", "PATCH", f"/api/v1/invoice/update/{irn}", body, reference=irn)
+
+    def transmit(self, irn: str) -> dict:
+        return self._call("transmit", "POST", f"/api/v1/invoice/transmit/{irn}", reference=irn)
+
+    def transmit_confirm(self, irn: str) -> dict:
+        return self._call("transmit_confirm", "PATCH", f"/api/v1/invoice/transmit/{irn}", reference=irn)
+
+    def transmit_lookup(self, irn: str) -> dict:
+        return self._call("transmit_lookup", "GET", f"/api/v1/invoice/transmit/lookup/{irn}", reference=irn)
+
+    def verify_tin(self, tin: str) -> dict:
+        return self._call("verify_tin", "POST", "/api/v1/utilities/verify-tin/", {"tin": tin})
+
+    def resources(self, name: str) -> list:
+        data = self._call(f"resources:{name}"[:40], "GET", f"/api/v1/invoice/resources/{name}")
+        return data.get("items", data) if isinstance(data, dict) else data
+
+    # --- transport -------------------------------------------------------------------------
+
+    def _call(self, endpoint, method, path, body=None, *, reference="", params=None, envelope=True):
+        url = self.base_url + path
+        payload = to_json(body) if body is not None else None
+        headers = {
+            "x-api-key": self.tenant.nrs_api_key or "",
+            "x-api-secret": self.tenant.nrs_api_secret or "",
+            "Accept": "application/json",
+        }
+        if payload is not None:
+            headers["Content-Type"] = "application/json"
+        started = time.monotonic()
+        response = None
+        try:
+            response = _session().request(
+                method,
+                url,
+                data=payload.encode() if payload else None,
+                headers=headers,
+                params=params,
+                timeout=self.timeout,
+            )
+            result = self._outcome(response, envelope)
+        except requests.Timeout:
+            result = NrsTransient("NRS did not answer in time.")
+        except requests.ConnectionError:
+            result = NrsTransient("Could not connect to NRS.")
+        except requests.RequestException as exc:
+            result = NrsTransient(f"Request to NRS failed: {type(exc).__name__}.")
+        duration_ms = int((time.monotonic() - started) * 1000)
+        self._record(endpoint, method, url, reference, body, response, result, duration_ms)
+        if isinstance(result, NrsError):
+            raise result
+        return result
+
+    @staticmethod
+    def _outcome(response, envelope):
+        status = response.status_code
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            if 200 <= status < 300 and body is not None and not envelope:
+                return body
+            return NrsTransient(f"NRS answered HTTP {status} without a JSON envelope.", status_code=status)
+        code = body.get("code")
+        effective = code if isinstance(code, int) and code >= 400 else status
+        if 200 <= effective < 300:
+            return body.get("data") if envelope else body
+        error = body.get("error") if isinstance(body.get("error"), dict) else {}
+        details = str(error.get("details") or "")
+        public = str(error.get("public_message") or "")
+        message = details or public or str(body.get("message") or f"HTTP {effective}")
+        text = f"{details} {public} {body.get('message') or ''}".lower()
+        kwargs = {"status_code": status, "details": details, "public_message": public}
+        if "unable to validate api key" in text:
+            return NrsBadCredentials(message, **kwargs)
+        if "try again later" in text or "access points are offline" in text or effective >= 500 or effective == 429:
+            return NrsTransient(message, **kwargs)
+        if effective == 404:
+            return NrsNotFound(message, **kwargs)
+        if effective in (401, 403):
+            return NrsBadCredentials(message, **kwargs)
+        return NrsRejected(message, **kwargs)
+
+    def _record(self, endpoint, method, url, reference, body, response, result, duration_ms):
+        outcome = result.outcome if isinstance(result, NrsError) else NrsCall.Outcome.OK
+        message = str(result) if isinstance(result, NrsError) else ""
+        NrsCall.objects.create(
+            tenant=self.tenant,
+            endpoint=endpoint,
+            method=method,
+            url=url[:500],
+            reference=reference[:120],
+            request_body=to_json(redact(body))[:_MAX_BODY] if body is not None else "",
+            status_code=response.status_code if response is not None else None,
+            response_body=response.text[:_MAX_BODY] if response is not None else "",
+            outcome=outcome,
+            message=message[:2000],
+            duration_ms=duration_ms,
+        )
+        logger.info(
+            "NRS %s %s -> %s %s in %d ms",
+            method,
+            endpoint,
+            response.status_code if response is not None else "-",
+            outcome,
+            duration_ms,
+        )

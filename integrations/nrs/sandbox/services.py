@@ -1,0 +1,286 @@
+"""The sandbox's behaviour: issuing businesses and keys, validating documents the way NRS does."""
+
+import base64
+import hashlib
+import json
+import re
+import secrets
+import string
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from django.conf import settings
+from django.db import transaction
+
+from integrations.nrs.sandbox.models import SandboxBusiness, SandboxCredential, SandboxFaults
+from integrations.reference.models import Currency, HsCode, InvoiceType, Lga, ServiceCode, State, TaxCategory
+
+_ALNUM = string.ascii_uppercase + string.digits
+
+
+def sha256(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+# --- businesses and credentials ----------------------------------------------------------------
+
+
+@transaction.atomic
+def business_provision(*, name: str, tin: str = "", email: str = "") -> dict:
+    """A new sandbox business: entity, service id, API key/secret and an RSA-2048 key pair.
+
+    Returns what NRS would hand the taxpayer, including the crypto-key file; the secret exists only here.
+    """
+    private_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    public_pem = private_key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    private_pem = private_key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    service_id = "".join(secrets.choice(_ALNUM) for _ in range(8))
+    while SandboxBusiness.objects.filter(service_id=service_id).exists():
+        service_id = "".join(secrets.choice(_ALNUM) for _ in range(8))
+    business = SandboxBusiness.objects.create(
+        name=name,
+        tin=tin,
+        email=email,
+        service_id=service_id,
+        private_key_pem=private_pem.decode(),
+        public_key_pem=public_pem.decode(),
+        certificate=base64.b64encode(secrets.token_bytes(48)).decode(),
+    )
+    api_key = secrets.token_hex(16)
+    api_secret = secrets.token_urlsafe(32)
+    SandboxCredential.objects.create(business=business, api_key=api_key, secret_hash=sha256(api_secret))
+    return {
+        "business_id": str(business.business_id),
+        "service_id": business.service_id,
+        "api_key": api_key,
+        "api_secret": api_secret,
+        "crypto_keys": key_file(business),
+    }
+
+
+def key_file(business: SandboxBusiness) -> dict:
+    """The crypto_keys.txt content NRS's portal lets a taxpayer download."""
+    return {
+        "public_key": base64.b64encode(business.public_key_pem.encode()).decode(),
+        "certificate": business.certificate,
+    }
+
+
+def business_for_credentials(api_key: str, api_secret: str) -> SandboxBusiness | None:
+    credential = SandboxCredential.objects.select_related("business").filter(api_key=api_key).first()
+    if credential and secrets.compare_digest(credential.secret_hash, sha256(api_secret)):
+        return credential.business
+    return None
+
+
+def qr_decrypt(business: SandboxBusiness, payload_b64: str) -> dict:
+    """What NRS does with a scanned QR code: decrypt with the business's private key."""
+    private_key = serialization.load_pem_private_key(business.private_key_pem.encode(), password=None)
+    plaintext = private_key.decrypt(base64.b64decode(payload_b64), padding.PKCS1v15())
+    return json.loads(plaintext)
+
+
+def faults() -> dict:
+    row = SandboxFaults.objects.order_by("pk").first()
+    if row is None:
+        return dict(settings.NRS_SANDBOX_FAULTS)
+    return {
+        "latency_ms": row.latency_ms,
+        "error_rate": row.error_rate,
+        "timeout_rate": row.timeout_rate,
+        "offline_rate": row.offline_rate,
+        "lost_response_rate": row.lost_response_rate,
+        "strict": row.strict,
+    }
+
+
+# --- document validation -----------------------------------------------------------------------
+
+MANDATORY = (
+    "business_id",
+    "irn",
+    "issue_date",
+    "invoice_type_code",
+    "document_currency_code",
+    "tax_currency_code",
+    "accounting_supplier_party",
+    "tax_total",
+    "legal_monetary_total",
+    "invoice_line",
+)
+IRN_RE = re.compile(r"^(?P<number>[A-Za-z0-9]+)-(?P<service>[A-Z0-9]{8})-(?P<date>\d{8})$")
+IRN_TEMPLATE_ERROR = "irn validation failed for this business, refer to the template and try again"
+
+
+class DocumentInvalid(Exception):
+    """`details` is spelled the way NRS spells it: lower-cased dotted paths."""
+
+    def __init__(self, details: str):
+        super().__init__(details)
+        self.details = details
+
+
+def _path(*parts) -> str:
+    return "invoicerequest.invoice." + ".".join(str(p).replace("_", "") for p in parts)
+
+
+def _fail(*parts_and_message):
+    *parts, message = parts_and_message
+    raise DocumentInvalid(f"{_path(*parts)} {message}")
+
+
+def irn_check(business: SandboxBusiness, irn: str, issue_date: str | None = None) -> None:
+    match = IRN_RE.match(irn or "")
+    if not match or match["service"] != business.service_id:
+        raise DocumentInvalid(IRN_TEMPLATE_ERROR)
+    try:
+        day = date(int(match["date"][:4]), int(match["date"][4:6]), int(match["date"][6:]))
+    except ValueError:
+        raise DocumentInvalid(IRN_TEMPLATE_ERROR) from None
+    if issue_date and day.isoformat() != issue_date:
+        raise DocumentInvalid(IRN_TEMPLATE_ERROR)
+
+
+def _money(value, *path) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal | str):
+        _fail(*path, "must be a number")
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        _fail(*path, "must be a number")
+
+
+def _party(party, name: str) -> None:
+    if not isinstance(party, dict):
+        _fail(name, "is required")
+    for field in ("party_name", "tin", "email", "postal_address"):
+        if not party.get(field):
+            _fail(name, field, "is required")
+    if len(str(party["tin"])) < 5:
+        _fail(name, "tin", "must be at least in length or value 5")
+    if party.get("telephone") and not str(party["telephone"]).startswith("+"):
+        _fail(name, "telephone", "must start with +")
+    address = party["postal_address"]
+    if not isinstance(address, dict):
+        _fail(name, "postal_address", "is required")
+    for field in ("street_name", "city_name", "lga", "state", "country"):
+        if not address.get(field):
+            _fail(name, "postal_address", field, "is required")
+    state = State.objects.filter(code=address["state"]).first()
+    if state is None:
+        _fail(name, "postal_address", "state", "must be a valid state, refer to the invoice resource apis")
+    lga = Lga.objects.filter(code=address["lga"]).first()
+    if lga is None:
+        _fail(name, "postal_address", "lga", "must be a valid lga, refer to the invoice resource apis")
+    if lga.state_id != state.code:
+        _fail(name, "postal_address", "lga", "does not belong to the state provided")
+
+
+def document_check(business: SandboxBusiness, doc, *, strict: bool) -> None:
+    """Raise DocumentInvalid with NRS's wording for the first problem, as MBS does."""
+    if not isinstance(doc, dict):
+        raise DocumentInvalid("invoicerequest.invoice must be a json object")
+    for field in MANDATORY:
+        if doc.get(field) in (None, "", []):
+            _fail(field, "is required")
+    if str(doc["business_id"]) != str(business.business_id):
+        _fail("business_id", "does not match the business of the api key")
+    try:
+        date.fromisoformat(str(doc["issue_date"]))
+    except ValueError:
+        _fail("issue_date", "must be a valid date in the format yyyy-mm-dd")
+    irn_check(business, str(doc["irn"]), str(doc["issue_date"]))
+    if not InvoiceType.objects.filter(code=str(doc["invoice_type_code"])).exists():
+        _fail("invoice_type_code", "must be a valid invoice type, refer to the invoice resource apis")
+    for field in ("document_currency_code", "tax_currency_code"):
+        if not Currency.objects.filter(code=doc[field]).exists():
+            _fail(field, "must be a valid currency, refer to the invoice resource apis")
+    _party(doc["accounting_supplier_party"], "accounting_supplier_party")
+    kind = doc.get("invoice_kind")
+    if kind in ("B2B", "B2G") or doc.get("accounting_customer_party"):
+        _party(doc.get("accounting_customer_party"), "accounting_customer_party")
+    if str(doc["invoice_type_code"]) in ("380", "384"):
+        refs = doc.get("billing_reference")
+        if not isinstance(refs, list) or not refs or not all(isinstance(r, dict) and r.get("irn") for r in refs):
+            _fail("billing_reference", "is required for credit and debit notes")
+
+    lines_total = Decimal(0)
+    if not isinstance(doc["invoice_line"], list):
+        _fail("invoice_line", "must be a list")
+    for i, line in enumerate(doc["invoice_line"]):
+        where = f"invoice_line[{i}]"
+        if not isinstance(line, dict):
+            _fail(where, "must be an object")
+        if line.get("hsn_code"):
+            if not HsCode.objects.filter(code=line["hsn_code"]).exists():
+                _fail(where, "hsn_code", "must be a valid hs code, refer to the invoice resource apis")
+        elif line.get("isic_code"):
+            if not ServiceCode.objects.filter(code=str(line["isic_code"])).exists():
+                _fail(where, "isic_code", "must be a valid service code, refer to the invoice resource apis")
+        else:
+            _fail(where, "hsn_code", "is required")
+        quantity = _money(line.get("invoiced_quantity"), where, "invoiced_quantity")
+        if quantity <= 0:
+            _fail(where, "invoiced_quantity", "must be greater than 0")
+        price = line.get("price")
+        if not isinstance(price, dict) or price.get("price_amount") is None:
+            _fail(where, "price", "is required")
+        if not isinstance(line.get("item"), dict) or not line["item"].get("name"):
+            _fail(where, "item", "name", "is required")
+        amount = _money(line.get("line_extension_amount"), where, "line_extension_amount")
+        if strict:
+            discount = _money(line.get("discount_amount", line.get("dicount_amount", 0)) or 0, where, "discount_amount")
+            fee = _money(line.get("fee_amount", 0) or 0, where, "fee_amount")
+            expected = quantity * _money(price["price_amount"], where, "price", "price_amount") - discount + fee
+            if _q(expected) != _q(amount):
+                _fail(where, "line_extension_amount", f"must equal quantity x price - discount + fee ({_q(expected)})")
+        lines_total += amount
+
+    tax_sum = Decimal(0)
+    if not isinstance(doc["tax_total"], list):
+        _fail("tax_total", "must be a list")
+    for i, total in enumerate(doc["tax_total"]):
+        for j, sub in enumerate((total or {}).get("tax_subtotal") or []):
+            category = (sub or {}).get("tax_category") or {}
+            if not TaxCategory.objects.filter(code=category.get("id")).exists():
+                _fail(
+                    f"tax_total[{i}]",
+                    f"tax_subtotal[{j}]",
+                    "tax_category",
+                    "id",
+                    "must be a valid tax category, refer to the invoice resource apis",
+                )
+            if strict:
+                taxable = _money(sub.get("taxable_amount"), f"tax_total[{i}]", f"tax_subtotal[{j}]", "taxable_amount")
+                percent = _money(category.get("percent", 0), f"tax_total[{i}]", f"tax_subtotal[{j}]", "percent")
+                tax = _money(sub.get("tax_amount"), f"tax_total[{i}]", f"tax_subtotal[{j}]", "tax_amount")
+                if _q(taxable * percent / 100) != _q(tax):
+                    _fail(
+                        f"tax_total[{i}]", f"tax_subtotal[{j}]", "tax_amount", "does not match taxable amount x percent"
+                    )
+        tax_sum += _money((total or {}).get("tax_amount"), f"tax_total[{i}]", "tax_amount")
+
+    totals = doc["legal_monetary_total"]
+    if not isinstance(totals, dict):
+        _fail("legal_monetary_total", "must be an object")
+    for field in ("line_extension_amount", "tax_exclusive_amount", "tax_inclusive_amount", "payable_amount"):
+        if totals.get(field) is None:
+            _fail("legal_monetary_total", field, "is required")
+    if strict:
+        line_ext = _money(totals["line_extension_amount"], "legal_monetary_total", "line_extension_amount")
+        if _q(line_ext) != _q(lines_total):
+            _fail("legal_monetary_total", "line_extension_amount", "must equal the sum of the invoice lines")
+        inclusive = _money(totals["tax_inclusive_amount"], "legal_monetary_total", "tax_inclusive_amount")
+        exclusive = _money(totals["tax_exclusive_amount"], "legal_monetary_total", "tax_exclusive_amount")
+        if _q(inclusive) != _q(exclusive + tax_sum):
+            _fail("legal_monetary_total", "tax_inclusive_amount", "must equal tax exclusive amount plus tax")
+
+
+def _q(value: Decimal) -> Decimal:
+    return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
