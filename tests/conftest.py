@@ -21,6 +21,12 @@ def _quiet_load():
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Load the reference snapshot once; each test's transaction rolls back over it."""
+    from django.db import connections
+
+    # Live-server request threads must not keep persistent connections: they would block dropping the
+    # PostgreSQL test database at the end of the run.
+    for alias in connections:
+        connections.settings[alias]["CONN_MAX_AGE"] = 0
     with django_db_blocker.unblock():
         _quiet_load()
 

@@ -54,8 +54,9 @@ def reference_load(dataset: Dataset, rows: list[dict]) -> dict:
     created, updated = [], []
     seen = set()
     for row in rows:
-        values = {field: _clean(row.get(key)) for field, key in dataset.fields.items()}
-        code = values[pk]
+        # A list that lacks a column (NRS's service codes carry no ISIC section) leaves it as it is.
+        values = {field: _clean(row.get(key)) for field, key in dataset.fields.items() if row.get(key) is not None}
+        code = values.get(pk)
         if not code or code in seen:
             continue  # NRS lists carry blanks and duplicates; keep the first
         seen.add(code)
@@ -69,7 +70,7 @@ def reference_load(dataset: Dataset, rows: list[dict]) -> dict:
     dataset.model.objects.bulk_create(created, batch_size=500)
     non_pk = [f for f in dataset.fields if f != pk]
     if updated and non_pk:
-        dataset.model.objects.bulk_update(updated, non_pk, batch_size=500)
+        dataset.model.objects.bulk_update(updated, non_pk, batch_size=500)  # unchanged columns rewrite as-is
     return {"created": len(created), "updated": len(updated), "total": len(seen), "source_key": source_pk}
 
 
