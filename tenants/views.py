@@ -128,7 +128,10 @@ def onboarding_step(request, step):
         return redirect("onboarding")
     index = names.index(step)
     next_url = reverse("onboarding_step", args=[names[min(index + 1, len(names) - 1)]])
-    context = {"steps": STEPS, "step": step, "step_index": index, "next_url": next_url}
+    readiness = tenant_readiness(request.tenant)
+    missing_steps = {_STEP_FOR_ITEM[item.key] for item in readiness if not item.ok}
+    done_steps = [name for name in names[:-1] if name not in missing_steps]
+    context = {"steps": STEPS, "step": step, "step_index": index, "next_url": next_url, "done_steps": done_steps}
 
     if step == "business":
         form, saved = _profile(request)
@@ -146,8 +149,7 @@ def onboarding_step(request, step):
         context["active_key"] = CryptoKey.objects.filter(is_active=True).first()
     else:
         form, saved = None, False
-        readiness = tenant_readiness(request.tenant)
-        ready = all(item.ok for item in readiness)
+        ready = not missing_steps
         if ready:
             services.onboarding_complete(tenant=request.tenant)
         context.update({"readiness": readiness, "ready": ready})

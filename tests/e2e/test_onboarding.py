@@ -35,17 +35,19 @@ def screenshot(page, path):
         page.screenshot(path=path, full_page=True)
 
 
-def expect_step(page, step):
-    """The wizard is on `step`, and its progress list marks that step (and only it) as current."""
+def expect_step(page, step, done=None):
+    """The wizard is on `step`, its progress list marks that step (and only it) as current, and as many
+    steps as are complete (`done`; by default every earlier one, as in a walk from the start) as done."""
     names = [name for name, _label in STEPS]
     index = names.index(step)
+    done = index if done is None else done
     expect(page).to_have_url(re.compile(rf"/onboarding/{step}/$"))
     progress = page.get_by_role("list", name="Progress")
     current = progress.locator("li.current")
     expect(current).to_have_count(1)
     expect(current).to_contain_text(STEPS[index][1])
     expect(progress.locator('[aria-current="step"]')).to_have_text(re.compile(rf"{index + 1}\s+{STEPS[index][1]}$"))
-    expect(progress.locator("li.done")).to_have_count(index)
+    expect(progress.locator("li.done")).to_have_count(done)
 
 
 def save_and_continue(page):
@@ -174,7 +176,7 @@ def test_wrong_key_file_is_rejected_with_a_message_and_form_kept(page, tenant_ad
     page.get_by_label("NRS crypto-key file").set_input_files(key_path)
     save_and_continue(page)
 
-    expect_step(page, "keys")  # not moved on to the checklist
+    expect_step(page, "keys", done=0)  # not moved on to the checklist; nothing is complete yet
     expect(field_error(page, "id_key_file")).to_contain_text(message)
     expect(field_error(page, "id_key_file")).to_contain_text("Upload the crypto_keys.txt file")
     expect(page.get_by_role("status")).to_have_count(0)  # no "Saved."
@@ -201,7 +203,7 @@ def test_lga_of_another_state_is_rejected_with_a_message_and_form_kept(page, ten
     expect(lga).to_have_value("NG-LA-IKJ")
     save_and_continue(page)
 
-    expect_step(page, "location")
+    expect_step(page, "location", done=0)
     expect(field_error(page, "id_lga")).to_contain_text("Ikeja is in Lagos, not Abia")
     expect(page.locator(".field.has-error")).to_have_count(1)  # the LGA is the only thing wrong
     # Nothing typed is lost, and the rejected choice is still shown next to its message.
@@ -223,7 +225,7 @@ def test_malformed_service_id_is_rejected_with_a_message_and_form_kept(page, ten
     page.get_by_label("NRS service ID").fill("abc123")
     save_and_continue(page)
 
-    expect_step(page, "nrs")
+    expect_step(page, "nrs", done=0)
     expect(field_error(page, "id_nrs_service_id")).to_contain_text("8 uppercase letters or digits")
     expect(field_error(page, "id_nrs_business_id")).to_have_count(0)
     expect(page.get_by_label("NRS business ID")).to_have_value(business_id)
