@@ -1,1 +1,259 @@
-# Customers, items, invoices and notes arrive with the Invoicing issue.
+"""Customers, items, invoices (with credit and debit notes), their lines, events and gate rules."""
+
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from tenants.models import Tenant, TenantOwned
+
+MONEY = {"max_digits": 18, "decimal_places": 2}
+
+
+class Kind(models.TextChoices):
+    B2B = "B2B", _("Business (B2B)")
+    B2G = "B2G", _("Government (B2G)")
+    B2C = "B2C", _("Consumer (B2C)")
+
+
+class Customer(TenantOwned):
+    kind = models.CharField(max_length=3, choices=Kind.choices, default=Kind.B2B)
+    name = models.CharField(max_length=200)
+    tin = models.CharField(_("TIN"), max_length=20, blank=True)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=20, blank=True)
+    address = models.CharField(_("street address"), max_length=200, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    postal_code = models.CharField(max_length=20, blank=True)
+    state = models.ForeignKey("reference.State", on_delete=models.PROTECT, null=True, blank=True)
+    lga = models.ForeignKey("reference.Lga", on_delete=models.PROTECT, null=True, blank=True, verbose_name="LGA")
+    country = models.ForeignKey("reference.Country", on_delete=models.PROTECT, to_field="alpha_2", default="NG")
+    archived_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "tin"],
+                condition=~Q(tin="") & Q(archived_at__isnull=True),
+                name="one_customer_per_tin",
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Item(TenantOwned):
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    unit_price_kobo = models.PositiveBigIntegerField()
+    cost_kobo = models.PositiveBigIntegerField(null=True, blank=True)
+    tax_scheme = models.ForeignKey("reference.TaxCategory", on_delete=models.PROTECT, default="STANDARD_VAT")
+    tax_rate = models.DecimalField(max_digits=5, decimal_places=2, default=7.5)
+    hs_code = models.ForeignKey("reference.HsCode", on_delete=models.PROTECT, null=True, blank=True)
+    service_code = models.ForeignKey("reference.ServiceCode", on_delete=models.PROTECT, null=True, blank=True)
+    category = models.CharField(max_length=200, blank=True)  # NRS product_category / service_category
+    unit = models.ForeignKey(
+        "reference.QuantityUnit", on_delete=models.PROTECT, null=True, blank=True, verbose_name="unit of measure"
+    )
+    archived_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "name"], condition=Q(archived_at__isnull=True), name="one_item_per_name"
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Invoice(TenantOwned):
+    class Type(models.TextChoices):
+        INVOICE = "invoice", _("Invoice")
+        CREDIT_NOTE = "credit_note", _("Credit note")
+        DEBIT_NOTE = "debit_note", _("Debit note")
+
+    class Status(models.TextChoices):
+        DRAFT = "DRAFT", _("Draft")
+        PENDING_REVIEW = "PENDING_REVIEW", _("Awaiting review")
+        PENDING_APPROVAL = "PENDING_APPROVAL", _("Awaiting approval")
+        BLOCKED = "BLOCKED", _("Blocked")
+        PENDING = "PENDING", _("Queued for NRS")
+        SUBMITTING = "SUBMITTING", _("Submitting to NRS")
+        CERTIFIED = "CERTIFIED", _("Certified")
+        REPORTED = "REPORTED", _("Reported")
+        FAILED = "FAILED", _("Failed")
+
+    class Payment(models.TextChoices):
+        UNPAID = "UNPAID", _("Unpaid")
+        PARTIAL = "PARTIAL", _("Partly paid")
+        PAID = "PAID", _("Paid")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(max_length=3, choices=Kind.choices)
+    invoice_type = models.CharField(max_length=12, choices=Type.choices, default=Type.INVOICE)
+    type_code = models.CharField(max_length=3)  # NRS: 381 invoice, 380 credit note, 384 debit note
+    document_number = models.CharField(max_length=50)
+    irn = models.CharField(max_length=120, blank=True)
+    issue_date = models.DateField()
+    due_date = models.DateField(null=True, blank=True)
+    currency = models.CharField(max_length=3, default="NGN")
+    note = models.TextField(blank=True)
+    po_reference = models.CharField(max_length=100, blank=True)
+    original = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="notes", verbose_name="corrects invoice"
+    )
+    customer = models.ForeignKey(Customer, on_delete=models.SET_NULL, null=True, blank=True, related_name="invoices")
+    # Supplier and buyer as issued: the NRS payload and the PDF are always rebuilt from these.
+    supplier = models.JSONField(default=dict)
+    buyer = models.JSONField(default=dict)
+
+    line_extension = models.DecimalField(**MONEY, default=0)
+    tax_total = models.DecimalField(**MONEY, default=0)
+    payable = models.DecimalField(**MONEY, default=0)
+
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    block_reason = models.CharField(max_length=40, blank=True)  # machine code of the hold
+    block_detail = models.TextField(blank=True)
+    nrs_reason = models.CharField(max_length=40, blank=True)  # machine code of a failure
+    nrs_detail = models.TextField(blank=True)  # NRS's own `details`, verbatim
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    submitting_since = models.DateTimeField(null=True, blank=True)
+    sign_attempted = models.BooleanField(default=False)  # a sign was sent: confirm before sending another
+    signed_at = models.DateTimeField(null=True, blank=True)
+    transmitted_at = models.DateTimeField(null=True, blank=True)
+    certified_at = models.DateTimeField(null=True, blank=True)
+    qr_payload = models.TextField(blank=True)
+    pdf = models.FileField(upload_to="invoices/%Y/%m/", blank=True)
+
+    payment_status = models.CharField(max_length=8, choices=Payment.choices, default=Payment.UNPAID)
+    amount_paid = models.DecimalField(**MONEY, default=0)
+    payment_reference = models.CharField(max_length=100, blank=True)
+    payment_reported = models.BooleanField(default=False)
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_by_key = models.ForeignKey(
+        "tenants.ApiKey", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    rejection_reason = models.TextField(blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)  # left draft: the B2C 24-hour clock starts
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["tenant", "status", "created_at"]),
+            models.Index(fields=["tenant", "document_number"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["irn"], condition=~Q(irn="") & ~Q(status="DRAFT"), name="one_live_invoice_per_irn"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_invoice_type_display()} {self.document_number}"
+
+    @property
+    def is_certified(self) -> bool:
+        return self.status in (self.Status.CERTIFIED, self.Status.REPORTED)
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+    @property
+    def b2c_report_deadline(self):
+        """B2C invoices are reported to NRS within 24 hours of the sale."""
+        if self.kind != Kind.B2C or not self.submitted_at:
+            return None
+        return self.submitted_at + timedelta(hours=24)
+
+    @property
+    def amount_due(self):
+        return self.payable - self.amount_paid
+
+
+class InvoiceLine(TenantOwned):
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveSmallIntegerField()
+    item = models.ForeignKey(Item, on_delete=models.SET_NULL, null=True, blank=True)
+    description = models.CharField(max_length=300)
+    quantity = models.DecimalField(max_digits=18, decimal_places=4)
+    unit_price = models.DecimalField(**MONEY)
+    discount = models.DecimalField(**MONEY, default=0)
+    fee = models.DecimalField(**MONEY, default=0)
+    hsn_code = models.CharField(max_length=20, blank=True)
+    isic_code = models.CharField(max_length=10, blank=True)
+    category = models.CharField(max_length=200, blank=True)
+    tax_category = models.CharField(max_length=40, default="STANDARD_VAT")
+    tax_rate = models.DecimalField(max_digits=5, decimal_places=2, default=7.5)
+    unit = models.CharField(max_length=20, blank=True)
+    line_extension = models.DecimalField(**MONEY)
+    tax_amount = models.DecimalField(**MONEY)
+
+    class Meta:
+        ordering = ["position"]
+
+    def __str__(self):
+        return self.description
+
+
+class InvoiceEvent(TenantOwned):
+    """One step in an invoice's life, for its timeline (and, later, webhooks and the audit log)."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=40)  # e.g. invoice.created, invoice.held, nrs.sign, invoice.certified
+    message = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    actor_key = models.ForeignKey("tenants.ApiKey", on_delete=models.SET_NULL, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"{self.kind} {self.invoice_id}"
+
+
+class GateRules(models.Model):
+    """A tenant's review/approval rules, set by an admin."""
+
+    class Review(models.TextChoices):
+        NEVER = "never", _("Never")
+        ALL = "all", _("Every invoice")
+        NOTES = "notes", _("Credit and debit notes")
+        B2G = "b2g", _("Invoices to government (B2G)")
+        ABOVE = "above", _("Invoices above an amount")
+
+    tenant = models.OneToOneField(Tenant, on_delete=models.CASCADE, primary_key=True, related_name="gate_rules")
+    review = models.CharField(max_length=6, choices=Review.choices, default=Review.NEVER)
+    review_above = models.DecimalField(**MONEY, null=True, blank=True)
+    approval_above = models.DecimalField(**MONEY, null=True, blank=True)  # empty: no approval step
+    maker_checker = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"gates of {self.tenant_id}"

@@ -52,6 +52,7 @@ urlpatterns = [
     path("health", views.health, name="health"),
     *password_reset,
     path("", include("tenants.urls")),
+    path("", include("invoicing.urls")),
     path("api/v1/", include("tenants.api_urls")),
     *sandbox_urls,
     # Anything else under /api/ is a JSON 404, never the HTML page.

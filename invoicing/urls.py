@@ -1,0 +1,3 @@
+from invoicing.views import customers, invoices, items
+
+urlpatterns = [*customers.urlpatterns, *items.urlpatterns, *invoices.urlpatterns]
