@@ -1,6 +1,20 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def ensure_schedules(**kwargs):
+    """The periodic sweeper exists once, whatever the number of migrations or processes."""
+    from django_q.models import Schedule
+
+    Schedule.objects.update_or_create(
+        name="sweep-invoices",
+        defaults={"func": "invoicing.tasks.sweep_invoices", "schedule_type": Schedule.MINUTES, "minutes": 1},
+    )
 
 
 class InvoicingConfig(AppConfig):
     name = "invoicing"
     verbose_name = "Invoicing"
+
+    def ready(self):
+        post_migrate.connect(ensure_schedules, sender=self)

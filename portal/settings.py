@@ -118,8 +118,8 @@ else:
 Q_CLUSTER = {
     "name": "flowpoint",
     "workers": env.int("Q_WORKERS", default=2),
-    "timeout": 120,
-    "retry": 180,  # must exceed timeout, or a slow task runs twice while still running
+    "timeout": 300,  # a submission makes up to four NRS calls of at most NRS_READ_TIMEOUT each
+    "retry": 360,  # must exceed timeout, or a slow task runs twice while still running
     "max_attempts": 3,
     "catch_up": False,
     "ack_failures": True,
@@ -177,6 +177,10 @@ NRS_SANDBOX_FAULTS = {
     "strict": env.bool("NRS_SANDBOX_STRICT", default=False),  # reject totals that do not reconcile
 }
 NRS_SANDBOX_TIMEOUT_SECONDS = env.float("NRS_SANDBOX_TIMEOUT_SECONDS", default=35.0)
+# Submission retries: attempts in all, the waits between them (seconds), and when SUBMITTING counts as stuck.
+NRS_MAX_ATTEMPTS = env.int("NRS_MAX_ATTEMPTS", default=6)
+NRS_RETRY_BACKOFF = env.list("NRS_RETRY_BACKOFF", cast=int, default=[5, 30, 120, 600, 1800])
+NRS_STUCK_AFTER_SECONDS = env.int("NRS_STUCK_AFTER_SECONDS", default=420)  # > the task timeout
 
 # --- I18N / time ---------------------------------------------------------------------------
 LANGUAGE_CODE = "en"

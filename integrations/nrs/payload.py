@@ -87,6 +87,10 @@ def _party(party: Party) -> dict:
             "country": party.address.country,
         },
     }
+    # A buyer may come without state and LGA; send none rather than empty codes.
+    for key in ("lga", "state"):
+        if not data["postal_address"][key]:
+            del data["postal_address"][key]
     if party.telephone:
         data["telephone"] = party.telephone
     if party.description:

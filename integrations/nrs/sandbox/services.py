@@ -156,7 +156,9 @@ def _money(value, *path) -> Decimal:
         _fail(*path, "must be a number")
 
 
-def _party(party, name: str) -> None:
+def _party(party, name: str, *, region_required: bool = True) -> None:
+    """A party of the document. The buyer's state and LGA are checked when given: Flowpoint's published
+    contract does not require them of a B2B/B2G buyer, and MBS accepts buyers without them."""
     if not isinstance(party, dict):
         _fail(name, "is required")
     for field in ("party_name", "tin", "email", "postal_address"):
@@ -169,13 +171,18 @@ def _party(party, name: str) -> None:
     address = party["postal_address"]
     if not isinstance(address, dict):
         _fail(name, "postal_address", "is required")
-    for field in ("street_name", "city_name", "lga", "state", "country"):
+    required = (
+        ("street_name", "city_name", "lga", "state", "country") if region_required else ("street_name", "city_name")
+    )
+    for field in required:
         if not address.get(field):
             _fail(name, "postal_address", field, "is required")
-    state = State.objects.filter(code=address["state"]).first()
+    if not region_required and not address.get("state") and not address.get("lga"):
+        return
+    state = State.objects.filter(code=address.get("state")).first()
     if state is None:
         _fail(name, "postal_address", "state", "must be a valid state, refer to the invoice resource apis")
-    lga = Lga.objects.filter(code=address["lga"]).first()
+    lga = Lga.objects.filter(code=address.get("lga")).first()
     if lga is None:
         _fail(name, "postal_address", "lga", "must be a valid lga, refer to the invoice resource apis")
     if lga.state_id != state.code:
@@ -204,7 +211,7 @@ def document_check(business: SandboxBusiness, doc, *, strict: bool) -> None:
     _party(doc["accounting_supplier_party"], "accounting_supplier_party")
     kind = doc.get("invoice_kind")
     if kind in ("B2B", "B2G") or doc.get("accounting_customer_party"):
-        _party(doc.get("accounting_customer_party"), "accounting_customer_party")
+        _party(doc.get("accounting_customer_party"), "accounting_customer_party", region_required=False)
     if str(doc["invoice_type_code"]) in ("380", "384"):
         refs = doc.get("billing_reference")
         if not isinstance(refs, list) or not refs or not all(isinstance(r, dict) and r.get("irn") for r in refs):

@@ -1,0 +1,177 @@
+"""Turning a clerk's form, an API body or a CSV row (all the same dict) into checked values.
+
+Only shape and type are checked here; business rules live in services.py.
+"""
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from invoicing.errors import InvoiceError
+from invoicing.models import Invoice, Kind
+
+UUID_SHAPED = re.compile(r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$")
+CUSTOMER_FIELDS = ("name", "tin", "email", "phone", "address", "city", "postal_code", "state", "lga", "country")
+
+
+@dataclass
+class LineInput:
+    description: str = ""
+    quantity: Decimal | None = None
+    unit_price: Decimal | None = None
+    discount: Decimal = Decimal("0")
+    fee: Decimal = Decimal("0")
+    hsn_code: str = ""
+    isic_code: str = ""
+    category: str = ""
+    tax_scheme: str = ""
+    tax_rate: Decimal | None = None
+    unit: str = ""
+    item_id: int | None = None
+
+
+@dataclass
+class InvoiceInput:
+    kind: str = ""
+    invoice_type: str = "invoice"
+    document_number: str = ""
+    issue_date: date | None = None
+    due_date: date | None = None
+    currency: str = "NGN"
+    customer: dict = field(default_factory=dict)
+    customer_id: int | None = None
+    lines: list = field(default_factory=list)
+    note: str = ""
+    po_reference: str = ""
+    original_invoice_id: str = ""
+    original_irn: str = ""
+
+
+def _text(value, limit=300) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
+        raise TypeError
+    return str(value).strip()[:limit]
+
+
+def _decimal(value) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise InvalidOperation
+    if isinstance(value, float):
+        value = repr(value)  # JSON numbers arrive as floats; their shortest repr is the decimal that was sent
+    result = Decimal(str(value).replace(",", "").strip())
+    if not result.is_finite():
+        raise InvalidOperation
+    return result
+
+
+def _date(value) -> date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value))
+
+
+def parse_invoice(data) -> InvoiceInput:
+    """Raise InvoiceError(incomplete_unpatchable) listing every field that has the wrong shape or type."""
+    errors: dict[str, str] = {}
+    parsed = InvoiceInput()
+    if not isinstance(data, dict):
+        raise InvoiceError(
+            "incomplete_unpatchable", "The body must be a JSON object.", fields={"body": "must be an object"}
+        )
+
+    def grab(name, convert, message, target=None):
+        try:
+            return convert(data.get(name))
+        except (TypeError, ValueError, InvalidOperation):
+            errors[target or name] = message
+            return None
+
+    parsed.kind = (grab("invoice_kind", _text, "must be B2B, B2C or B2G") or "").upper()
+    if parsed.kind not in Kind.values:
+        errors["invoice_kind"] = "required: B2B, B2C or B2G" if not parsed.kind else "must be B2B, B2C or B2G"
+    parsed.invoice_type = grab("invoice_type", _text, "must be invoice, credit_note or debit_note") or "invoice"
+    if parsed.invoice_type not in Invoice.Type.values:
+        errors["invoice_type"] = "must be invoice, credit_note or debit_note"
+    parsed.document_number = grab("document_number", lambda v: _text(v, 50), "must be text") or ""
+    parsed.issue_date = grab("issue_date", _date, "must be a date YYYY-MM-DD")
+    if parsed.issue_date is None and "issue_date" not in errors:
+        errors["issue_date"] = "required (YYYY-MM-DD)"
+    parsed.due_date = grab("due_date", _date, "must be a date YYYY-MM-DD")
+    parsed.currency = (grab("currency", lambda v: _text(v, 3), "must be a currency code like NGN") or "NGN").upper()
+    parsed.note = grab("note", lambda v: _text(v, 2000), "must be text") or ""
+    parsed.po_reference = grab("po_reference", lambda v: _text(v, 100), "must be text") or ""
+    parsed.original_invoice_id = grab("original_invoice_id", _text, "must be an invoice id") or ""
+    parsed.original_irn = grab("original_irn", _text, "must be an IRN") or ""
+    customer_id = data.get("customer_id")
+    if customer_id not in (None, ""):
+        try:
+            parsed.customer_id = int(customer_id)
+        except (TypeError, ValueError):
+            errors["customer_id"] = "must be the id of a saved customer"
+
+    customer = data.get("customer")
+    if customer is None:
+        customer = {}
+    if not isinstance(customer, dict):
+        errors["customer"] = "must be an object"
+        customer = {}
+    for name in CUSTOMER_FIELDS:
+        try:
+            parsed.customer[name] = _text(customer.get(name), 200)
+        except TypeError:
+            errors[f"customer.{name}"] = "must be text"
+
+    lines = data.get("lines")
+    if not isinstance(lines, list) or not lines:
+        errors["lines"] = "at least one line is required"
+        lines = []
+    for index, raw in enumerate(lines[:500]):
+        where = f"lines[{index}]"
+        if not isinstance(raw, dict):
+            errors[where] = "must be an object"
+            continue
+        line = LineInput()
+        for name, target, convert in (
+            ("description", "description", _text),
+            ("hsn_code", "hsn_code", lambda v: _text(v, 20)),
+            ("isic_code", "isic_code", lambda v: _text(v, 10)),
+            ("category", "category", lambda v: _text(v, 200)),
+            ("tax_scheme", "tax_scheme", lambda v: _text(v, 40).upper()),
+            ("unit_of_measure", "unit", lambda v: _text(v, 20)),
+        ):
+            try:
+                setattr(line, target, convert(raw.get(name)))
+            except TypeError:
+                errors[f"{where}.{name}"] = "must be text"
+        for name in ("quantity", "unit_price", "discount", "fee", "tax_rate"):
+            try:
+                value = _decimal(raw.get(name))
+            except (InvalidOperation, ValueError, TypeError):
+                errors[f"{where}.{name}"] = "must be a number"
+                continue
+            if value is not None:
+                setattr(line, name, value)
+        if raw.get("item_id") not in (None, ""):
+            try:
+                line.item_id = int(raw["item_id"])
+            except (TypeError, ValueError):
+                errors[f"{where}.item_id"] = "must be the id of a saved item"
+        parsed.lines.append(line)
+    if len(lines) > 500:
+        errors["lines"] = "at most 500 lines per invoice"
+    if errors:
+        raise InvoiceError(
+            "incomplete_unpatchable", "Some fields are missing or have the wrong type; see fields.", fields=errors
+        )
+    return parsed
+
+
+def looks_like_uuid(value: str) -> bool:
+    return bool(UUID_SHAPED.match(value))

@@ -1,0 +1,284 @@
+"""Sending an invoice to NRS: the locked state machine of ARCHITECTURE.md step 4.
+
+PENDING → (claimed) SUBMITTING → irn/validate → validate → sign → (B2B/B2G) transmit → CERTIFIED | REPORTED.
+- The row is claimed by a compare-and-swap UPDATE, in its own transaction, before any network call: a task
+  delivered twice does the work once.
+- A rejected document is FAILED for good, with NRS's own words. Bad credentials hold it as BLOCKED.
+- A transient failure goes back to PENDING with a backoff; after the last attempt it is FAILED with
+  SUBMISSION_ERROR. Once a sign has been sent, `confirm` is asked before any sign is sent again, so a lost
+  sign response never becomes a second sign.
+- A sweeper re-queues rows stuck in SUBMITTING (a worker died) and PENDING rows whose turn has come.
+"""
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django_scopes import scope, scopes_disabled
+
+from integrations.nrs.client import NrsClient
+from integrations.nrs.errors import NrsBadCredentials, NrsError, NrsNotFound, NrsTransient
+from integrations.nrs.payload import Address, Document, Line, Party, build_document
+from integrations.nrs.qr import NoActiveKey, tenant_qr_payload
+from invoicing.models import Invoice, Kind
+from invoicing.services import Actor, event
+from tenants.readiness import tenant_readiness
+
+logger = logging.getLogger(__name__)
+Status = Invoice.Status
+TASK = "invoicing.tasks.submit_invoice"
+
+
+def backoff(attempt: int) -> timedelta:
+    """Seconds before attempt `attempt + 1`: settings.NRS_RETRY_BACKOFF, the last value repeating."""
+    steps = settings.NRS_RETRY_BACKOFF
+    return timedelta(seconds=steps[min(attempt - 1, len(steps) - 1)])
+
+
+def enqueue(func: str, *args, when=None) -> None:
+    """Hand work to django-q2 (or schedule it once at `when`)."""
+    from django_q.models import Schedule
+    from django_q.tasks import async_task
+
+    if when is None:
+        async_task(func, *args)
+    else:
+        Schedule.objects.create(
+            func=func, args=",".join(repr(a) for a in args), schedule_type=Schedule.ONCE, next_run=when, repeats=1
+        )
+
+
+def invoice_enqueue(invoice: Invoice, when=None) -> None:
+    """Queue the submission once the current transaction has committed, with the id only."""
+    invoice_id = str(invoice.pk)
+    transaction.on_commit(lambda: enqueue(TASK, invoice_id, when=when))
+
+
+def invoice_document(invoice: Invoice) -> dict:
+    """The NRS document, rebuilt from what was issued (snapshots and lines), never from live settings."""
+
+    def party(data):
+        address = data.get("address", {})
+        return Party(
+            name=data.get("name", ""),
+            tin=data.get("tin", ""),
+            email=data.get("email", ""),
+            telephone=data.get("telephone", ""),
+            description=data.get("description", ""),
+            address=Address(
+                street=address.get("street", ""),
+                city=address.get("city", ""),
+                postal_zone=address.get("postal_zone", ""),
+                lga=address.get("lga", ""),
+                state=address.get("state", ""),
+                country=address.get("country", "NG"),
+            ),
+        )
+
+    lines = [
+        Line(
+            name=line.description,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            tax_category=line.tax_category,
+            tax_rate=line.tax_rate,
+            hsn_code=line.hsn_code,
+            product_category=line.category,
+            isic_code=line.isic_code,
+            service_category=line.category,
+            item_code=str(line.item_id or ""),
+            discount_amount=line.discount,
+            fee_amount=line.fee,
+        )
+        for line in invoice.lines.all()
+    ]
+    original = invoice.original
+    return build_document(
+        Document(
+            business_id=str(invoice.tenant.nrs_business_id),
+            irn=invoice.irn,
+            issue_date=invoice.issue_date,
+            due_date=invoice.due_date,
+            invoice_type=invoice.invoice_type,
+            invoice_kind=invoice.kind,
+            supplier=party(invoice.supplier),
+            customer=party(invoice.buyer) if invoice.kind != Kind.B2C or invoice.buyer.get("tin") else None,
+            lines=lines,
+            currency=invoice.currency,
+            note=invoice.note,
+            order_reference=invoice.po_reference,
+            billing_references=[(original.irn, original.issue_date)] if original else [],
+        )
+    )
+
+
+def _claim(invoice_id, now) -> bool:
+    with transaction.atomic(), scopes_disabled():
+        claimed = (
+            Invoice.objects.filter(pk=invoice_id, status=Status.PENDING)
+            .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+            .update(status=Status.SUBMITTING, submitting_since=now, attempts=F("attempts") + 1)
+        )
+    return claimed == 1
+
+
+def submission_run(invoice_id, *, now=None) -> str:
+    """One attempt at sending an invoice. Returns what happened (for logs and tests)."""
+    now = now or timezone.now()
+    if not _claim(invoice_id, now):
+        return "skipped"
+    with scopes_disabled():
+        invoice = Invoice.objects.select_related("tenant", "original").get(pk=invoice_id)
+    with scope(tenant=invoice.tenant):
+        return _attempt(invoice, now)
+
+
+def _save(invoice, **changes):
+    for field, value in changes.items():
+        setattr(invoice, field, value)
+    invoice.save(update_fields=[*changes, "updated_at"])
+
+
+def _attempt(invoice: Invoice, now) -> str:
+    missing = [item for item in tenant_readiness(invoice.tenant) if not item.ok]
+    if missing:
+        detail = "; ".join(f"{item.label}: {item.detail}" for item in missing)
+        _save(invoice, status=Status.BLOCKED, block_reason="BLOCKED_CHECKLIST_FAILED", block_detail=detail)
+        event(invoice, "invoice.held", detail, reason="BLOCKED_CHECKLIST_FAILED")
+        return "blocked"
+    client = NrsClient(invoice.tenant)
+    try:
+        if not invoice.signed_at:
+            _sign(client, invoice)
+        if invoice.kind in (Kind.B2B, Kind.B2G) and not invoice.transmitted_at:
+            client.transmit(invoice.irn)
+            _save(invoice, transmitted_at=timezone.now())
+            event(invoice, "nrs.transmit", "Transmitted to the buyer's access point.")
+        return _finish(invoice)
+    except NrsTransient as exc:
+        return _transient(invoice, exc, now)
+    except NrsBadCredentials as exc:
+        detail = f"NRS could not validate your API key and secret ({exc}). Update them in Settings → NRS set-up."
+        _save(invoice, status=Status.BLOCKED, block_reason="BLOCKED_CHECKLIST_FAILED", block_detail=detail)
+        event(invoice, "invoice.held", detail, reason="BLOCKED_CHECKLIST_FAILED")
+        return "blocked"
+    except NrsError as exc:  # rejected or not found: NRS said no to this document
+        return _fail(invoice, "NRS_REJECTED", exc.details or str(exc), exc)
+    except NoActiveKey as exc:
+        _save(invoice, status=Status.BLOCKED, block_reason="NO_KEYS", block_detail=str(exc))
+        event(invoice, "invoice.held", str(exc), reason="NO_KEYS")
+        return "blocked"
+
+
+def _confirmed(client, invoice) -> bool:
+    try:
+        client.confirm(invoice.irn)
+    except NrsNotFound:
+        return False
+    return True
+
+
+def _sign(client: NrsClient, invoice: Invoice) -> None:
+    document = invoice_document(invoice)
+    if invoice.sign_attempted and _confirmed(client, invoice):
+        # An earlier sign reached NRS although its answer did not reach us.
+        _save(invoice, signed_at=timezone.now())
+        event(invoice, "nrs.confirm", "NRS already had it signed: reconciled without signing again.")
+        return
+    if invoice.attempts <= 1:
+        client.irn_validate(
+            irn=invoice.irn, invoice_reference=invoice.document_number, business_id=invoice.tenant.nrs_business_id
+        )
+        event(invoice, "nrs.irn_validate", "IRN accepted by NRS.")
+    client.validate(document)
+    event(invoice, "nrs.validate", "Document validated by NRS.")
+    _save(invoice, sign_attempted=True)  # from here on, ask before signing again
+    try:
+        client.sign(document)
+    except NrsTransient:
+        if not _confirmed(client, invoice):
+            raise
+        event(invoice, "nrs.confirm", "The sign answer was lost; NRS confirms it is signed.")
+    _save(invoice, signed_at=timezone.now())
+    event(invoice, "nrs.sign", "Signed by NRS.")
+
+
+def _finish(invoice: Invoice) -> str:
+    status = Status.REPORTED if invoice.kind == Kind.B2C else Status.CERTIFIED
+    _save(
+        invoice,
+        status=status,
+        certified_at=timezone.now(),
+        qr_payload=tenant_qr_payload(invoice.tenant, invoice.irn),
+        nrs_reason="",
+        nrs_detail="",
+        next_attempt_at=None,
+        submitting_since=None,
+    )
+    kind = "invoice.reported" if status == Status.REPORTED else "invoice.certified"
+    event(invoice, kind, "Reported to NRS." if status == Status.REPORTED else "Certified by NRS.", irn=invoice.irn)
+    transaction.on_commit(lambda: enqueue("invoicing.tasks.render_pdf", str(invoice.pk)))
+    return status.lower()
+
+
+def _transient(invoice: Invoice, exc: NrsTransient, now) -> str:
+    if invoice.attempts >= settings.NRS_MAX_ATTEMPTS:
+        return _fail(invoice, "SUBMISSION_ERROR", f"NRS did not succeed after {invoice.attempts} attempts: {exc}", exc)
+    when = now + backoff(invoice.attempts)
+    _save(invoice, status=Status.PENDING, next_attempt_at=when, submitting_since=None, nrs_detail=str(exc))
+    event(invoice, "nrs.retry_scheduled", f"NRS was unavailable ({exc}); trying again at {when:%H:%M:%S} UTC.")
+    enqueue(TASK, str(invoice.pk), when=when)
+    return "retry"
+
+
+def _fail(invoice: Invoice, reason: str, detail: str, exc: NrsError) -> str:
+    _save(invoice, status=Status.FAILED, nrs_reason=reason, nrs_detail=detail, submitting_since=None)
+    event(invoice, "invoice.failed", detail, reason=reason, public_message=exc.public_message)
+    return "failed"
+
+
+def invoice_retry(*, invoice: Invoice, actor: Actor) -> Invoice:
+    """A FAILED invoice is queued again (the spec's retry); attempts start over."""
+    from invoicing.errors import InvoiceError
+
+    with scope(tenant=invoice.tenant), transaction.atomic():
+        updated = Invoice.objects.filter(pk=invoice.pk, status=Status.FAILED).update(
+            status=Status.PENDING, attempts=0, next_attempt_at=None, nrs_reason="", nrs_detail=""
+        )
+        if not updated:
+            raise InvoiceError("NOT_RETRYABLE", "Only failed invoices can be retried.", status=400)
+        invoice.refresh_from_db()
+        event(invoice, "invoice.retried", "Queued for NRS again.", actor)
+        invoice_enqueue(invoice)
+    return invoice
+
+
+def sweep(*, now=None) -> dict:
+    """Re-queue invoices a dead worker left in SUBMITTING, and PENDING ones whose turn has come."""
+    now = now or timezone.now()
+    stuck_before = now - timedelta(seconds=settings.NRS_STUCK_AFTER_SECONDS)
+    with scopes_disabled():
+        stuck = list(
+            Invoice.objects.filter(status=Status.SUBMITTING, submitting_since__lt=stuck_before).values_list(
+                "pk", flat=True
+            )
+        )
+        if stuck:
+            Invoice.objects.filter(pk__in=stuck, status=Status.SUBMITTING).update(
+                status=Status.PENDING, next_attempt_at=None, submitting_since=None
+            )
+        due = list(
+            Invoice.objects.filter(status=Status.PENDING)
+            .filter(
+                Q(next_attempt_at__lte=now) | Q(next_attempt_at__isnull=True, updated_at__lt=now - timedelta(minutes=1))
+            )
+            .values_list("pk", flat=True)
+        )
+    for invoice_id in due:
+        enqueue(TASK, str(invoice_id))
+    if stuck or due:
+        logger.info("Sweeper: %d stuck in SUBMITTING reset, %d queued", len(stuck), len(due))
+    return {"stuck": len(stuck), "queued": len(due)}
