@@ -4,8 +4,11 @@ class InvoiceError(Exception):
     Views turn it into a form error or the API's {"error", "reason", "detail", "fields"} body.
     """
 
-    def __init__(self, reason: str, message: str, *, detail: str = "", fields: dict | None = None, status: int = 400):
+    def __init__(
+        self, reason: str, message: str, *, detail: str = "", fields: dict | None = None, status: int = 400, extra=None
+    ):
         super().__init__(message)
+        self.extra = extra or {}  # further body keys, e.g. nrsError on a 502
         self.reason = reason
         self.message = message
         self.detail = detail

@@ -268,7 +268,7 @@ def sweep(*, now=None) -> dict:
         )
         if stuck:
             Invoice.objects.filter(pk__in=stuck, status=Status.SUBMITTING).update(
-                status=Status.PENDING, next_attempt_at=None, submitting_since=None
+                status=Status.PENDING, next_attempt_at=now, submitting_since=None
             )
         due = list(
             Invoice.objects.filter(status=Status.PENDING)

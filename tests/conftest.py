@@ -114,3 +114,45 @@ def unscoped():
     """For assertions that read rows directly, outside any request."""
     with scopes_disabled():
         yield
+
+
+# --- the embedded NRS sandbox over real HTTP ----------------------------------------------------
+
+
+@pytest.fixture
+def sandbox_url(live_server, settings):
+    settings.NRS_SANDBOX_URL = live_server.url + "/sandbox/nrs"
+    settings.NRS_READ_TIMEOUT = 2.0
+    settings.NRS_SANDBOX_TIMEOUT_SECONDS = 2.5
+    return settings.NRS_SANDBOX_URL
+
+
+@pytest.fixture
+def connected_tenant(sandbox_url, key_file):
+    """A ready tenant whose NRS identity, credentials and key come from the embedded sandbox."""
+    import uuid
+
+    from integrations.nrs.services import nrs_sandbox_connect
+    from tests.factories import make_ready
+
+    tenant = TenantFactory(name="Kola Foods Ltd", telephone="+2348099999999")
+    make_ready(tenant, key_file)
+    tenant.nrs_business_id = uuid.uuid4()  # replaced by the sandbox's own
+    nrs_sandbox_connect(tenant=tenant)
+    tenant.refresh_from_db()
+    return tenant
+
+
+def set_faults(**values):
+    from integrations.nrs.sandbox.models import SandboxFaults
+
+    defaults = {"latency_ms": 0, "error_rate": 0, "timeout_rate": 0, "offline_rate": 0, "lost_response_rate": 0}
+    SandboxFaults.objects.all().delete()
+    SandboxFaults.objects.create(**{**defaults, **values})
+
+
+def calls(tenant):
+    from integrations.nrs.models import NrsCall
+
+    with scope(tenant=tenant):
+        return list(NrsCall.objects.order_by("id"))
