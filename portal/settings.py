@@ -7,6 +7,7 @@ DATABASE_URL / REDIS_URL for PostgreSQL, a Redis broker and a Redis cache. A bad
 
 import base64
 import hashlib
+import os
 from pathlib import Path
 
 import environ
@@ -102,6 +103,9 @@ else:
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
             },
+            # A file, not memory, so that a real worker process can share the test database; one per
+            # test run, so that runs side by side never share one.
+            "TEST": {"NAME": str(VAR_DIR / f"test-flowpoint-{os.getpid()}.sqlite3")},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -194,7 +198,7 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "staticfiles"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 WHITENOISE_USE_FINDERS = DEBUG  # serve straight from static/ in development, no collectstatic
-MEDIA_ROOT = VAR_DIR / "media"
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))  # stored PDFs
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -246,5 +250,9 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},  # its per-render INFO steps drown everything else
+        "fontTools": {"level": "WARNING"},
+    },
 }

@@ -128,11 +128,13 @@ def invitation_view(request, token):
 
 @tenant_required
 def dashboard(request):
+    from invoicing.selectors import dashboard as invoice_dashboard
+
     readiness = tenant_readiness(request.tenant)
     return render(
         request,
         "portal/dashboard.html",
-        {"readiness": readiness, "ready": all(item.ok for item in readiness)},
+        {"readiness": readiness, "ready": all(item.ok for item in readiness), **invoice_dashboard(request.tenant)},
     )
 
 

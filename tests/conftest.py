@@ -156,3 +156,56 @@ def calls(tenant):
 
     with scope(tenant=tenant):
         return list(NrsCall.objects.order_by("id"))
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    """Stored files (invoice PDFs) go to the test's own folder, never to var/media."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
+def pytest_sessionfinish(session):
+    from pathlib import Path
+
+    for leftover in (Path(__file__).resolve().parent.parent / "var").glob(f"test-flowpoint-{os.getpid()}.sqlite3*"):
+        leftover.unlink(missing_ok=True)
+
+
+@pytest.fixture
+def qcluster(sandbox_url, settings):
+    """A real django-q2 worker (`manage.py qcluster`) on the test database, talking to the live sandbox."""
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from django.db import connection
+
+    db = connection.settings_dict
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE")}
+    env.update(
+        {"NRS_SANDBOX_URL": sandbox_url, "Q_WORKERS": "1", "NRS_READ_TIMEOUT": "5", "MEDIA_ROOT": settings.MEDIA_ROOT}
+    )
+    if connection.vendor == "sqlite":
+        env["SQLITE_PATH"] = db["NAME"]
+    else:
+        env["DATABASE_URL"] = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    root = Path(__file__).resolve().parent.parent
+    log = open(root / "var" / "test-qcluster.log", "w")
+    worker = subprocess.Popen(
+        [sys.executable, "manage.py", "qcluster"],
+        cwd=root,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        yield worker
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        try:
+            worker.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(worker.pid, signal.SIGKILL)
+        log.close()

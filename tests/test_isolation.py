@@ -5,6 +5,7 @@ from django.core import mail
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django_scopes import scope, scopes_disabled
 
+from invoicing.models import Customer, Invoice, Item
 from tenants import services
 from tenants.models import ApiKey, CryptoKey, Invitation, Location, Membership
 from tests.conftest import member
@@ -15,7 +16,7 @@ def _routes(patterns=None, prefix=""):
     for p in patterns if patterns is not None else get_resolver().url_patterns:
         if isinstance(p, URLResolver):
             yield from _routes(p.url_patterns, prefix + str(p.pattern))
-        elif isinstance(p, URLPattern) and "<int:pk>" in str(p.pattern):
+        elif isinstance(p, URLPattern) and ("<int:pk>" in str(p.pattern) or "<uuid:pk>" in str(p.pattern)):
             yield p.name, "/" + prefix + str(p.pattern)
 
 
@@ -33,6 +34,27 @@ MODEL_FOR_ROUTE = {
     "api_tenant_location": Location,
     "api_tenant_crypto_key": CryptoKey,
     "api_tenant_api_key": ApiKey,
+    "customer_edit": Customer,
+    "customer_archive": Customer,
+    "customer_verify_tin": Customer,
+    "item_edit": Item,
+    "item_archive": Item,
+    **{
+        name: Invoice
+        for name in (
+            "invoice_detail",
+            "invoice_edit",
+            "invoice_delete",
+            "invoice_submit",
+            "invoice_retry",
+            "invoice_payment",
+            "invoice_reconcile",
+            "invoice_review",
+            "invoice_approve",
+            "invoice_pdf",
+            "invoice_qr",
+        )
+    },
 }
 
 
@@ -45,8 +67,17 @@ def first_tenant_rows(tenant, admin_user, key_file):
             tenant=tenant, email="new@example.ng", role="clerk", invited_by=admin_user, base_url="http://x/"
         )
         clerk = member(tenant, "clerk")
+        customer = Customer.objects.create(tenant=tenant, kind="B2B", name="Acme Secret Buyer", tin="55555555-0001")
+        item = Item.objects.create(tenant=tenant, name="Secret Widget", unit_price_kobo=100000, hs_code_id="8517.11")
+    from invoicing.services import Actor, invoice_create
+    from tests.invoicing.conftest import body
+
+    invoice = invoice_create(tenant=tenant, data=body(customer__name="Acme Secret Buyer"), actor=Actor(), draft=True)
     with scopes_disabled():
         return {
+            Customer: customer,
+            Item: item,
+            Invoice: invoice,
             Location: Location.objects.get(tenant=tenant),
             CryptoKey: CryptoKey.objects.get(tenant=tenant),
             ApiKey: ApiKey.objects.get(tenant=tenant),
@@ -59,7 +90,7 @@ def _snapshot():
     with scopes_disabled():
         return [
             list(model.objects.order_by("pk").values())
-            for model in (Location, CryptoKey, ApiKey, Membership, Invitation)
+            for model in (Location, CryptoKey, ApiKey, Membership, Invitation, Customer, Item, Invoice)
         ]
 
 
@@ -96,6 +127,9 @@ def test_another_tenants_pages_show_none_of_the_first_tenants_data(client, tenan
         "settings_crypto_keys",
         "settings_api_keys",
         "settings_team",
+        "invoice_list",
+        "customer_list",
+        "item_list",
     ):
         html = client.get(reverse(page)).content.decode()
         assert tenant.name not in html
@@ -104,6 +138,7 @@ def test_another_tenants_pages_show_none_of_the_first_tenants_data(client, tenan
         assert first_tenant_rows[ApiKey].prefix not in html
         assert first_tenant_rows[Membership].user.email not in html
         assert "new@example.ng" not in html
+        assert "Acme Secret Buyer" not in html and "Secret Widget" not in html
 
 
 def test_an_api_key_only_ever_resolves_to_its_own_tenant(client, tenant, other_tenant):

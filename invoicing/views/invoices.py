@@ -1,1 +1,368 @@
-urlpatterns = []
+"""Clerk screens: invoice list, editor (drafts), invoice page with its timeline and actions, review and
+approval queue, PDF and QR, and the review/approval settings."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from integrations.nrs.qr import qr_png
+from integrations.reference.models import Lga
+from invoicing import services
+from invoicing.errors import InvoiceError
+from invoicing.forms import DecisionForm, GateRulesForm, InvoiceForm, LineFormSet, PaymentForm, line_initial
+from invoicing.models import Invoice, Kind
+from invoicing.payments import invoice_reconcile, invoice_record_payment
+from invoicing.selectors import invoice_search, invoice_timeline
+from invoicing.submission import invoice_retry
+from tenants.models import Membership
+from tenants.permissions import admin_required, role_required, tenant_required
+
+Role = Membership.Role
+Status = Invoice.Status
+clerk_required = role_required(Role.CLERK)
+
+
+def _actor(request):
+    return services.Actor(user=request.user)
+
+
+def _role(request) -> str:
+    return request.membership.role
+
+
+@tenant_required
+def invoice_list(request):
+    qs = invoice_search(request.GET)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "invoicing/invoice_list.html",
+        {
+            "page": page,
+            "statuses": Status.choices,
+            "kinds": Kind.choices,
+            "filters": request.GET,
+            "section_nav": "invoices",
+        },
+    )
+
+
+# --- editor ----------------------------------------------------------------------------------
+
+
+def _map_error(form, formset, error: InvoiceError) -> None:
+    """Put the service's per-field messages beside the fields they are about; the rest on top."""
+    placed = False
+    for key, message in error.fields.items():
+        if key.startswith("customer."):
+            name = "customer_" + key.removeprefix("customer.")
+            if name in form.fields:
+                form.add_error(name, message)
+                placed = True
+                continue
+        if key.startswith("lines[") and "]." in key:
+            index, field = key[len("lines[") :].split("].", 1)
+            field = {"isic_code": "hsn_code", "fee": "discount"}.get(field, field)
+            if index.isdigit() and int(index) < len(formset.forms) and field in formset.forms[int(index)].fields:
+                formset.forms[int(index)].add_error(field, message)
+                placed = True
+                continue
+        if key in form.fields:
+            form.add_error(key, message)
+            placed = True
+    if not placed or error.reason != "incomplete_unpatchable":
+        form.add_error(None, error.message)  # the rule broken, in a sentence, above the form
+
+
+def _editor(request, invoice=None, initial=None, lines=None):
+    if request.method == "POST":
+        form = InvoiceForm(request.POST)
+        formset = LineFormSet(request.POST, prefix="lines")
+        if form.is_valid() and formset.is_valid():
+            data = form.as_data([line for f in formset.forms if (line := f.as_data())])
+            draft = request.POST.get("action") == "draft"
+            try:
+                if invoice is None:
+                    saved = services.invoice_create(
+                        tenant=request.tenant, data=data, actor=_actor(request), draft=draft
+                    )
+                else:
+                    saved = services.invoice_update_draft(invoice=invoice, data=data, actor=_actor(request))
+                    if not draft:
+                        saved = services.invoice_submit(invoice=saved, actor=_actor(request))
+            except InvoiceError as error:
+                _map_error(form, formset, error)
+            else:
+                messages.success(request, _outcome_message(saved))
+                return redirect("invoice_detail", pk=saved.pk)
+    else:
+        form = InvoiceForm(initial=initial or {})
+        formset = LineFormSet(prefix="lines", initial=lines or [{}])
+    return render(
+        request,
+        "invoicing/invoice_form.html",
+        {
+            "lga_states": dict(Lga.objects.values_list("code", "state_id")),
+            "form": form,
+            "formset": formset,
+            "invoice": invoice,
+            "section_nav": "invoices",
+            "original": _original_for(form),
+        },
+    )
+
+
+def _original_for(form):
+    original_id = form["original_invoice_id"].value()
+    if not original_id:
+        return None
+    try:
+        return Invoice.objects.filter(pk=original_id).first()
+    except Exception:
+        return None
+
+
+def _outcome_message(invoice: Invoice) -> str:
+    match invoice.status:
+        case Status.DRAFT:
+            return _("Draft saved. Nothing was sent to NRS.")
+        case Status.PENDING:
+            return _("Invoice %(n)s is queued for NRS.") % {"n": invoice.document_number}
+        case Status.PENDING_REVIEW:
+            return _("Invoice %(n)s is waiting for review before it goes to NRS.") % {"n": invoice.document_number}
+        case Status.PENDING_APPROVAL:
+            return _("Invoice %(n)s is waiting for approval before it goes to NRS.") % {"n": invoice.document_number}
+        case Status.BLOCKED:
+            return _("Invoice %(n)s is held: %(why)s") % {"n": invoice.document_number, "why": invoice.block_detail}
+    return _("Saved.")
+
+
+@clerk_required
+@require_http_methods(["GET", "POST"])
+def invoice_new(request):
+    initial = {"invoice_type": request.GET.get("type", "invoice")}
+    lines = None
+    original_id = request.GET.get("original")
+    if original_id:  # a credit or debit note starts from the invoice it corrects
+        original = get_object_or_404(Invoice, pk=original_id, status__in=(Status.CERTIFIED, Status.REPORTED))
+        data = services.invoice_as_data(original)
+        initial = InvoiceForm.initial_from(data) | {
+            "invoice_type": initial["invoice_type"],
+            "original_invoice_id": str(original.pk),
+            "document_number": "",
+            "issue_date": None,
+        }
+        lines = [line_initial(line) for line in data["lines"]]
+    return _editor(request, initial=initial, lines=lines)
+
+
+@clerk_required
+@require_http_methods(["GET", "POST"])
+def invoice_edit(request, pk):
+    invoice = get_object_or_404(Invoice, pk=pk)
+    if not invoice.is_editable:
+        messages.error(request, _("Only drafts can be edited."))
+        return redirect("invoice_detail", pk=pk)
+    data = services.invoice_as_data(invoice)
+    return _editor(request, invoice, InvoiceForm.initial_from(data), [line_initial(ln) for ln in data["lines"]])
+
+
+@clerk_required
+@require_http_methods(["GET", "POST"])
+def invoice_delete(request, pk):
+    invoice = get_object_or_404(Invoice, pk=pk, status=Status.DRAFT)
+    if request.method == "POST":
+        services.invoice_delete_draft(invoice=invoice)
+        messages.success(request, _("Draft deleted."))
+        return redirect("invoice_list")
+    return render(request, "invoicing/confirm_delete.html", {"invoice": invoice, "section_nav": "invoices"})
+
+
+# --- the invoice page and its actions ----------------------------------------------------------
+
+
+@tenant_required
+def invoice_detail(request, pk):
+    invoice = get_object_or_404(Invoice.objects.select_related("original", "created_by"), pk=pk)
+    role = _role(request)
+    can_write = role in (Role.ADMIN, Role.CLERK)
+    return render(
+        request,
+        "invoicing/invoice_detail.html",
+        {
+            "invoice": invoice,
+            "lines": invoice.lines.all(),
+            "timeline": invoice_timeline(invoice),
+            "can_write": can_write,
+            "can_review": role in (Role.ADMIN, Role.REVIEWER) and invoice.status == Status.PENDING_REVIEW,
+            "can_approve": role in (Role.ADMIN, Role.APPROVER) and invoice.status == Status.PENDING_APPROVAL,
+            "decision_form": DecisionForm(),
+            "payment_form": PaymentForm(initial={"payment_status": invoice.payment_status}),
+            "notes": invoice.notes.all() if invoice.invoice_type == Invoice.Type.INVOICE else [],
+            "section_nav": "invoices",
+        },
+    )
+
+
+def _act(request, pk, action):
+    invoice = get_object_or_404(Invoice, pk=pk)
+    try:
+        message = action(invoice)
+    except InvoiceError as error:
+        messages.error(
+            request, error.message + (f" ({error.extra['nrsError']})" if error.extra.get("nrsError") else "")
+        )
+    else:
+        messages.success(request, message)
+    return redirect("invoice_detail", pk=pk)
+
+
+@clerk_required
+@require_POST
+def invoice_submit_view(request, pk):
+    def submit(invoice):
+        return _outcome_message(services.invoice_submit(invoice=invoice, actor=_actor(request)))
+
+    return _act(request, pk, submit)
+
+
+@clerk_required
+@require_POST
+def invoice_retry_view(request, pk):
+    def retry(invoice):
+        if invoice.status == Status.BLOCKED:
+            services.invoice_release_blocked(invoice=invoice, actor=_actor(request))
+        else:
+            invoice_retry(invoice=invoice, actor=_actor(request))
+        return _("Queued for NRS again.")
+
+    return _act(request, pk, retry)
+
+
+@clerk_required
+@require_POST
+def invoice_payment_view(request, pk):
+    form = PaymentForm(request.POST)
+
+    def pay(invoice):
+        if not form.is_valid():
+            raise InvoiceError("incomplete_unpatchable", _("Choose the payment status."))
+        data = form.cleaned_data
+        invoice_record_payment(
+            invoice=invoice,
+            status=data["payment_status"],
+            amount=data["amount"] or None,
+            reference=data["reference"],
+            actor=_actor(request),
+        )
+        return _("Payment recorded and reported to NRS.")
+
+    return _act(request, pk, pay)
+
+
+@clerk_required
+@require_POST
+def invoice_reconcile_view(request, pk):
+    def reconcile(invoice):
+        invoice_reconcile(invoice=invoice, actor=_actor(request))
+        return _("Checked with NRS: the invoice is in line with what NRS has.")
+
+    return _act(request, pk, reconcile)
+
+
+def _decision_view(step, roles):
+    @role_required(*roles)
+    @require_POST
+    def view(request, pk):
+        form = DecisionForm(request.POST)
+        form.is_valid()
+        approve = request.POST.get("decision") == "approve"
+        decide = services.invoice_review if step == "review" else services.invoice_approve
+
+        def act(invoice):
+            decided = decide(
+                invoice=invoice, user=request.user, approve=approve, comment=form.cleaned_data.get("comment", "")
+            )
+            if not approve:
+                return _("Sent back to its creator as a draft, with your reason.")
+            return _outcome_message(decided)
+
+        return _act(request, pk, act)
+
+    return view
+
+
+invoice_review_view = _decision_view("review", (Role.REVIEWER,))
+invoice_approve_view = _decision_view("approval", (Role.APPROVER,))
+
+
+@tenant_required
+def invoice_pdf(request, pk):
+    """The stored PDF; rendered now (and stored) if the task has not done it yet."""
+    from invoicing.pdf import invoice_pdf_store
+
+    invoice = get_object_or_404(Invoice, pk=pk)
+    if not invoice.pdf:
+        invoice_pdf_store(invoice)
+    name = f"{invoice.document_number}.pdf".replace("/", "-")
+    return FileResponse(invoice.pdf.open("rb"), content_type="application/pdf", as_attachment=True, filename=name)
+
+
+@tenant_required
+def invoice_qr(request, pk):
+    invoice = get_object_or_404(Invoice, pk=pk)
+    if not invoice.qr_payload:
+        return HttpResponse(status=404)
+    response = HttpResponse(qr_png(invoice.qr_payload), content_type="image/png")
+    response["Cache-Control"] = "private, max-age=86400"
+    return response
+
+
+@tenant_required
+def queue(request):
+    role = _role(request)
+    statuses = {
+        Role.REVIEWER: [Status.PENDING_REVIEW],
+        Role.APPROVER: [Status.PENDING_APPROVAL],
+        Role.ADMIN: [Status.PENDING_REVIEW, Status.PENDING_APPROVAL],
+    }.get(role)
+    if statuses is None:
+        raise PermissionDenied(_("The queue is for reviewers and approvers. Your role is %(r)s.") % {"r": role})
+    waiting = Invoice.objects.filter(status__in=statuses).select_related("created_by").order_by("submitted_at")
+    return render(request, "invoicing/queue.html", {"waiting": waiting, "section_nav": "queue"})
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def settings_gates(request):
+    rules = services.gate_rules(request.tenant)
+    form = GateRulesForm(request.POST or None, instance=rules)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Review and approval rules saved."))
+        return redirect("settings_gates")
+    return render(request, "invoicing/settings_gates.html", {"form": form, "section": "gates"})
+
+
+urlpatterns = [
+    path("invoices/", invoice_list, name="invoice_list"),
+    path("invoices/new/", invoice_new, name="invoice_new"),
+    path("invoices/queue/", queue, name="invoice_queue"),
+    path("invoices/<uuid:pk>/", invoice_detail, name="invoice_detail"),
+    path("invoices/<uuid:pk>/edit/", invoice_edit, name="invoice_edit"),
+    path("invoices/<uuid:pk>/delete/", invoice_delete, name="invoice_delete"),
+    path("invoices/<uuid:pk>/submit/", invoice_submit_view, name="invoice_submit"),
+    path("invoices/<uuid:pk>/retry/", invoice_retry_view, name="invoice_retry"),
+    path("invoices/<uuid:pk>/payment/", invoice_payment_view, name="invoice_payment"),
+    path("invoices/<uuid:pk>/reconcile/", invoice_reconcile_view, name="invoice_reconcile"),
+    path("invoices/<uuid:pk>/review/", invoice_review_view, name="invoice_review"),
+    path("invoices/<uuid:pk>/approve/", invoice_approve_view, name="invoice_approve"),
+    path("invoices/<uuid:pk>/pdf/", invoice_pdf, name="invoice_pdf"),
+    path("invoices/<uuid:pk>/qr.png", invoice_qr, name="invoice_qr"),
+    path("settings/approvals/", settings_gates, name="settings_gates"),
+]

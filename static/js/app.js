@@ -5,8 +5,8 @@
   // Location forms: show only the LGAs of the chosen state (the server checks it too).
   function lgaFilter(root) {
     var data = document.getElementById("lga-states");
-    var state = root.querySelector("select[name=state]");
-    var lga = root.querySelector("select[name=lga]");
+    var state = root.querySelector("select[name$=state]");
+    var lga = root.querySelector("select[name$=lga]");
     if (!data || !state || !lga) return;
     var stateOf = JSON.parse(data.textContent);
     var all = Array.prototype.slice.call(lga.options);

@@ -1,0 +1,193 @@
+"""The invoice editor: header, buyer and lines. Forms only parse into the service's input dict."""
+
+import re
+
+from django import forms
+from django.forms import formset_factory
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from integrations.reference.models import Lga, State, TaxCategory
+from invoicing.models import GateRules, Invoice, Kind
+
+BUYER_FIELDS = ("name", "tin", "email", "phone", "address", "city", "postal_code", "state", "lga", "country")
+
+
+class InvoiceForm(forms.Form):
+    invoice_kind = forms.ChoiceField(label=_("Invoice for"), choices=Kind.choices, initial=Kind.B2B)
+    document_number = forms.CharField(
+        label=_("Invoice number"),
+        max_length=50,
+        required=False,
+        help_text=_("Your own number, e.g. INV-2026-001. It becomes part of the IRN."),
+    )
+    issue_date = forms.DateField(label=_("Issue date"), widget=forms.DateInput(attrs={"type": "date"}), required=False)
+    due_date = forms.DateField(label=_("Due date"), widget=forms.DateInput(attrs={"type": "date"}), required=False)
+    currency = forms.CharField(max_length=3, initial="NGN", required=False)
+    note = forms.CharField(
+        label=_("Payment note"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        help_text=_("Printed on the invoice: bank account, payment terms…"),
+    )
+    po_reference = forms.CharField(label=_("PO reference"), max_length=100, required=False)
+    invoice_type = forms.ChoiceField(choices=Invoice.Type.choices, widget=forms.HiddenInput, initial="invoice")
+    original_invoice_id = forms.CharField(widget=forms.HiddenInput, required=False)
+    customer_id = forms.CharField(widget=forms.HiddenInput, required=False)
+    customer_name = forms.CharField(label=_("Buyer name"), max_length=200, required=False)
+    customer_tin = forms.CharField(label=_("TIN"), max_length=20, required=False)
+    customer_email = forms.CharField(label=_("E-mail"), max_length=200, required=False)
+    customer_phone = forms.CharField(label=_("Telephone"), max_length=20, required=False)
+    customer_address = forms.CharField(label=_("Street address"), max_length=200, required=False)
+    customer_city = forms.CharField(label=_("City"), max_length=100, required=False)
+    customer_postal_code = forms.CharField(label=_("Postal code"), max_length=20, required=False)
+    customer_state = forms.ChoiceField(label=_("State"), required=False)
+    customer_lga = forms.ChoiceField(label=_("LGA"), required=False)
+    customer_country = forms.CharField(label=_("Country"), max_length=2, initial="NG", required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["customer_state"].choices = [("", "—")] + list(State.objects.values_list("code", "name"))
+        self.fields["customer_lga"].choices = [("", "—")] + list(
+            Lga.objects.order_by("name").values_list("code", "name")
+        )
+        self.fields["issue_date"].initial = timezone.localdate()
+        # The service decides what is required (it depends on B2B/B2C); the browser must not block a draft.
+        for field in self.fields.values():
+            field.required = False
+
+    def as_data(self, lines) -> dict:
+        data = self.cleaned_data
+        return {
+            "invoice_kind": data["invoice_kind"],
+            "invoice_type": data["invoice_type"] or "invoice",
+            "document_number": data["document_number"],
+            "issue_date": data["issue_date"].isoformat() if data["issue_date"] else None,
+            "due_date": data["due_date"].isoformat() if data["due_date"] else None,
+            "currency": data["currency"] or "NGN",
+            "note": data["note"],
+            "po_reference": data["po_reference"],
+            "original_invoice_id": data["original_invoice_id"],
+            "customer_id": data["customer_id"] or None,
+            "customer": {name: data[f"customer_{name}"] for name in BUYER_FIELDS},
+            "lines": lines,
+        }
+
+    @classmethod
+    def initial_from(cls, data: dict) -> dict:
+        """The service's dict (e.g. a draft) back into this form's initial values."""
+        initial = {
+            k: data.get(k)
+            for k in (
+                "invoice_kind",
+                "invoice_type",
+                "document_number",
+                "issue_date",
+                "due_date",
+                "currency",
+                "note",
+                "po_reference",
+                "original_invoice_id",
+                "customer_id",
+            )
+        }
+        initial["invoice_kind"] = data.get("invoice_kind")
+        for name in BUYER_FIELDS:
+            initial[f"customer_{name}"] = (data.get("customer") or {}).get(name, "")
+        return initial
+
+
+class LineForm(forms.Form):
+    item_id = forms.CharField(widget=forms.HiddenInput, required=False)
+    description = forms.CharField(max_length=300, required=False)
+    hsn_code = forms.CharField(label=_("HS / ISIC code"), max_length=20, required=False)
+    quantity = forms.CharField(max_length=20, required=False, initial="1")
+    unit_price = forms.CharField(label=_("Unit price"), max_length=20, required=False)
+    discount = forms.CharField(max_length=20, required=False, initial="0")
+    tax_scheme = forms.ChoiceField(label=_("Tax"), required=False)
+    tax_rate = forms.CharField(label=_("Rate %"), max_length=6, required=False, initial="7.5")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["tax_scheme"].choices = list(TaxCategory.objects.values_list("code", "name"))
+        self.fields["tax_scheme"].initial = "STANDARD_VAT"
+        for name in ("quantity", "unit_price", "discount", "tax_rate"):
+            self.fields[name].widget.attrs.update({"inputmode": "decimal"})
+
+    def as_data(self) -> dict | None:
+        data = self.cleaned_data
+        if not any(data.get(k) for k in ("description", "unit_price", "item_id", "hsn_code")):
+            return None  # an untouched empty row
+        code = data.get("hsn_code", "").strip()
+        is_service = bool(re.fullmatch(r"\d{4}", code))  # ISIC classes are four digits; HS codes have a dot
+        return {
+            "item_id": data.get("item_id") or None,
+            "description": data.get("description", ""),
+            "hsn_code": "" if is_service else code,
+            "isic_code": code if is_service else "",
+            "quantity": data.get("quantity") or None,
+            "unit_price": data.get("unit_price") or None,
+            "discount": data.get("discount") or "0",
+            "tax_scheme": data.get("tax_scheme") or "STANDARD_VAT",
+            "tax_rate": data.get("tax_rate") or None,
+        }
+
+
+LineFormSet = formset_factory(LineForm, extra=0, min_num=1, max_num=500, validate_max=True)
+
+
+def line_initial(line: dict) -> dict:
+    return {
+        "item_id": line.get("item_id") or "",
+        "description": line.get("description", ""),
+        "hsn_code": line.get("hsn_code") or line.get("isic_code") or "",
+        "quantity": _plain(line.get("quantity")),
+        "unit_price": _plain(line.get("unit_price")),
+        "discount": _plain(line.get("discount")) or "0",
+        "tax_scheme": line.get("tax_scheme") or "STANDARD_VAT",
+        "tax_rate": _plain(line.get("tax_rate")),
+    }
+
+
+def _plain(value) -> str:
+    if value in (None, ""):
+        return ""
+    text = f"{value}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+class DecisionForm(forms.Form):
+    comment = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+class PaymentForm(forms.Form):
+    payment_status = forms.ChoiceField(label=_("Payment"), choices=Invoice.Payment.choices)
+    amount = forms.CharField(
+        label=_("Amount paid"),
+        max_length=20,
+        required=False,
+        help_text=_("For a part payment. Leave empty for paid in full."),
+    )
+    reference = forms.CharField(label=_("Reference"), max_length=100, required=False)
+
+
+class GateRulesForm(forms.ModelForm):
+    class Meta:
+        model = GateRules
+        fields = ["review", "review_above", "approval_above", "maker_checker"]
+        labels = {
+            "review": _("Review required for"),
+            "review_above": _("…above this amount (₦)"),
+            "approval_above": _("Approval required above (₦)"),
+            "maker_checker": _("Maker-checker: whoever created an invoice cannot approve it"),
+        }
+        help_texts = {
+            "review_above": _("Used when review is required for invoices above an amount."),
+            "approval_above": _("Leave empty for no approval step."),
+        }
+
+    def clean(self):
+        data = super().clean()
+        if data.get("review") == GateRules.Review.ABOVE and data.get("review_above") is None:
+            self.add_error("review_above", _("Enter the amount above which invoices need review."))
+        return data

@@ -1,0 +1,128 @@
+// The invoice editor: line rows added and removed in place, live totals and VAT, customer and item look-up.
+// Money is computed in integer kobo (BigInt), half-up per line, exactly as the server does; the server's
+// figures are the ones that count, these only show the clerk what to expect.
+(function () {
+  "use strict";
+  var form = document.getElementById("invoice-editor");
+  if (!form) return;
+  var script = document.currentScript || document.querySelector("script[data-item-lookup]");
+  var itemLookup = script && script.getAttribute("data-item-lookup");
+  var body = document.querySelector("#lines tbody");
+  var template = document.getElementById("line-template");
+  var total = form.querySelector("input[name=lines-TOTAL_FORMS]");
+  var DEFAULT_RATES = { STANDARD_VAT: "7.5", ZERO_VAT: "0", EXEMPTED: "0", ZERO_GST: "0" };
+
+  // "1,234.5" -> BigInt scaled by 10^places (null when not a number); half-up beyond `places`.
+  function scaled(text, places) {
+    var s = String(text || "").replace(/,/g, "").trim();
+    if (!/^\d*\.?\d*$/.test(s) || s === "" || s === ".") return null;
+    var parts = s.split(".");
+    var frac = (parts[1] || "") + "0".repeat(places + 1);
+    var value = BigInt((parts[0] || "0") + frac.slice(0, places));
+    return Number(frac[places]) >= 5 ? value + 1n : value;
+  }
+  function divHalfUp(a, b) { return (a * 2n + b) / (2n * b); }
+  function naira(kobo) {
+    var negative = kobo < 0n; if (negative) kobo = -kobo;
+    var whole = (kobo / 100n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+    var cents = (kobo % 100n).toString().padStart(2, "0");
+    return (negative ? "-" : "") + "₦" + whole + "." + cents;
+  }
+  function field(row, name) { return row.querySelector("[name$='-" + name + "']"); }
+
+  function recalc() {
+    var subtotal = 0n, tax = 0n;
+    body.querySelectorAll("tr.line-row").forEach(function (row) {
+      var qty = scaled(field(row, "quantity").value, 4), price = scaled(field(row, "unit_price").value, 2);
+      var discount = scaled(field(row, "discount").value || "0", 2), rate = scaled(field(row, "tax_rate").value || "0", 2);
+      var cell = row.querySelector(".line-amount");
+      if (qty === null || price === null || discount === null || rate === null) { cell.textContent = "—"; return; }
+      var amount = divHalfUp(qty * price, 10000n) - discount;     // kobo
+      var lineTax = divHalfUp(amount * rate, 10000n);            // rate is % × 100
+      cell.textContent = naira(amount);
+      subtotal += amount; tax += lineTax;
+    });
+    form.querySelector("[data-total=subtotal]").textContent = naira(subtotal);
+    form.querySelector("[data-total=tax]").textContent = naira(tax);
+    form.querySelector("[data-total=payable]").textContent = naira(subtotal + tax);
+  }
+
+  // Keep the formset's numbering contiguous (lines-0-…, lines-1-…) after rows come and go.
+  function renumber() {
+    var rows = body.querySelectorAll("tr.line-row");
+    rows.forEach(function (row, index) {
+      row.querySelectorAll("[name^='lines-'], [id^='id_lines-']").forEach(function (el) {
+        if (el.name) el.name = el.name.replace(/^lines-(\d+|__prefix__)-/, "lines-" + index + "-");
+        if (el.id) el.id = el.id.replace(/^id_lines-(\d+|__prefix__)-/, "id_lines-" + index + "-");
+      });
+    });
+    total.value = rows.length;
+  }
+
+  function wire(row) {
+    var search = row.querySelector(".item-lookup");
+    if (search && itemLookup && window.FlowpointLookup) {
+      search.setAttribute("data-lookup", itemLookup);
+      search.setAttribute("data-lookup-detail", "unitPrice taxScheme");
+      window.FlowpointLookup.attach(search);
+    }
+  }
+
+  document.getElementById("add-line").addEventListener("click", function () {
+    var fragment = template.content.cloneNode(true);
+    body.appendChild(fragment);
+    var row = body.lastElementChild;
+    renumber(); wire(row); recalc();
+    field(row, "description").focus();
+  });
+
+  body.addEventListener("click", function (event) {
+    if (!event.target.classList.contains("remove-line")) return;
+    var rows = body.querySelectorAll("tr.line-row");
+    if (rows.length === 1) {  // the last row is cleared rather than removed: an invoice has one line at least
+      rows[0].querySelectorAll("input").forEach(function (input) { if (input.type !== "hidden" || input.name.endsWith("item_id")) input.value = ""; });
+    } else {
+      event.target.closest("tr").remove();
+    }
+    renumber(); recalc();
+  });
+
+  body.addEventListener("input", recalc);
+  body.addEventListener("change", function (event) {
+    if (event.target.name && event.target.name.endsWith("-tax_scheme")) {
+      var rate = DEFAULT_RATES[event.target.value];
+      if (rate !== undefined) field(event.target.closest("tr"), "tax_rate").value = rate;
+    }
+    recalc();
+  });
+
+  // A chosen saved item fills its line; a chosen customer fills the buyer.
+  form.addEventListener("lookup:select", function (event) {
+    var row = event.detail, input = event.target;
+    event.preventDefault();
+    if (input.classList.contains("item-lookup")) {
+      var line = input.closest("tr");
+      field(line, "item_id").value = row.id;
+      field(line, "description").value = row.name;
+      field(line, "unit_price").value = row.unitPrice;
+      field(line, "hsn_code").value = row.hsCode || row.serviceCode || "";
+      field(line, "tax_scheme").value = row.taxScheme;
+      field(line, "tax_rate").value = row.taxRate;
+      input.value = "";
+      recalc();
+      return;
+    }
+    var map = { name: "name", tin: "tin", email: "email", phone: "phone", address: "address", city: "city",
+                postal_code: "postalCode", state: "state", lga: "lga", country: "country" };
+    Object.keys(map).forEach(function (key) {
+      var el = form.querySelector("[name=customer_" + key + "]");
+      if (el) el.value = row[map[key]] || "";
+    });
+    form.querySelector("[name=customer_id]").value = row.id;
+    if (row.kind === "B2G") form.querySelector("[name=invoice_kind]").value = "B2G";
+    input.value = "";
+  });
+
+  body.querySelectorAll("tr.line-row").forEach(wire);
+  recalc();
+})();
