@@ -18,6 +18,7 @@ from invoicing.parsing import InvoiceInput, looks_like_uuid, parse_invoice
 from invoicing.totals import document_totals, line_amounts, to_kobo
 from tenants.models import Location, Tenant
 from tenants.readiness import tenant_readiness
+from tenants.validators import PHONE_RE
 
 Status = Invoice.Status
 LIVE = (
@@ -250,7 +251,7 @@ def _buyer(tenant: Tenant, parsed: InvoiceInput):
                 validate_email(given["email"])
             except Exception:
                 problems["customer.email"] = "must be a valid e-mail address"
-        if given.get("phone") and not given["phone"].startswith("+"):
+        if given.get("phone") and not PHONE_RE.match(given["phone"]):
             problems["customer.phone"] = "must start with + and the country code, e.g. +2348012345678"
         if problems:
             raise InvoiceError(
