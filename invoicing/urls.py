@@ -1,3 +1,3 @@
-from invoicing.views import customers, invoices, items
+from invoicing.views import batches, customers, invoices, items
 
-urlpatterns = [*customers.urlpatterns, *items.urlpatterns, *invoices.urlpatterns]
+urlpatterns = [*batches.urlpatterns, *customers.urlpatterns, *items.urlpatterns, *invoices.urlpatterns]

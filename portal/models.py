@@ -33,3 +33,35 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.get_full_name() or self.email
+
+
+class RateCounter(models.Model):
+    """Requests counted in one rate-limit window (used when there is no Redis)."""
+
+    key = models.CharField(max_length=200)
+    window_start = models.BigIntegerField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["key", "window_start"], name="one_counter_per_window")]
+
+    def __str__(self):
+        return f"{self.key}@{self.window_start}: {self.count}"
+
+
+class IdempotencyRecord(models.Model):
+    """The first answer to a creating POST sent with an Idempotency-Key, replayed to repeats for 24 hours."""
+
+    scope = models.CharField(max_length=64)  # the tenant (or client) the key belongs to
+    key = models.CharField(max_length=255)
+    route = models.CharField(max_length=200)
+    body_hash = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)  # null: the first request is running
+    response_body = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["scope", "key"], name="one_record_per_idempotency_key")]
+
+    def __str__(self):
+        return f"{self.key} → {self.status_code}"

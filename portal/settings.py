@@ -59,6 +59,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "tenants.middleware.TenantMiddleware",
+    "portal.ratelimit.RateLimitMiddleware",
     "portal.middleware.ApiErrorMiddleware",
 ]
 
@@ -226,6 +227,14 @@ REST_FRAMEWORK = {
     ],
     "EXCEPTION_HANDLER": "portal.api_errors.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+
+# Requests per minute (the spec's defaults); tests and operators may lower or raise them.
+RATE_LIMITS = {
+    "auth": env.int("RATE_LIMIT_AUTH", default=10),
+    "api": env.int("RATE_LIMIT_API", default=120),
+    "invoice_create": env.int("RATE_LIMIT_INVOICE_CREATE", default=60),
+    "csv_submit": env.int("RATE_LIMIT_CSV_SUBMIT", default=5),
 }
 
 # --- Security ------------------------------------------------------------------------------

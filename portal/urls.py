@@ -54,6 +54,7 @@ urlpatterns = [
     path("", include("tenants.urls")),
     path("", include("invoicing.urls")),
     path("api/v1/", include("tenants.api_urls")),
+    path("api/v1/", include("invoicing.api.urls")),
     *sandbox_urls,
     # Anything else under /api/ is a JSON 404, never the HTML page.
     re_path(r"^api/", api_errors.api_not_found),

@@ -1,0 +1,3 @@
+from invoicing.api import batches
+
+urlpatterns = [*batches.urlpatterns]
