@@ -2,6 +2,8 @@ import logging
 import re
 import uuid
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
 
 logger = logging.getLogger(__name__)
@@ -41,6 +43,9 @@ class ApiErrorMiddleware:
     def process_exception(self, request, exception):
         if not is_api_path(request.path):
             return None
+        if isinstance(exception, RequestDataTooBig):
+            limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024)
+            return JsonResponse({"error": f"Request body too large: at most {limit} MB."}, status=413)
         logger.exception("Unhandled error on %s %s", request.method, request.path)
         return JsonResponse(
             {"error": "Internal server error. Retry; contact support with the X-Request-Id if it persists."},

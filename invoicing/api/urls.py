@@ -1,3 +1,3 @@
-from invoicing.api import batches
+from invoicing.api import batches, helpers, invoices, master
 
-urlpatterns = [*batches.urlpatterns]
+urlpatterns = [*batches.urlpatterns, *invoices.urlpatterns, *master.urlpatterns, *helpers.urlpatterns]

@@ -1,0 +1,288 @@
+"""The integrator API for invoices (spec 000 and API.md): a thin layer over invoicing/services.py."""
+
+import re
+
+from django.db.models import Q
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404
+from django.urls import path
+from django_scopes import scopes_disabled
+from rest_framework import status
+from rest_framework.decorators import api_view, permission_classes
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+
+from invoicing import services
+from invoicing.api.representations import invoice_detail, invoice_summary, iso, money
+from invoicing.errors import InvoiceError
+from invoicing.models import Invoice, Kind
+from invoicing.payments import invoice_reconcile, invoice_record_payment
+from invoicing.submission import invoice_retry
+from portal.api_errors import ApiError
+from portal.api_pagination import paginated
+from portal.idempotency import idempotent
+from portal.ratelimit import tenant_limit
+from tenants.permissions import HasTenant
+
+Status = Invoice.Status
+CERTIFIED = (Status.CERTIFIED, Status.REPORTED)
+IRN_RE = re.compile(r"^[A-Za-z0-9]{1,50}-[A-Z0-9]{8}-\d{8}(\.\d{1,12})?$")
+
+
+def actor(request) -> services.Actor:
+    key = request._request.api_key
+    return services.Actor(user=None if key else request.user, api_key=key)
+
+
+def error_response(error: InvoiceError) -> Response:
+    body = {"error": error.message, "reason": error.reason}
+    if error.detail:
+        body["detail"] = error.detail
+    if error.fields:
+        body["fields"] = error.fields
+    body.update(error.extra)
+    return Response(body, status=error.status)
+
+
+def outcome(invoice: Invoice) -> Response:
+    """The create answer: 202 queued, or 201 saved but held (BLOCKED:<REASON>)."""
+    if invoice.status == Status.PENDING:
+        return Response({"status": "PENDING", "invoiceId": str(invoice.pk), "irn": invoice.irn}, status=202)
+    if invoice.status == Status.DRAFT:
+        return Response(invoice_detail(invoice), status=201)
+    reason = invoice.block_reason or "BLOCKED_CHECKLIST_FAILED"
+    return Response(
+        {
+            "status": f"BLOCKED:{reason.removeprefix('BLOCKED_')}",
+            "reason": reason,
+            "detail": invoice.block_detail,
+            "invoiceId": str(invoice.pk),
+            "irn": invoice.irn or None,
+        },
+        status=201,
+    )
+
+
+def _body(request) -> dict:
+    if not isinstance(request.data, dict):
+        raise ApiError(
+            "The body must be a JSON object.", reason="incomplete_unpatchable", fields={"body": "must be an object"}
+        )
+    return request.data
+
+
+@api_view(["POST"])
+@permission_classes([HasTenant])
+@tenant_limit("invoice_create")
+@idempotent
+def create(request):
+    try:
+        invoice = services.invoice_create(tenant=request._request.tenant, data=_body(request), actor=actor(request))
+    except InvoiceError as error:
+        return error_response(error)
+    return outcome(invoice)
+
+
+@api_view(["GET"])
+@permission_classes([HasTenant])
+def list_certified(request):
+    """Certified (and reported) invoices only, with the spec's filters."""
+    qs = Invoice.objects.filter(status__in=CERTIFIED).order_by("-issue_date", "-created_at")
+    params = request.query_params
+    problems = {}
+    for name, lookup in (("from", "issue_date__gte"), ("to", "issue_date__lte")):
+        if params.get(name):
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", params[name]):
+                problems[name] = "must be a date YYYY-MM-DD"
+            else:
+                qs = qs.filter(**{lookup: params[name]})
+    if params.get("invoice_kind"):
+        if params["invoice_kind"] not in Kind.values:
+            problems["invoice_kind"] = "must be B2B, B2C or B2G"
+        qs = qs.filter(kind=params["invoice_kind"])
+    if params.get("payment_status"):
+        if params["payment_status"] not in Invoice.Payment.values:
+            problems["payment_status"] = "must be PAID, PARTIAL or UNPAID"
+        qs = qs.filter(payment_status=params["payment_status"])
+    if params.get("customer_tin"):
+        qs = qs.filter(buyer__tin=params["customer_tin"])
+    if params.get("q"):
+        q = params["q"][:100]
+        qs = qs.filter(Q(document_number__icontains=q) | Q(irn__icontains=q) | Q(buyer__name__icontains=q))
+    if problems:
+        raise ApiError("Some filters are invalid; see fields.", fields=problems)
+    return paginated(request, qs, invoice_summary, max_limit=500)
+
+
+def _invoice(pk) -> Invoice:
+    return get_object_or_404(Invoice.objects.select_related("original"), pk=pk)
+
+
+@api_view(["GET"])
+@permission_classes([HasTenant])
+def detail(request, pk):
+    return Response(invoice_detail(_invoice(pk)))
+
+
+@api_view(["GET"])
+@permission_classes([HasTenant])
+def status_by_irn(request, irn):
+    invoice = Invoice.objects.filter(irn=irn).exclude(status=Status.DRAFT).first()
+    if invoice is None:
+        raise ApiError(f"No invoice with IRN {irn} for this business.", status_code=404)
+    return Response(invoice_summary(invoice))
+
+
+@api_view(["POST"])
+@permission_classes([HasTenant])
+def retry(request, pk):
+    invoice = _invoice(pk)
+    try:
+        if invoice.status == Status.BLOCKED:
+            invoice = services.invoice_release_blocked(invoice=invoice, actor=actor(request))
+        else:
+            invoice = invoice_retry(invoice=invoice, actor=actor(request))
+    except InvoiceError as error:
+        return error_response(error)
+    return outcome(invoice)
+
+
+@api_view(["PATCH"])
+@permission_classes([HasTenant])
+def payment(request, pk):
+    data = _body(request)
+    try:
+        result = invoice_record_payment(
+            invoice=_invoice(pk),
+            status=str(data.get("paymentStatus", "")),
+            amount=data.get("amountPaid"),
+            reference=str(data.get("reference") or ""),
+            actor=actor(request),
+        )
+    except InvoiceError as error:
+        return error_response(error)
+    return Response(result)
+
+
+@api_view(["POST"])
+@permission_classes([HasTenant])
+def reconcile(request, pk):
+    try:
+        invoice = invoice_reconcile(invoice=_invoice(pk), actor=actor(request))
+    except InvoiceError as error:
+        return error_response(error)
+    return Response(invoice_summary(invoice))
+
+
+@api_view(["GET"])
+@permission_classes([HasTenant])
+def pdf(request, pk):
+    from invoicing.pdf import invoice_pdf_store
+
+    invoice = _invoice(pk)
+    if not invoice.is_certified:
+        raise ApiError("The PDF exists once NRS has certified the invoice.", status_code=404, reason="NOT_SIGNED")
+    if not invoice.pdf:
+        invoice_pdf_store(invoice)
+    name = f"{invoice.document_number}.pdf".replace("/", "-")
+    return FileResponse(invoice.pdf.open("rb"), content_type="application/pdf", filename=name)
+
+
+@api_view(["GET"])
+@permission_classes([AllowAny])
+def verify(request, irn):
+    """Public: is this IRN a certified invoice? (The spec's outcomes: 200 valid, 400 malformed, 404 not found.)"""
+    if not IRN_RE.match(irn):
+        return Response({"valid": False, "reason": "malformed IRN"}, status=400)
+    with scopes_disabled():  # any tenant's certified invoice, by its public IRN
+        invoice = Invoice.objects.filter(irn=irn.split(".")[0], status__in=CERTIFIED).select_related("tenant").first()
+    if invoice is None:
+        return Response({"valid": False, "reason": "IRN not found"}, status=404)
+    return Response(
+        {
+            "valid": True,
+            "irn": invoice.irn,
+            "documentNumber": invoice.document_number,
+            "invoiceType": invoice.invoice_type,
+            "issueDate": invoice.issue_date.isoformat(),
+            "status": invoice.status,
+            "supplier": {"name": invoice.supplier.get("name", ""), "tin": invoice.supplier.get("tin", "")},
+            "payableAmount": money(invoice.payable),
+            "currency": invoice.currency,
+            "certifiedAt": iso(invoice.certified_at),
+        }
+    )
+
+
+# --- drafts ---------------------------------------------------------------------------------
+
+
+@api_view(["GET", "POST"])
+@permission_classes([HasTenant])
+@idempotent
+def drafts(request):
+    if request.method == "POST":
+        try:
+            invoice = services.invoice_create(
+                tenant=request._request.tenant, data=_body(request), actor=actor(request), draft=True
+            )
+        except InvoiceError as error:
+            return error_response(error)
+        return Response(invoice_detail(invoice), status=status.HTTP_201_CREATED)
+    return paginated(request, Invoice.objects.filter(status=Status.DRAFT), invoice_summary, max_limit=500)
+
+
+def _merge(base: dict, patch: dict) -> dict:
+    merged = dict(base)
+    for key, value in patch.items():
+        if key == "customer" and isinstance(value, dict) and isinstance(base.get("customer"), dict):
+            merged["customer"] = {**base["customer"], **value}
+        else:
+            merged[key] = value
+    return merged
+
+
+@api_view(["GET", "PATCH", "DELETE"])
+@permission_classes([HasTenant])
+def draft(request, pk):
+    invoice = get_object_or_404(Invoice, pk=pk)
+    if request.method == "GET":
+        if invoice.status != Status.DRAFT:
+            raise ApiError("Not a draft.", status_code=404)
+        return Response(invoice_detail(invoice))
+    try:
+        if request.method == "DELETE":
+            services.invoice_delete_draft(invoice=invoice)
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        data = _merge(services.invoice_as_data(invoice), _body(request))
+        invoice = services.invoice_update_draft(invoice=invoice, data=data, actor=actor(request))
+    except InvoiceError as error:
+        return error_response(error)
+    return Response(invoice_detail(invoice))
+
+
+@api_view(["POST"])
+@permission_classes([HasTenant])
+@tenant_limit("invoice_create")
+def draft_submit(request, pk):
+    try:
+        invoice = services.invoice_submit(invoice=_invoice(pk), actor=actor(request))
+    except InvoiceError as error:
+        return error_response(error)
+    return outcome(invoice)
+
+
+urlpatterns = [
+    path("invoices/create", create, name="api_invoice_create"),
+    path("invoices", list_certified, name="api_invoice_list"),
+    path("invoices/drafts", drafts, name="api_drafts"),
+    path("invoices/drafts/<uuid:pk>", draft, name="api_draft"),
+    path("invoices/drafts/<uuid:pk>/submit", draft_submit, name="api_draft_submit"),
+    path("invoices/verify/<str:irn>", verify, name="api_invoice_verify"),
+    path("invoices/<uuid:pk>", detail, name="api_invoice_detail"),
+    path("invoices/<uuid:pk>/retry", retry, name="api_invoice_retry"),
+    path("invoices/<uuid:pk>/payment", payment, name="api_invoice_payment"),
+    path("invoices/<uuid:pk>/reconcile", reconcile, name="api_invoice_reconcile"),
+    path("invoices/<uuid:pk>/pdf", pdf, name="api_invoice_pdf"),
+    path("invoices/<str:irn>/status", status_by_irn, name="api_invoice_status"),
+]

@@ -1,0 +1,78 @@
+"""Customers and items for integrators: list (≤ 200), create with the spec's `code`s, search (q 2–100)."""
+
+from django.urls import path
+from rest_framework.decorators import api_view, permission_classes
+from rest_framework.response import Response
+
+from invoicing import master_data
+from invoicing.master_data import MasterDataError
+from portal.api_errors import ApiError
+from portal.api_pagination import paginated
+from portal.idempotency import idempotent
+from tenants.permissions import HasTenant
+
+
+def _error(exc: MasterDataError) -> Response:
+    body = {"error": exc.message, "code": exc.code}
+    if exc.field:
+        body["fields"] = {exc.field: exc.message}
+    return Response(body, status=exc.status)
+
+
+def _search_q(request) -> str:
+    q = (request.query_params.get("q") or "").strip()
+    if not 2 <= len(q) <= 100:
+        raise ApiError("q is required: 2 to 100 characters.")
+    return q
+
+
+def _create(request, create, row):
+    if not isinstance(request.data, dict):
+        return Response({"error": "The body must be a JSON object.", "code": "missing_field"}, status=400)
+    try:
+        record = create(tenant=request._request.tenant, data=request.data)
+    except MasterDataError as exc:
+        return _error(exc)
+    return Response(row(record), status=201)
+
+
+@api_view(["GET", "POST"])
+@permission_classes([HasTenant])
+@idempotent
+def customers(request):
+    if request.method == "POST":
+        return _create(request, master_data.customer_create, master_data.customer_row)
+    qs = master_data.customer_queryset(tenant=request._request.tenant, q=request.query_params.get("q", "")[:100])
+    return paginated(request, qs, master_data.customer_row, max_limit=200)
+
+
+@api_view(["GET"])
+@permission_classes([HasTenant])
+def customers_search(request):
+    found = master_data.customer_search(tenant=request._request.tenant, q=_search_q(request))
+    return Response({"items": [master_data.customer_row(c) for c in found], "total": len(found)})
+
+
+@api_view(["GET", "POST"])
+@permission_classes([HasTenant])
+@idempotent
+def items(request):
+    if request.method == "POST":
+        return _create(request, master_data.item_create, master_data.item_row)
+    qs = master_data.item_queryset(tenant=request._request.tenant, q=request.query_params.get("q", "")[:100])
+    return paginated(request, qs, master_data.item_row, max_limit=200)
+
+
+@api_view(["GET"])
+@permission_classes([HasTenant])
+def items_search(request):
+    found = master_data.item_search(tenant=request._request.tenant, q=_search_q(request))
+    return Response({"items": [master_data.item_row(i) for i in found], "total": len(found)})
+
+
+urlpatterns = [
+    path("customers", customers, name="api_customers"),
+    path("customers/search", customers_search, name="api_customers_search"),
+    path("items", items, name="api_items"),
+    path("items/search", items_search, name="api_items_search"),
+]
