@@ -52,6 +52,7 @@ urlpatterns = [
     path("health", views.health, name="health"),
     *password_reset,
     path("", include("tenants.urls")),
+    path("", include("portal.audit_log")),
     path("", include("invoicing.urls")),
     path("api/v1/", include("tenants.api_urls")),
     path("api/v1/", include("invoicing.api.urls")),

@@ -110,7 +110,7 @@ def tenant_profile(request):
     if request.method == "PATCH":
         data = _valid(s.ProfileSerializer, request, partial=True)
         try:
-            services.tenant_update(tenant=tenant, **data)
+            services.tenant_update(tenant=tenant, user=request.user, **data)
         except ValidationError as exc:
             tenant.refresh_from_db()
             _raise_api(exc)
@@ -124,7 +124,7 @@ def tenant_nrs_credentials(request):
     if request.method == "PUT":
         data = _valid(s.NrsCredentialsSerializer, request)
         try:
-            services.nrs_credentials_set(tenant=tenant, **data)
+            services.nrs_credentials_set(tenant=tenant, user=request.user, **data)
         except ValidationError as exc:
             _raise_api(exc)
     # Write-only: the answer says whether credentials are set, never what they are.
@@ -141,7 +141,7 @@ def tenant_locations(request):
             data["country_id"] = "NG"
         location = Location(tenant=request._request.tenant, **data)
         try:
-            services.location_save(location=location, make_primary=make_primary)
+            services.location_save(location=location, make_primary=make_primary, user=request.user)
         except ValidationError as exc:
             _raise_api(exc)
         return Response(s.location_data(location), status=status.HTTP_201_CREATED)
@@ -154,7 +154,7 @@ def tenant_locations(request):
 def tenant_location(request, pk):
     location = get_object_or_404(Location, pk=pk)
     if request.method == "DELETE":
-        services.location_delete(location=location)
+        services.location_delete(location=location, user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
     if request.method == "PATCH":
         serializer = s.LocationSerializer(location, data=request.data, partial=True)
@@ -164,7 +164,7 @@ def tenant_location(request, pk):
         for field, value in data.items():
             setattr(location, field, value)
         try:
-            services.location_save(location=location, make_primary=make_primary)
+            services.location_save(location=location, make_primary=make_primary, user=request.user)
         except ValidationError as exc:
             _raise_api(exc)
     return Response(s.location_data(location))
@@ -197,7 +197,7 @@ def tenant_crypto_keys(request):
 @api_view(["DELETE"])
 @permission_classes([IsTenantAdminSession])
 def tenant_crypto_key(request, pk):
-    services.crypto_key_delete(crypto_key=get_object_or_404(CryptoKey, pk=pk))
+    services.crypto_key_delete(crypto_key=get_object_or_404(CryptoKey, pk=pk), user=request.user)
     return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -219,7 +219,7 @@ def tenant_api_keys(request):
 @api_view(["DELETE"])
 @permission_classes([IsTenantAdminSession])
 def tenant_api_key(request, pk):
-    key = services.api_key_revoke(api_key=get_object_or_404(ApiKey, pk=pk))
+    key = services.api_key_revoke(api_key=get_object_or_404(ApiKey, pk=pk), user=request.user)
     return Response(s.api_key_data(key))
 
 

@@ -182,3 +182,23 @@ class ApiKey(TenantOwned):
         if self.expires_at and self.expires_at <= timezone.now():
             return "expired"
         return "active"
+
+
+class AuditEvent(TenantOwned):
+    """A change to the tenant's settings, team, keys or webhooks: who (or which key), when, what changed.
+
+    Invoice state changes are InvoiceEvent rows; the audit-log page shows both.
+    """
+
+    kind = models.CharField(max_length=60, db_index=True)  # e.g. settings.profile_updated, api_key.revoked
+    message = models.TextField(blank=True)
+    changes = models.JSONField(default=dict, blank=True)  # field -> [old, new]; secrets only as "changed"
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    actor_key = models.ForeignKey("tenants.ApiKey", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.kind} @ {self.created_at:%Y-%m-%d %H:%M}"

@@ -14,6 +14,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django_scopes import scope
 
+from tenants.audit import audit, diff
 from tenants.keyfile import parse_key_file
 from tenants.models import ApiKey, CryptoKey, Invitation, Location, Membership, Tenant
 
@@ -68,6 +69,7 @@ def invitation_create(*, tenant: Tenant, email: str, role: str, invited_by, base
             invited_by=invited_by,
             expires_at=timezone.now() + timedelta(days=settings.INVITATION_DAYS),
         )
+        audit(tenant, "team.invited", f"{email} as {role}", user=invited_by)
     link = f"{base_url.rstrip('/')}/invite/{token}/"
     context = {"tenant": tenant, "invitation": invitation, "link": link, "invited_by": invited_by}
     send_mail(
@@ -95,22 +97,28 @@ def invitation_accept(*, invitation: Invitation, user) -> Membership:
             tenant=invitation.tenant, user=user, defaults={"role": invitation.role}
         )
         Invitation.objects.filter(pk=invitation.pk).update(accepted_at=timezone.now())
+        audit(invitation.tenant, "team.joined", f"{user.email} as {membership.role}", user=user)
     return membership
 
 
-def membership_set_role(*, membership: Membership, role: str) -> Membership:
+def membership_set_role(*, membership: Membership, role: str, user=None) -> Membership:
     with scope(tenant=membership.tenant):
         if membership.role == Membership.Role.ADMIN and role != Membership.Role.ADMIN:
             _ensure_another_admin(membership)
+        old = membership.role
         membership.role = role
         membership.save(update_fields=["role"])
+        if old != role:
+            message = f"{membership.user.email}: {old} → {role}"
+            audit(membership.tenant, "team.role_changed", message, user=user, changes={"role": [old, role]})
     return membership
 
 
-def membership_remove(*, membership: Membership) -> None:
+def membership_remove(*, membership: Membership, user=None) -> None:
     with scope(tenant=membership.tenant):
         if membership.role == Membership.Role.ADMIN:
             _ensure_another_admin(membership)
+        audit(membership.tenant, "team.removed", membership.user.email, user=user)
         membership.delete()
 
 
@@ -134,18 +142,22 @@ PROFILE_FIELDS = (
 )
 
 
-def tenant_update(*, tenant: Tenant, **changes) -> Tenant:
+def tenant_update(*, tenant: Tenant, user=None, **changes) -> Tenant:
     unknown = set(changes) - set(PROFILE_FIELDS)
     if unknown:
         raise ValueError(f"not profile fields: {sorted(unknown)}")
+    before = {field: getattr(tenant, field) for field in changes}
     for field, value in changes.items():
         setattr(tenant, field, value)
     tenant.full_clean(exclude=["nrs_api_key", "nrs_api_secret"])
     tenant.save(update_fields=list(changes))
+    changed = diff(before, {field: getattr(tenant, field) for field in changes})
+    if changed:
+        audit(tenant, "settings.profile_updated", ", ".join(sorted(changed)), user=user, changes=changed)
     return tenant
 
 
-def nrs_credentials_set(*, tenant: Tenant, api_key: str, api_secret: str) -> Tenant:
+def nrs_credentials_set(*, tenant: Tenant, api_key: str, api_secret: str, user=None) -> Tenant:
     errors = {}
     if not api_key.strip():
         errors["api_key"] = "Enter the API key NRS issued for your business."
@@ -157,6 +169,8 @@ def nrs_credentials_set(*, tenant: Tenant, api_key: str, api_secret: str) -> Ten
     tenant.nrs_api_secret = api_secret.strip()
     tenant.nrs_credentials_updated_at = timezone.now()
     tenant.save(update_fields=["nrs_api_key", "nrs_api_secret", "nrs_credentials_updated_at"])
+    secret_changes = {"nrs_api_key": "changed", "nrs_api_secret": "changed"}
+    audit(tenant, "settings.nrs_credentials_set", "NRS API key and secret replaced.", user=user, changes=secret_changes)
     return tenant
 
 
@@ -170,7 +184,7 @@ def onboarding_complete(*, tenant: Tenant) -> None:
 
 
 @transaction.atomic
-def location_save(*, location: Location, make_primary: bool = False) -> Location:
+def location_save(*, location: Location, make_primary: bool = False, user=None) -> Location:
     """Save a location; the first one, or one asked to be, becomes the single primary location."""
     with scope(tenant=location.tenant):
         # The one-primary constraint is kept by the swap below, not by validation.
@@ -179,13 +193,16 @@ def location_save(*, location: Location, make_primary: bool = False) -> Location
         if make_primary or not others.filter(is_primary=True).exists():
             others.filter(is_primary=True).update(is_primary=False)
             location.is_primary = True
+        kind = "settings.location_added" if location.pk is None else "settings.location_changed"
         location.save()
+        audit(location.tenant, kind, f"{location}{' (primary)' if location.is_primary else ''}", user=user)
     return location
 
 
 @transaction.atomic
-def location_delete(*, location: Location) -> None:
+def location_delete(*, location: Location, user=None) -> None:
     with scope(tenant=location.tenant):
+        audit(location.tenant, "settings.location_deleted", str(location), user=user)
         was_primary = location.is_primary
         location.delete()
         if was_primary:
@@ -204,25 +221,29 @@ def crypto_key_upload(*, tenant: Tenant, content: bytes, user=None) -> CryptoKey
     parsed = parse_key_file(content)
     with scope(tenant=tenant):
         CryptoKey.objects.filter(is_active=True).update(is_active=False)
-        return CryptoKey.objects.create(
+        key = CryptoKey.objects.create(
             tenant=tenant,
             key_file=parsed.text,
             fingerprint=parsed.fingerprint,
             is_active=True,
             uploaded_by=user,
         )
+        audit(tenant, "crypto_key.uploaded", f"Key {parsed.fingerprint[:23]}… is now active.", user=user)
+        return key
 
 
 @transaction.atomic
-def crypto_key_activate(*, crypto_key: CryptoKey) -> CryptoKey:
+def crypto_key_activate(*, crypto_key: CryptoKey, user=None) -> CryptoKey:
     with scope(tenant=crypto_key.tenant):
         CryptoKey.objects.filter(is_active=True).exclude(pk=crypto_key.pk).update(is_active=False)
         crypto_key.is_active = True
         crypto_key.save(update_fields=["is_active"])
+        audit(crypto_key.tenant, "crypto_key.activated", f"Key {crypto_key.fingerprint[:23]}…", user=user)
     return crypto_key
 
 
-def crypto_key_delete(*, crypto_key: CryptoKey) -> None:
+def crypto_key_delete(*, crypto_key: CryptoKey, user=None) -> None:
+    audit(crypto_key.tenant, "crypto_key.deleted", f"Key {crypto_key.fingerprint[:23]}…", user=user)
     crypto_key.delete()
 
 
@@ -245,13 +266,15 @@ def api_key_create(*, tenant: Tenant, name: str, expires_at=None, user=None) -> 
         expires_at=expires_at,
         created_by=user,
     )
+    audit(tenant, "api_key.created", f"{key.name} ({key.prefix}…)", user=user)
     return key, plaintext
 
 
-def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
+def api_key_revoke(*, api_key: ApiKey, user=None) -> ApiKey:
     if not api_key.revoked_at:
         api_key.revoked_at = timezone.now()
         api_key.save(update_fields=["revoked_at"])
+        audit(api_key.tenant, "api_key.revoked", f"{api_key.name} ({api_key.prefix}…)", user=user)
     return api_key
 
 

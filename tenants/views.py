@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from integrations.reference.models import Lga
 from tenants import services
+from tenants.audit import audit
 from tenants.forms import (
     ApiKeyForm,
     CryptoKeyForm,
@@ -46,7 +47,7 @@ def _apply_errors(form, exc: ValidationError):
 def _profile(request):
     form = ProfileForm(request.POST or None, instance=_fresh_tenant(request))
     if request.method == "POST" and form.is_valid():
-        services.tenant_update(tenant=request.tenant, **form.cleaned_data)
+        services.tenant_update(tenant=request.tenant, user=request.user, **form.cleaned_data)
         return form, True
     return form, False
 
@@ -54,7 +55,7 @@ def _profile(request):
 def _nrs_ids(request, data):
     form = NrsSettingsForm(data, instance=_fresh_tenant(request))
     if data is not None and form.is_valid():
-        services.tenant_update(tenant=request.tenant, **form.cleaned_data)
+        services.tenant_update(tenant=request.tenant, user=request.user, **form.cleaned_data)
         return form, True
     return form, False
 
@@ -62,7 +63,7 @@ def _nrs_ids(request, data):
 def _nrs_credentials(request, data):
     form = NrsCredentialsForm(data)
     if data is not None and form.is_valid():
-        services.nrs_credentials_set(tenant=request.tenant, **form.cleaned_data)
+        services.nrs_credentials_set(tenant=request.tenant, user=request.user, **form.cleaned_data)
         return form, True
     return form, False
 
@@ -71,7 +72,9 @@ def _location(request, location):
     form = LocationForm(request.POST or None, instance=location)
     if request.method == "POST" and form.is_valid():
         try:
-            services.location_save(location=form.instance, make_primary=form.cleaned_data.get("make_primary", False))
+            services.location_save(
+                location=form.instance, make_primary=form.cleaned_data.get("make_primary", False), user=request.user
+            )
         except ValidationError as exc:
             _apply_errors(form, exc)
             return form, False
@@ -216,7 +219,7 @@ def location_edit(request, pk=None):
 @require_POST
 def location_make_primary(request, pk):
     location = get_object_or_404(Location, pk=pk)
-    services.location_save(location=location, make_primary=True)
+    services.location_save(location=location, make_primary=True, user=request.user)
     messages.success(request, _("%(loc)s is now the primary location.") % {"loc": location})
     return redirect("settings_locations")
 
@@ -226,7 +229,7 @@ def location_make_primary(request, pk):
 def location_delete(request, pk):
     location = get_object_or_404(Location, pk=pk)
     if request.method == "POST":
-        services.location_delete(location=location)
+        services.location_delete(location=location, user=request.user)
         messages.success(request, _("Location deleted."))
         return redirect("settings_locations")
     return _confirm(
@@ -256,7 +259,7 @@ def settings_crypto_keys(request):
 @admin_required
 @require_POST
 def crypto_key_activate(request, pk):
-    services.crypto_key_activate(crypto_key=get_object_or_404(CryptoKey, pk=pk))
+    services.crypto_key_activate(crypto_key=get_object_or_404(CryptoKey, pk=pk), user=request.user)
     messages.success(request, _("Key activated; older keys are kept inactive."))
     return redirect("settings_crypto_keys")
 
@@ -266,7 +269,7 @@ def crypto_key_activate(request, pk):
 def crypto_key_delete(request, pk):
     key = get_object_or_404(CryptoKey, pk=pk)
     if request.method == "POST":
-        services.crypto_key_delete(crypto_key=key)
+        services.crypto_key_delete(crypto_key=key, user=request.user)
         messages.success(request, _("Key deleted."))
         return redirect("settings_crypto_keys")
     warning = _(" It is the active key: invoices cannot be signed until you upload another.") if key.is_active else ""
@@ -315,7 +318,7 @@ def settings_api_keys(request):
 def api_key_revoke(request, pk):
     key = get_object_or_404(ApiKey, pk=pk)
     if request.method == "POST":
-        services.api_key_revoke(api_key=key)
+        services.api_key_revoke(api_key=key, user=request.user)
         messages.success(request, _("Key %(name)s revoked.") % {"name": key.name})
         return redirect("settings_api_keys")
     return _confirm(
@@ -367,7 +370,7 @@ def member_role(request, pk):
     form = RoleForm(request.POST)
     if form.is_valid():
         try:
-            services.membership_set_role(membership=membership, role=form.cleaned_data["role"])
+            services.membership_set_role(membership=membership, role=form.cleaned_data["role"], user=request.user)
             messages.success(request, _("Role updated."))
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
@@ -380,7 +383,7 @@ def member_remove(request, pk):
     membership = get_object_or_404(Membership.objects.select_related("user"), pk=pk)
     if request.method == "POST":
         try:
-            services.membership_remove(membership=membership)
+            services.membership_remove(membership=membership, user=request.user)
             messages.success(request, _("%(user)s removed.") % {"user": membership.user})
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
@@ -401,6 +404,7 @@ def invitation_revoke(request, pk):
     invitation = get_object_or_404(Invitation, pk=pk)
     invitation.revoked_at = timezone.now()
     invitation.save(update_fields=["revoked_at"])
+    audit(request.tenant, "team.invitation_withdrawn", invitation.email, user=request.user)
     messages.success(request, _("Invitation to %(email)s withdrawn.") % {"email": invitation.email})
     return redirect("settings_team")
 
@@ -434,6 +438,12 @@ def nrs_sandbox_connect_view(request):
 
     try:
         nrs_sandbox_connect(tenant=request.tenant, user=request.user)
+        audit(
+            request.tenant,
+            "settings.nrs_sandbox_connected",
+            "Connected to the embedded NRS sandbox.",
+            user=request.user,
+        )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
