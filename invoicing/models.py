@@ -257,3 +257,100 @@ class GateRules(models.Model):
 
     def __str__(self):
         return f"gates of {self.tenant_id}"
+
+
+# --- CSV batches ------------------------------------------------------------------------------
+
+
+class Batch(TenantOwned):
+    """One uploaded CSV file: validated in a task, then (on request) one invoice per valid group of rows."""
+
+    class Status(models.TextChoices):
+        VALIDATING = "VALIDATING", _("Validating")
+        VALIDATED = "VALIDATED", _("Validated")
+        INVALID = "INVALID", _("Invalid file")
+        SUBMITTING = "SUBMITTING", _("Submitting")
+        DONE = "DONE", _("Done")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.VALIDATING)
+    file = models.FileField(upload_to="batches/%Y/%m/", blank=True)
+    file_name = models.CharField(max_length=255, blank=True)
+    row_count = models.PositiveIntegerField(default=0)  # data rows, the header not counted
+    invoice_count = models.PositiveIntegerField(default=0)  # distinct document numbers
+    valid_count = models.PositiveIntegerField(default=0)
+    invalid_count = models.PositiveIntegerField(default=0)
+    validated_rows = models.PositiveIntegerField(default=0)  # progress of the validation task
+    error_count = models.PositiveIntegerField(default=0)
+    # File-level problems (status INVALID) and problems of the whole batch (e.g. an incomplete supplier
+    # profile), as [{"row", "column", "message", "code"}]; per-row errors live on BatchRow.
+    file_errors = models.JSONField(default=list, blank=True)
+    error_summary = models.TextField(blank=True)
+    submit_requested = models.BooleanField(default=False)  # submit as soon as validation is done
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_by_key = models.ForeignKey(
+        "tenants.ApiKey", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    submitted_by_key = models.ForeignKey(
+        "tenants.ApiKey", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    validated_at = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "batches"
+
+    def __str__(self):
+        return f"CSV batch {self.file_name or self.pk}"
+
+
+class BatchInvoice(TenantOwned):
+    """The rows of a batch that share a document number: one invoice, as the create body it maps to."""
+
+    class State(models.TextChoices):
+        VALID = "VALID", _("Valid")
+        INVALID = "INVALID", _("Invalid")
+        CREATED = "CREATED", _("Created")
+        REJECTED = "REJECTED", _("Refused at submission")
+
+    batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="groups")
+    document_number = models.CharField(max_length=200, blank=True)
+    first_row = models.PositiveIntegerField()
+    rows = models.JSONField(default=list)  # spreadsheet row numbers of its lines, in file order
+    data = models.JSONField(default=dict)  # the invoice create body
+    state = models.CharField(max_length=8, choices=State.choices)
+    invoice = models.ForeignKey(Invoice, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["first_row"]
+        indexes = [models.Index(fields=["batch", "state"]), models.Index(fields=["batch", "first_row"])]
+
+    def __str__(self):
+        return f"{self.document_number} (row {self.first_row})"
+
+
+class BatchRow(TenantOwned):
+    """One CSV line as given, with its errors: [{"column", "message", "code"}]."""
+
+    batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="rows")
+    group = models.ForeignKey(BatchInvoice, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    row = models.PositiveIntegerField()  # as a spreadsheet numbers it: the header is row 1
+    values = models.JSONField(default=dict)  # the non-empty cells, by column name
+    errors = models.JSONField(default=list, blank=True)
+    has_errors = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["row"]
+        constraints = [models.UniqueConstraint(fields=["batch", "row"], name="one_batch_row_per_row")]
+        indexes = [models.Index(fields=["batch", "has_errors", "row"])]
+
+    def __str__(self):
+        return f"row {self.row}"

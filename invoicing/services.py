@@ -1,6 +1,7 @@
 """Every change to an invoice goes through these functions: create (form, API body or CSV row), drafts,
 the review/approval gates, retries and payments. Submission to NRS is in submission.py."""
 
+import functools
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -46,8 +47,22 @@ class Actor:
         return getattr(self.user, "pk", None)
 
 
+WEBHOOK_KINDS = {
+    "invoice.pending",
+    "invoice.certified",
+    "invoice.reported",
+    "invoice.failed",
+    "invoice.payment_updated",
+}
+
+
 def event(invoice: Invoice, kind: str, message: str = "", actor: Actor | None = None, **data) -> InvoiceEvent:
     actor = actor or Actor()
+    if kind in WEBHOOK_KINDS:
+        from integrations.webhooks.services import webhook_emit
+
+        # After commit, with the invoice as it then is; a webhook problem never undoes an invoice change.
+        transaction.on_commit(functools.partial(webhook_emit, invoice=invoice, kind=kind), robust=True)
     return InvoiceEvent.objects.create(
         tenant_id=invoice.tenant_id,
         invoice=invoice,

@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_q",
     "portal",
     "tenants",
@@ -46,6 +48,7 @@ INSTALLED_APPS = [
     "integrations.nrs",
     "integrations.nrs.sandbox",
     "invoicing",
+    "integrations.webhooks",
 ]
 
 MIDDLEWARE = [
@@ -187,6 +190,12 @@ NRS_MAX_ATTEMPTS = env.int("NRS_MAX_ATTEMPTS", default=6)
 NRS_RETRY_BACKOFF = env.list("NRS_RETRY_BACKOFF", cast=int, default=[5, 30, 120, 600, 1800])
 NRS_STUCK_AFTER_SECONDS = env.int("NRS_STUCK_AFTER_SECONDS", default=420)  # > the task timeout
 
+# --- Webhooks ------------------------------------------------------------------------------
+# Hosts that may be called over plain http and on internal addresses (development and tests only).
+WEBHOOK_ALLOWED_HOSTS = env.list("WEBHOOK_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
+WEBHOOK_TIMEOUT = env.float("WEBHOOK_TIMEOUT", default=10.0)  # seconds (the spec's limit)
+WEBHOOK_SECRET_GRACE_HOURS = env.int("WEBHOOK_SECRET_GRACE_HOURS", default=24)
+
 # --- I18N / time ---------------------------------------------------------------------------
 LANGUAGE_CODE = "en"
 TIME_ZONE = "Africa/Lagos"  # what people see; storage is UTC (USE_TZ)
@@ -226,8 +235,11 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
     ],
     "EXCEPTION_HANDLER": "portal.api_errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+
+from portal.openapi import SPECTACULAR_SETTINGS  # noqa: E402, F401  (/api/v1/schema, /api/docs)
 
 # Requests per minute (the spec's defaults); tests and operators may lower or raise them.
 RATE_LIMITS = {

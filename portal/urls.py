@@ -4,6 +4,7 @@ from django.urls import include, path, re_path
 
 from integrations.nrs.sandbox.urls import console_urlpatterns
 from portal import api_errors, views
+from portal.openapi import annotate
 
 handler400 = api_errors.handler400
 handler403 = api_errors.handler403
@@ -54,9 +55,14 @@ urlpatterns = [
     path("", include("tenants.urls")),
     path("", include("portal.audit_log")),
     path("", include("invoicing.urls")),
+    path("", include("integrations.webhooks.urls")),
     path("api/v1/", include("tenants.api_urls")),
     path("api/v1/", include("invoicing.api.urls")),
+    path("api/v1/", include("integrations.webhooks.api")),
     *sandbox_urls,
+    path("", include("portal.openapi_urls")),
     # Anything else under /api/ is a JSON 404, never the HTML page.
     re_path(r"^api/", api_errors.api_not_found),
 ]
+
+urlpatterns = annotate(urlpatterns)  # OpenAPI descriptions of the API routes (portal/openapi.py)

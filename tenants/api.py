@@ -66,7 +66,7 @@ def auth_login(request):
     wait = login_retry_after(request._request, data["email"])
     if wait:
         response = Response(
-            {"error": "Too many failed sign-in attempts. Wait, or reset your password."},
+            {"error": "Too many failed sign-in attempts. Wait, or reset your password.", "reason": "RATE_LIMITED"},
             status=status.HTTP_429_TOO_MANY_REQUESTS,
         )
         response["Retry-After"] = str(wait)

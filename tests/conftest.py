@@ -205,7 +205,35 @@ def qcluster(sandbox_url, settings):
     finally:
         os.killpg(worker.pid, signal.SIGTERM)
         try:
-            worker.wait(timeout=15)
+            worker.wait(timeout=5)  # a clean stop is nice, not needed: the test is over
         except subprocess.TimeoutExpired:
             os.killpg(worker.pid, signal.SIGKILL)
         log.close()
+
+
+# --- one Chromium for the whole session (Playwright's sync API allows one instance at a time) ------------
+
+CHROMIUM = "/usr/bin/chromium"  # Debian's package; nothing is downloaded
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+TIMEOUT_MS = 10_000
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=TIMEOUT_MS)
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()

@@ -7,7 +7,8 @@ from django.core import mail
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django_scopes import scope, scopes_disabled
 
-from invoicing.models import Customer, Invoice, Item
+from integrations.webhooks.models import WebhookDelivery, WebhookEndpoint
+from invoicing.models import Batch, Customer, Invoice, Item
 from tenants import services
 from tenants.models import ApiKey, CryptoKey, Invitation, Location, Membership
 from tests.conftest import member
@@ -21,10 +22,11 @@ def _routes(patterns=None, prefix=""):
         if isinstance(p, URLResolver):
             yield from _routes(p.url_patterns, prefix + str(p.pattern))
         elif isinstance(p, URLPattern) and re.search(r"<(int|uuid):\w+>", str(p.pattern)):
-            yield p.name, re.search(r"<(?:int|uuid):(\w+)>", str(p.pattern)).group(1)
+            yield p.name, re.findall(r"<(?:int|uuid):(\w+)>", str(p.pattern))
 
 
-# Which tenant-owned row each id route addresses. A new id route must be added here, or the test fails.
+# Which tenant-owned row each id route addresses (a tuple when it has several ids, in path order). A new id
+# route must be added here, or the test fails.
 MODEL_FOR_ROUTE = {
     "location_edit": Location,
     "location_make_primary": Location,
@@ -43,6 +45,14 @@ MODEL_FOR_ROUTE = {
     "customer_verify_tin": Customer,
     "item_edit": Item,
     "item_archive": Item,
+    "webhook_redeliver": WebhookDelivery,
+    "api_batch": Batch,
+    "batch_detail": Batch,
+    "batch_submit": Batch,
+    "batch_progress": Batch,
+    "api_webhook": WebhookEndpoint,
+    "api_webhook_deliveries": WebhookEndpoint,
+    "api_webhook_redeliver": (WebhookEndpoint, WebhookDelivery),
     **{
         name: Invoice
         for name in (
@@ -84,6 +94,15 @@ def first_tenant_rows(tenant, admin_user, key_file):
     from tests.invoicing.conftest import body
 
     invoice = invoice_create(tenant=tenant, data=body(customer__name="Acme Secret Buyer"), actor=Actor(), draft=True)
+    from integrations.webhooks.services import webhook_create, webhook_emit
+
+    webhook_create(
+        tenant=tenant,
+        url="https://93.184.216.34/secret-hooks",
+        events=["invoice.pending"],
+        secret="first-tenant-0123456789",
+    )
+    webhook_emit(invoice=invoice, kind="invoice.pending")
     with scopes_disabled():
         return {
             Customer: customer,
@@ -94,6 +113,9 @@ def first_tenant_rows(tenant, admin_user, key_file):
             ApiKey: ApiKey.objects.get(tenant=tenant),
             Membership: Membership.objects.get(tenant=tenant, user=clerk),
             Invitation: Invitation.objects.get(tenant=tenant),
+            Batch: Batch.objects.create(tenant=tenant, file_name="secret-batch.csv", status="VALIDATED"),
+            WebhookEndpoint: WebhookEndpoint.objects.get(tenant=tenant),
+            WebhookDelivery: WebhookDelivery.objects.get(tenant=tenant),
         }
 
 
@@ -101,7 +123,19 @@ def _snapshot():
     with scopes_disabled():
         return [
             list(model.objects.order_by("pk").values())
-            for model in (Location, CryptoKey, ApiKey, Membership, Invitation, Customer, Item, Invoice)
+            for model in (
+                Location,
+                CryptoKey,
+                ApiKey,
+                Membership,
+                Invitation,
+                Customer,
+                Item,
+                Invoice,
+                WebhookEndpoint,
+                WebhookDelivery,
+                Batch,
+            )
         ]
 
 
@@ -113,8 +147,11 @@ def test_another_tenant_gets_404_on_every_id_route_and_changes_nothing(client, o
     client.force_login(member(other_tenant, "admin"))
     before = _snapshot()
     mail.outbox.clear()
-    for name, kwarg in _routes():
-        url = reverse(name, kwargs={kwarg: first_tenant_rows[MODEL_FOR_ROUTE[name]].pk})
+    for name, kwargs in _routes():
+        models = MODEL_FOR_ROUTE[name] if isinstance(MODEL_FOR_ROUTE[name], tuple) else (MODEL_FOR_ROUTE[name],)
+        url = reverse(
+            name, kwargs={kwarg: first_tenant_rows[model].pk for kwarg, model in zip(kwargs, models, strict=True)}
+        )
         for method in ("get", "post", "patch", "delete"):
             response = getattr(client, method)(url)
             assert response.status_code in (404, 405), f"{method.upper()} {url} answered {response.status_code}"
@@ -151,6 +188,7 @@ def test_another_tenants_pages_show_none_of_the_first_tenants_data(client, tenan
         "invoice_list",
         "customer_list",
         "item_list",
+        "settings_webhooks",
     ):
         html = client.get(reverse(page)).content.decode()
         assert tenant.name not in html
@@ -160,6 +198,7 @@ def test_another_tenants_pages_show_none_of_the_first_tenants_data(client, tenan
         assert first_tenant_rows[Membership].user.email not in html
         assert "new@example.ng" not in html
         assert "Acme Secret Buyer" not in html and "Secret Widget" not in html
+        assert "secret-hooks" not in html
 
 
 def test_an_api_key_only_ever_resolves_to_its_own_tenant(client, tenant, other_tenant):

@@ -71,7 +71,7 @@ def _helper(name):
             for field in searched:
                 condition |= Q(**{f"{field}__icontains": q})
             qs = qs.filter(condition)
-        response = paginated(request, qs, row, max_limit=1000, default_limit=1000)
+        response = paginated(request, qs, row, max_limit=1000)  # the spec's default page of 50
         patch_cache_control(response, private=True, max_age=3600)  # reference data changes rarely
         return response
 

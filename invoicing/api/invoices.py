@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import path
 from django_scopes import scopes_disabled
 from rest_framework import status
-from rest_framework.decorators import api_view, permission_classes
+from rest_framework.decorators import api_view, authentication_classes, permission_classes
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
@@ -138,8 +138,16 @@ def status_by_irn(request, irn):
 def retry(request, pk):
     invoice = _invoice(pk)
     try:
+        if invoice.status in (Status.PENDING_REVIEW, Status.PENDING_APPROVAL):
+            raise InvoiceError(
+                invoice.block_reason,
+                "The invoice is held for review or approval; complete it in the portal.",
+                detail=invoice.block_detail,
+            )
         if invoice.status == Status.BLOCKED:
             invoice = services.invoice_release_blocked(invoice=invoice, actor=actor(request))
+            if invoice.status == Status.BLOCKED:  # the checklist still fails: say what, keep it held
+                raise InvoiceError(invoice.block_reason, "The invoice is still blocked.", detail=invoice.block_detail)
         else:
             invoice = invoice_retry(invoice=invoice, actor=actor(request))
     except InvoiceError as error:
@@ -181,7 +189,7 @@ def pdf(request, pk):
 
     invoice = _invoice(pk)
     if not invoice.is_certified:
-        raise ApiError("The PDF exists once NRS has certified the invoice.", status_code=404, reason="NOT_SIGNED")
+        raise ApiError("The PDF exists once NRS has certified the invoice.", status_code=404)
     if not invoice.pdf:
         invoice_pdf_store(invoice)
     name = f"{invoice.document_number}.pdf".replace("/", "-")
@@ -189,15 +197,16 @@ def pdf(request, pk):
 
 
 @api_view(["GET"])
+@authentication_classes([])  # public: a stray or stale key must not turn this into a 401
 @permission_classes([AllowAny])
 def verify(request, irn):
     """Public: is this IRN a certified invoice? (The spec's outcomes: 200 valid, 400 malformed, 404 not found.)"""
     if not IRN_RE.match(irn):
-        return Response({"valid": False, "reason": "malformed IRN"}, status=400)
+        return Response({"error": "Malformed IRN.", "valid": False, "reason": "malformed IRN"}, status=400)
     with scopes_disabled():  # any tenant's certified invoice, by its public IRN
         invoice = Invoice.objects.filter(irn=irn.split(".")[0], status__in=CERTIFIED).select_related("tenant").first()
     if invoice is None:
-        return Response({"valid": False, "reason": "IRN not found"}, status=404)
+        return Response({"error": "IRN not found.", "valid": False, "reason": "IRN not found"}, status=404)
     return Response(
         {
             "valid": True,

@@ -19,6 +19,12 @@ def _error(exc: MasterDataError) -> Response:
     return Response(body, status=exc.status)
 
 
+def customer_out(customer) -> dict:
+    """A customer with the same field names as the create body (`customerKind`)."""
+    row = master_data.customer_row(customer)
+    return {"id": row.pop("id"), "customerKind": row.pop("kind"), **row}
+
+
 def _search_q(request) -> str:
     q = (request.query_params.get("q") or "").strip()
     if not 2 <= len(q) <= 100:
@@ -41,16 +47,16 @@ def _create(request, create, row):
 @idempotent
 def customers(request):
     if request.method == "POST":
-        return _create(request, master_data.customer_create, master_data.customer_row)
+        return _create(request, master_data.customer_create, customer_out)
     qs = master_data.customer_queryset(tenant=request._request.tenant, q=request.query_params.get("q", "")[:100])
-    return paginated(request, qs, master_data.customer_row, max_limit=200)
+    return paginated(request, qs, customer_out, max_limit=200)
 
 
 @api_view(["GET"])
 @permission_classes([HasTenant])
 def customers_search(request):
     found = master_data.customer_search(tenant=request._request.tenant, q=_search_q(request))
-    return Response({"items": [master_data.customer_row(c) for c in found], "total": len(found)})
+    return Response({"items": [customer_out(c) for c in found], "total": len(found)})
 
 
 @api_view(["GET", "POST"])

@@ -36,7 +36,7 @@ def test_the_spec_b2b_example_is_queued_with_irn_totals_and_snapshots(ready_tena
     )
     assert invoice.supplier["tin"] == "12345678-0001" and invoice.supplier["address"]["lga"] == "NG-LA-IKJ"
     assert invoice.buyer["name"] == "Acme Ltd" and invoice.buyer["address"]["postal_zone"] == "101001"
-    assert len(callbacks) == 1  # the submission task is enqueued on commit, with the id only
+    assert len(callbacks) == 2  # on commit: the submission task (with the id only) and the invoice.pending webhook
     # Copied when issued: a later profile change does not rewrite the invoice.
     ready_tenant.name = "Renamed Ltd"
     ready_tenant.save()
@@ -216,7 +216,7 @@ def test_review_then_approval_then_queue_with_maker_checker(ready_tenant, django
     assert exc.value.reason == "MAKER_CHECKER" and exc.value.status == 403
     with django_capture_on_commit_callbacks() as callbacks:
         invoice = invoice_approve(invoice=invoice, user=approver, approve=True)
-    assert invoice.status == "PENDING" and len(callbacks) == 1
+    assert invoice.status == "PENDING" and len(callbacks) == 2  # submission task + webhook
     with scope(tenant=ready_tenant):
         kinds = [e.kind for e in invoice.events.all()]
     assert kinds == [

@@ -1,0 +1,1 @@
+"""Outbound invoice events: one endpoint per tenant, signed deliveries with retries (spec "Invoice Webhook Events")."""

@@ -1,0 +1,464 @@
+"""Every change to webhooks goes through these functions: the endpoint (create, update, rotate, pause,
+re-enable, delete), emitting events, redeliveries and the test event. Sending is in delivery.py."""
+
+import logging
+import secrets
+from datetime import UTC
+
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django_scopes import scope
+
+from integrations.webhooks.models import (
+    EVENT_TYPES,
+    TEST_EVENT_TYPE,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+)
+from integrations.webhooks.safety import secret_grace, timeout, url_problem
+from tenants.audit import audit, diff
+from tenants.models import Membership, Tenant
+
+logger = logging.getLogger(__name__)
+State = WebhookDelivery.State
+TASK = "integrations.webhooks.tasks.deliver"
+SECRET_MIN = 16
+SECRET_MAX = 256
+
+# InvoiceEvent kind → (webhook type, root status, source). Status None: the invoice's own, lower case.
+_KINDS = {
+    "invoice.pending": ("invoice.pending", "pending", None),
+    "invoice.certified": ("invoice.certified", "certified", "nrs.transmit"),
+    "invoice.reported": ("invoice.certified", "certified", "nrs.sign"),  # B2C: signed = reported
+    "invoice.failed": ("invoice.failed", "failed", "nrs.submit"),
+    "invoice.payment_updated": ("invoice.payment_updated", None, "payment.update"),
+}
+
+
+class WebhookError(Exception):
+    """A refused action, with a machine code and the HTTP status the API answers with."""
+
+    def __init__(self, code: str, message: str, status: int = 409):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = status
+
+
+def _enqueue(delivery_id, when=None) -> None:
+    from invoicing.submission import enqueue
+
+    # robust: the change is committed either way; a broker hiccup is logged and the sweeper queues it later.
+    transaction.on_commit(lambda: enqueue(TASK, delivery_id, when=when), robust=True)
+
+
+def generate_secret() -> str:
+    """A strong signing secret (256 bits), shown once to the person who asked for it."""
+    return "fpwh_" + secrets.token_urlsafe(32)
+
+
+# --- validation -------------------------------------------------------------------------------
+
+
+def _check(*, url=None, events=None, secret=None, active=None, partial=False) -> dict:
+    """The cleaned values; a ValidationError naming each bad field (url, events, secret, active)."""
+    errors, clean = {}, {}
+    if url is not None or not partial:
+        problem = url_problem(url)
+        if problem:
+            errors["url"] = problem
+        else:
+            clean["url"] = url
+    if events is not None or not partial:
+        known = ", ".join(EVENT_TYPES)
+        if not isinstance(events, list | tuple) or not events:
+            errors["events"] = f"Choose at least one event type: {known}."
+        elif unknown := [e for e in events if e not in EVENT_TYPES]:
+            errors["events"] = f"Unknown event type {unknown[0]!r}; choose among {known}."
+        else:
+            clean["events"] = [e for e in EVENT_TYPES if e in events]  # known order, no duplicates
+    if secret is not None or not partial:
+        if not isinstance(secret, str) or not secret:
+            errors["secret"] = (
+                f"A signing secret is required (at least {SECRET_MIN} characters); generate one in the portal."
+            )
+        elif len(secret) < SECRET_MIN:
+            errors["secret"] = f"Use a secret of at least {SECRET_MIN} characters (it has {len(secret)})."
+        elif len(secret) > SECRET_MAX:
+            errors["secret"] = f"Use a secret of at most {SECRET_MAX} characters."
+        elif secret != secret.strip() or not secret.isprintable():
+            errors["secret"] = "The secret must not start or end with spaces or contain control characters."
+        else:
+            clean["secret"] = secret
+    if active is not None:
+        if not isinstance(active, bool):
+            errors["active"] = "Send true or false."
+        else:
+            clean["active"] = active
+    if errors:
+        raise ValidationError(errors)
+    return clean
+
+
+def _state(endpoint: WebhookEndpoint) -> dict:
+    return {"url": endpoint.url, "events": endpoint.events, "active": endpoint.active}
+
+
+# --- the endpoint -----------------------------------------------------------------------------
+
+
+def webhook_create(*, tenant: Tenant, url, events, secret, active=True, user=None, api_key=None) -> WebhookEndpoint:
+    """Register the tenant's endpoint (one per tenant: a second is a WebhookError 409)."""
+    with scope(tenant=tenant):
+        existing = WebhookEndpoint.objects.first()
+        if existing:
+            raise _exists(existing)
+        clean = _check(url=url, events=events, secret=secret, active=True if active is None else active)
+        try:
+            with transaction.atomic():
+                endpoint = WebhookEndpoint.objects.create(
+                    tenant=tenant,
+                    created_by=user if getattr(user, "pk", None) else None,
+                    paused_at=None if clean["active"] else timezone.now(),
+                    paused_reason="" if clean["active"] else "Created paused.",
+                    **clean,
+                )
+                audit(
+                    tenant,
+                    "webhook.created",
+                    f"Webhook endpoint {endpoint.url} registered for {', '.join(endpoint.events)}.",
+                    user=user,
+                    api_key=api_key,
+                    changes={**diff({}, _state(endpoint)), "secret": "changed"},
+                )
+        except IntegrityError:  # another request registered one at the same moment
+            raise _exists(WebhookEndpoint.objects.first()) from None
+        return endpoint
+
+
+def _exists(existing) -> WebhookError:
+    where = f" (id {existing.pk})" if existing else ""
+    return WebhookError(
+        "webhook_exists",
+        f"This business already has a webhook endpoint{where}: one callback URL per business. "
+        "Change its URL or events with PATCH instead.",
+    )
+
+
+def webhook_update(
+    *, endpoint: WebhookEndpoint, user=None, api_key=None, now=None, url=None, events=None, active=None, secret=None
+) -> WebhookEndpoint:
+    """Change the URL, events, active flag or secret (a new secret starts the rotation grace period)."""
+    now = now or timezone.now()
+    with scope(tenant=endpoint.tenant):
+        clean = _check(url=url, events=events, secret=secret, active=active, partial=True)
+        new_secret = clean.pop("secret", None)
+        new_active = clean.pop("active", None)
+        with transaction.atomic():
+            before = _state(endpoint)
+            for field, value in clean.items():
+                setattr(endpoint, field, value)
+            if clean:
+                endpoint.save(update_fields=[*clean, "updated_at"])
+                changes = diff(before, _state(endpoint))
+                if changes:
+                    audit(
+                        endpoint.tenant,
+                        "webhook.updated",
+                        "Webhook endpoint changed.",
+                        user=user,
+                        api_key=api_key,
+                        changes=changes,
+                    )
+            if new_secret is not None:
+                webhook_rotate_secret(endpoint=endpoint, secret=new_secret, user=user, api_key=api_key, now=now)
+            if new_active is True and not endpoint.active:
+                webhook_resume(endpoint=endpoint, user=user, api_key=api_key, now=now)
+            elif new_active is False and endpoint.active:
+                who = getattr(user, "email", None) or ("an API call" if api_key else "an admin")
+                webhook_pause(endpoint=endpoint, reason=f"Paused by {who}.", user=user, api_key=api_key, now=now)
+        return endpoint
+
+
+def webhook_rotate_secret(*, endpoint: WebhookEndpoint, secret: str, user=None, api_key=None, now=None):
+    """The new secret signs from now on; the old one also signs (…-previous) for the grace period."""
+    now = now or timezone.now()
+    clean = _check(secret=secret, partial=True)
+    if clean["secret"] == endpoint.secret:
+        return endpoint
+    with scope(tenant=endpoint.tenant), transaction.atomic():
+        endpoint.previous_secret = endpoint.secret
+        endpoint.previous_secret_until = now + secret_grace()
+        endpoint.secret = clean["secret"]
+        endpoint.save(update_fields=["secret", "previous_secret", "previous_secret_until", "updated_at"])
+        until = endpoint.previous_secret_until.astimezone(UTC)
+        audit(
+            endpoint.tenant,
+            "webhook.secret_rotated",
+            f"Signing secret replaced; the old one also signs until {until:%Y-%m-%d %H:%M} UTC.",
+            user=user,
+            api_key=api_key,
+            changes={"secret": "changed"},
+        )
+    return endpoint
+
+
+def webhook_pause(*, endpoint: WebhookEndpoint, reason: str, user=None, api_key=None, now=None, notify=False):
+    """Stop sending: deliveries waiting for a retry are held, new events are recorded and held."""
+    now = now or timezone.now()
+    with scope(tenant=endpoint.tenant), transaction.atomic():
+        paused = WebhookEndpoint.objects.filter(pk=endpoint.pk, active=True).update(
+            active=False, paused_at=now, paused_reason=reason, updated_at=now
+        )
+        endpoint.refresh_from_db()
+        if not paused:
+            return endpoint
+        WebhookDelivery.objects.filter(endpoint=endpoint, state=State.PENDING, is_test=False).update(
+            state=State.HELD, next_attempt_at=None
+        )
+        audit(endpoint.tenant, "webhook.paused", reason, user=user, api_key=api_key, changes={"active": [True, False]})
+        if notify:
+            transaction.on_commit(lambda: _mail_admins_paused(endpoint), robust=True)
+    return endpoint
+
+
+def webhook_resume(*, endpoint: WebhookEndpoint, user=None, api_key=None, now=None):
+    """Re-enable: held deliveries start a fresh round of attempts, at once."""
+    now = now or timezone.now()
+    with scope(tenant=endpoint.tenant), transaction.atomic():
+        resumed = WebhookEndpoint.objects.filter(pk=endpoint.pk, active=False).update(
+            active=True, paused_at=None, paused_reason="", updated_at=now
+        )
+        endpoint.refresh_from_db()
+        if not resumed:
+            return endpoint
+        held = list(WebhookDelivery.objects.filter(endpoint=endpoint, state=State.HELD).values_list("pk", flat=True))
+        WebhookDelivery.objects.filter(pk__in=held, state=State.HELD).update(
+            state=State.PENDING, consecutive_failures=0, next_attempt_at=now
+        )
+        for delivery_id in held:
+            _enqueue(delivery_id)
+        audit(
+            endpoint.tenant,
+            "webhook.reenabled",
+            f"Webhook endpoint re-enabled; {len(held)} held deliveries are being sent.",
+            user=user,
+            api_key=api_key,
+            changes={"active": [False, True]},
+        )
+    return endpoint
+
+
+def webhook_delete(*, endpoint: WebhookEndpoint, user=None, api_key=None) -> None:
+    """Remove the endpoint and its delivery history (the events stay recorded)."""
+    with scope(tenant=endpoint.tenant), transaction.atomic():
+        audit(
+            endpoint.tenant,
+            "webhook.deleted",
+            f"Webhook endpoint {endpoint.url} removed.",
+            user=user,
+            api_key=api_key,
+            changes=diff(_state(endpoint), {}),
+        )
+        endpoint.delete()
+
+
+def _mail_admins_paused(endpoint: WebhookEndpoint) -> None:
+    from django.conf import settings
+
+    with scope(tenant=endpoint.tenant):
+        emails = sorted(
+            Membership.objects.filter(role=Membership.Role.ADMIN)
+            .exclude(user__email="")
+            .values_list("user__email", flat=True)
+        )
+    if not emails:
+        return
+    body = render_to_string(
+        "webhooks/email/paused.txt",
+        {
+            "tenant": endpoint.tenant,
+            "endpoint": endpoint,
+            "settings_url": settings.SITE_URL.rstrip("/") + reverse("settings_webhooks"),
+            "api_path": f"/api/v1/integrations/webhooks/{endpoint.pk}",
+            "timeout": f"{timeout():g}",
+        },
+    )
+    subject = f"Webhooks paused for {endpoint.tenant.name}: {endpoint.url} keeps failing"
+    send_mail(subject, body, None, emails)
+
+
+# --- events -----------------------------------------------------------------------------------
+
+
+def _iso_ms(value) -> str:
+    value = value.astimezone(UTC)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+def _money(value) -> str:
+    return f"{value:.2f}"
+
+
+def invoice_data(invoice, *, failed: bool = False) -> dict:
+    """What an ERP needs about the invoice, without calling the API again."""
+    data = {
+        "invoiceId": str(invoice.pk),
+        "irn": invoice.irn or None,
+        "documentNumber": invoice.document_number,
+        "invoiceKind": invoice.kind,
+        "invoiceType": invoice.invoice_type,
+        "status": invoice.status,
+        "issueDate": invoice.issue_date.isoformat() if invoice.issue_date else None,
+        "currency": invoice.currency,
+        "totals": {
+            "lineExtensionAmount": _money(invoice.line_extension),
+            "taxAmount": _money(invoice.tax_total),
+            "payableAmount": _money(invoice.payable),
+            "amountPaid": _money(invoice.amount_paid),
+            "amountDue": _money(invoice.payable - invoice.amount_paid),
+        },
+        "paymentStatus": invoice.payment_status,
+        "paymentReported": invoice.payment_reported,
+        "customer": {"name": invoice.buyer.get("name", ""), "tin": invoice.buyer.get("tin", "")},
+        "certifiedAt": _iso_ms(invoice.certified_at) if invoice.certified_at else None,
+    }
+    if failed:
+        data["nrsError"] = {"reason": invoice.nrs_reason, "details": invoice.nrs_detail}
+    return data
+
+
+def _record(*, tenant, type_, status, source, data, invoice_id=None, now, is_test=False) -> WebhookEvent:
+    """Record the event; create a delivery for the endpoint if it subscribes (held while it is paused)."""
+    event = WebhookEvent.objects.create(
+        tenant=tenant, type=type_, status=status, source=source, data=data, invoice_id=invoice_id, emitted_at=now
+    )
+    endpoint = WebhookEndpoint.objects.first()
+    if endpoint is None or (not is_test and type_ not in endpoint.events):
+        return event
+    sending = endpoint.active or is_test
+    delivery = WebhookDelivery.objects.create(
+        tenant=tenant,
+        event=event,
+        endpoint=endpoint,
+        is_test=is_test,
+        state=State.PENDING if sending else State.HELD,
+        next_attempt_at=now if sending else None,
+    )
+    if sending:
+        _enqueue(delivery.pk)
+    return event
+
+
+def webhook_emit(*, invoice, kind: str, source: str | None = None, now=None) -> WebhookEvent | None:
+    """Record the webhook event for an invoice's InvoiceEvent `kind` (others are ignored) and queue its delivery.
+
+    Called after the invoice change has committed; the data is the invoice as it is now.
+    """
+    if kind not in _KINDS:
+        return None
+    type_, status, default_source = _KINDS[kind]
+    now = now or timezone.now()
+    if status is None:  # payment updates: the root status is the spec's pending / certified / failed
+        status = {"CERTIFIED": "certified", "REPORTED": "certified", "FAILED": "failed"}.get(invoice.status, "pending")
+    if source is None:
+        source = default_source or ("api.create" if invoice.created_by_key_id else "portal.create")
+    with scope(tenant=invoice.tenant), transaction.atomic():
+        return _record(
+            tenant=invoice.tenant,
+            type_=type_,
+            status=status,
+            source=source,
+            data=invoice_data(invoice, failed=type_ == "invoice.failed"),
+            invoice_id=invoice.pk,
+            now=now,
+        )
+
+
+def webhook_send_test(*, endpoint: WebhookEndpoint, user=None, now=None) -> WebhookDelivery:
+    """A `webhook.test` event with sample invoice data: one attempt, sent even while paused, never pauses."""
+    now = now or timezone.now()
+    tenant = endpoint.tenant
+    sample = {
+        "test": True,
+        "invoiceId": "00000000-0000-0000-0000-000000000000",
+        "irn": f"TEST0001-{tenant.nrs_service_id or 'SERVICE1'}-{now:%Y%m%d}",
+        "documentNumber": "TEST0001",
+        "invoiceKind": "B2B",
+        "invoiceType": "invoice",
+        "status": "CERTIFIED",
+        "issueDate": timezone.localdate(now).isoformat(),
+        "currency": "NGN",
+        "totals": {
+            "lineExtensionAmount": "50000.00",
+            "taxAmount": "3750.00",
+            "payableAmount": "53750.00",
+            "amountPaid": "0.00",
+            "amountDue": "53750.00",
+        },
+        "paymentStatus": "UNPAID",
+        "paymentReported": False,
+        "customer": {"name": "Sample Buyer Ltd", "tin": "00000000-0001"},
+        "certifiedAt": _iso_ms(now),
+    }
+    with scope(tenant=tenant), transaction.atomic():
+        event = _record(
+            tenant=tenant,
+            type_=TEST_EVENT_TYPE,
+            status="test",
+            source="portal.test",
+            data=sample,
+            now=now,
+            is_test=True,
+        )
+        audit(tenant, "webhook.test_sent", f"Test event {event.id} sent to {endpoint.url}.", user=user)
+        return WebhookDelivery.objects.get(event=event)
+
+
+# --- redelivery -------------------------------------------------------------------------------
+
+
+def delivery_redeliver(*, delivery: WebhookDelivery, user=None, api_key=None, now=None) -> WebhookDelivery:
+    """Send the same event (same id) again: a fresh round of attempts on the same delivery."""
+    now = now or timezone.now()
+    with scope(tenant=delivery.tenant), transaction.atomic():
+        endpoint = WebhookEndpoint.objects.get(pk=delivery.endpoint_id)
+        if not endpoint.active and not delivery.is_test:
+            raise WebhookError(
+                "endpoint_paused",
+                'The endpoint is paused. Re-enable it first (PATCH {"active": true}); held deliveries are then sent.',
+            )
+        updated = WebhookDelivery.objects.filter(
+            pk=delivery.pk, state__in=[State.SUCCEEDED, State.FAILED, State.HELD]
+        ).update(state=State.PENDING, consecutive_failures=0, next_attempt_at=now, updated_at=now)
+        if not updated:
+            raise WebhookError("delivery_in_progress", "This delivery is already being sent; wait for its outcome.")
+        _enqueue(delivery.pk)
+        delivery.refresh_from_db()
+    return delivery
+
+
+def deliveries_redeliver_failed(*, endpoint: WebhookEndpoint, start, end, user=None, now=None) -> int:
+    """Redeliver every failed delivery whose event was emitted between `start` and `end`."""
+    now = now or timezone.now()
+    if not endpoint.active:
+        raise WebhookError("endpoint_paused", "The endpoint is paused. Re-enable it first.")
+    with scope(tenant=endpoint.tenant), transaction.atomic():
+        ids = list(
+            WebhookDelivery.objects.filter(
+                endpoint=endpoint, state=State.FAILED, event__emitted_at__gte=start, event__emitted_at__lte=end
+            ).values_list("pk", flat=True)
+        )
+        WebhookDelivery.objects.filter(pk__in=ids, state=State.FAILED).update(
+            state=State.PENDING, consecutive_failures=0, next_attempt_at=now, updated_at=now
+        )
+        for delivery_id in ids:
+            _enqueue(delivery_id)
+        if ids:
+            audit(endpoint.tenant, "webhook.redelivered", f"{len(ids)} failed deliveries sent again.", user=user)
+    return len(ids)

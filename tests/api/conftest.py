@@ -1,0 +1,231 @@
+"""Shared pieces of the HTTP contract tests: the spec's request examples verbatim, API keys, clients."""
+
+import copy
+import json
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from django_scopes import scope, scopes_disabled
+from rest_framework.test import APIClient
+
+from tests.factories import TenantFactory, make_ready
+
+KEY_HEADER = "X-Flowpoint-Key"
+
+# The spec's "Full request — B2B (Business-to-Business)", copied character for character from
+# shared/spec/000_e1b4ae54c034cd89.txt (the e-mail is how the published page renders it).
+SPEC_B2B_JSON = """{
+"business_id": "autofilled from your account",
+"accounting_supplier_party": {
+"party_name": "autofilled from your account",
+"tin": "autofilled from your account",
+"email": "autofilled from your account",
+"telephone": "autofilled from your account",
+"business_description": "autofilled from your account",
+"postal_address": {
+"street_name": "autofilled from your account",
+"city_name": "autofilled from your account",
+"postal_zone": "autofilled from your account",
+"lga": "autofilled from your account",
+"state": "autofilled from your account",
+"country": "autofilled from your account"
+}
+},
+"invoice_kind": "B2B",
+"invoice_type": "invoice",
+"document_number": "INV-2026-001",
+"issue_date": "2026-04-25",
+"due_date": "2026-05-25",
+"currency": "NGN",
+"customer": {
+"name": "Acme Ltd",
+"tin": "12345678-0001",
+"email": "[email protected]",
+"phone": "+2348012345678",
+"address": "42 Marina Road",
+"city": "Lagos",
+"country": "NG",
+"postal_code": "101001"
+},
+"lines": [
+{
+"description": "Consulting services",
+"quantity": 1,
+"unit_price": 50000,
+"hsn_code": "8517.11",
+"tax_scheme": "STANDARD_VAT",
+"tax_rate": 7.5,
+"unit_of_measure": "Each"
+}
+],
+"note": "Thank you for your business",
+"po_reference": "PO-7781"
+}"""
+
+# The spec's "Full request — B2C (Business-to-Consumer)", character for character.
+SPEC_B2C_JSON = """{
+"business_id": "autofilled from your account",
+"accounting_supplier_party": {
+"party_name": "autofilled from your account",
+"tin": "autofilled from your account",
+"email": "autofilled from your account",
+"telephone": "autofilled from your account",
+"business_description": "autofilled from your account",
+"postal_address": {
+"street_name": "autofilled from your account",
+"city_name": "autofilled from your account",
+"postal_zone": "autofilled from your account",
+"lga": "autofilled from your account",
+"state": "autofilled from your account",
+"country": "autofilled from your account"
+}
+},
+"invoice_kind": "B2C",
+"invoice_type": "invoice",
+"document_number": "INV-2026-042",
+"issue_date": "2026-04-25",
+"due_date": "2026-04-25",
+"currency": "NGN",
+"customer": {
+"name": "Walk-in Customer"
+},
+"lines": [
+{
+"description": "Consulting services",
+"quantity": 1,
+"unit_price": 50000,
+"hsn_code": "8517.11",
+"tax_scheme": "STANDARD_VAT",
+"tax_rate": 7.5,
+"unit_of_measure": "Each"
+}
+]
+}"""
+
+SPEC_B2B = json.loads(SPEC_B2B_JSON)
+SPEC_B2C = json.loads(SPEC_B2C_JSON)
+SPEC_EMAIL = SPEC_B2B["customer"]["email"]  # "[email protected]"
+REAL_EMAIL = "ap@acme.ng"
+AUTOFILLED = ("business_id", "accounting_supplier_party")
+
+
+def spec_b2b_with_real_email() -> dict:
+    """The B2B example exactly as published (autofilled keys included), with a deliverable e-mail."""
+    data = copy.deepcopy(SPEC_B2B)
+    data["customer"]["email"] = REAL_EMAIL
+    return data
+
+
+def invoice_body(**changes) -> dict:
+    """The B2B example as an integrator should send it (no autofilled keys, a real e-mail), changed.
+
+    `customer__x=…` changes a buyer field, `line__x=…` a field of the first line; None removes the key.
+    """
+    data = spec_b2b_with_real_email()
+    for key in AUTOFILLED:
+        data.pop(key)
+    for key, value in changes.items():
+        if key.startswith("customer__"):
+            target, key = data["customer"], key.removeprefix("customer__")
+        elif key.startswith("line__"):
+            target, key = data["lines"][0], key.removeprefix("line__")
+        else:
+            target = data
+        if value is None:
+            target.pop(key, None)
+        else:
+            target[key] = value
+    return data
+
+
+def b2c_body(**changes) -> dict:
+    data = copy.deepcopy(SPEC_B2C)
+    for key in AUTOFILLED:
+        data.pop(key)
+    data.update(changes)
+    return data
+
+
+# --- API keys and clients ------------------------------------------------------------------------
+
+
+def new_key(tenant, *, revoked=False, expired=False, name="ERP") -> str:
+    """A plaintext API key of `tenant`, made by the same service as Settings → API Access."""
+    from tenants import services
+    from tenants.models import ApiKey
+
+    with scope(tenant=tenant):
+        key, plaintext = services.api_key_create(
+            tenant=tenant, name=name, expires_at=timezone.now() + timedelta(days=30) if expired else None
+        )
+        if revoked:
+            services.api_key_revoke(api_key=key)
+    if expired:  # keys cannot be created already expired; time passes instead
+        with scopes_disabled():
+            ApiKey.objects.filter(pk=key.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    return plaintext
+
+
+def key_client(tenant=None, *, plaintext=None) -> APIClient:
+    client = APIClient()
+    client.credentials(**{"HTTP_X_FLOWPOINT_KEY": plaintext or new_key(tenant)})
+    return client
+
+
+def post_raw(client, path, text: str, **headers):
+    """POST a JSON text as is (byte for byte what an integrator would send)."""
+    return client.generic("POST", path, text.encode(), content_type="application/json", headers=headers)
+
+
+@pytest.fixture
+def anon():
+    return APIClient()
+
+
+@pytest.fixture
+def ready(key_file):
+    """A tenant whose supplier profile, NRS IDs, credentials and crypto key are complete."""
+    return make_ready(TenantFactory(name="Kola Foods Ltd"), key_file)
+
+
+@pytest.fixture
+def api(ready):
+    """The integrator of `ready`, with a valid API key."""
+    return key_client(ready)
+
+
+def invoice_of(invoice_id):
+    from invoicing.models import Invoice
+
+    with scopes_disabled():
+        return Invoice.objects.get(pk=invoice_id)
+
+
+def invoice_count(tenant=None) -> int:
+    from invoicing.models import Invoice
+
+    with scopes_disabled():
+        qs = Invoice.objects.all()
+        return (qs.filter(tenant=tenant) if tenant else qs).count()
+
+
+def assert_error_shape(response, status, *, reason=None, code=None):
+    """The spec's error body: JSON with at least `error`; `reason` (invoices) or `code` (master data)."""
+    assert response.status_code == status, (response.status_code, response.content[:500])
+    assert response["Content-Type"].startswith("application/json"), response["Content-Type"]
+    body = response.json()
+    assert isinstance(body.get("error"), str) and body["error"], body
+    if reason is not None:
+        assert body.get("reason") == reason, body
+    if code is not None:
+        assert body.get("code") == code, body
+    return body
+
+
+@pytest.fixture
+def queue_inline(monkeypatch):
+    """Tasks enqueued by the code under test run at once, in this process (django-q2's sync mode)."""
+    from django_q.conf import Conf
+
+    monkeypatch.setattr(Conf, "SYNC", True)

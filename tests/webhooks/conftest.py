@@ -1,0 +1,1 @@
+from tests.webhooks.support import *  # noqa: F403  (fixtures and helpers)
