@@ -12,10 +12,12 @@ REQUIRED = ("invoice_kind", "invoice_type", "document_number", "issue_date", "du
 
 @pytest.mark.parametrize("field", REQUIRED)
 @pytest.mark.parametrize("route", ["/api/v1/invoices/create", "/api/v1/invoices/drafts"])
-def test_a_missing_required_field_is_named(client, ready_tenant, field, route):
+def test_a_missing_required_field_is_named(client, tenant, key_file, field, route):
     from tenants.services import api_key_create
+    from tests.factories import make_ready
 
-    _row, key = api_key_create(tenant=ready_tenant, name="ERP")
+    make_ready(tenant, key_file)
+    _row, key = api_key_create(tenant=tenant, name="ERP")
     data = body()
     del data[field]
     response = client.post(route, data, content_type="application/json", headers={"X-Flowpoint-Key": key})
