@@ -1007,6 +1007,17 @@ function verifyFlowpointWebhook(rawBody, signatureHeader, secret) {
 ```
 """
 
+
+def _python_verification() -> str:
+    """The Python verifier of docs/webhooks.md (executed by tests/webhooks/test_docs.py), for the API docs."""
+    import re
+    from pathlib import Path
+
+    doc = Path(__file__).resolve().parent.parent / "docs" / "webhooks.md"
+    found = re.search(r"## Verifying a delivery in Python.*?(```python\n.*?```)", doc.read_text(), re.S)
+    return f"\n\nIn Python (raw body bytes, before any JSON parsing):\n\n{found.group(1)}\n" if found else ""
+
+
 TAGS = [
     {
         "name": "Invoices",
@@ -1106,7 +1117,7 @@ HEALTH_PATH = {
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Flowpoint API",
-    "DESCRIPTION": DESCRIPTION.strip(),
+    "DESCRIPTION": DESCRIPTION.strip() + _python_verification(),
     "VERSION": "1.0.0",
     # 3.1 for `webhooks` (outbound invoice events) and JSON Schema types (["string", "null"]).
     "OAS_VERSION": "3.1.0",

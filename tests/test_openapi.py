@@ -346,3 +346,10 @@ def test_annotate_is_idempotent_and_matches_unfinished_routes_by_path():
     annotate(patterns)  # a second pass changes nothing (examples and parameters are not doubled)
     assert upload.cls.kwargs["schema"] is schema_class
     assert annotate([]) == []
+
+
+def test_the_api_docs_show_how_to_verify_a_delivery_in_python():
+    from django.conf import settings
+
+    description = settings.SPECTACULAR_SETTINGS["DESCRIPTION"]
+    assert "```python" in description and "hmac.compare_digest" in description and "MAX_AGE_MS" in description
