@@ -10,6 +10,10 @@ def ensure_schedules(**kwargs):
         name="sweep-invoices",
         defaults={"func": "invoicing.tasks.sweep_invoices", "schedule_type": Schedule.MINUTES, "minutes": 1},
     )
+    Schedule.objects.update_or_create(
+        name="sweep-batches",  # CSV batches whose validation or submission task was lost
+        defaults={"func": "invoicing.batch_tasks.sweep_batches", "schedule_type": Schedule.MINUTES, "minutes": 5},
+    )
 
 
 class InvoicingConfig(AppConfig):
