@@ -92,7 +92,7 @@ def invoice_create(*, tenant: Tenant, data, actor: Actor, draft: bool = False) -
             _save_lines(invoice, checked)
             event(invoice, "invoice.created", "Saved as a draft." if draft else "Created.", actor)
             if not draft:
-                _release(invoice, actor)
+                _release(invoice, actor, checked.readiness)
         return invoice
 
 
@@ -119,7 +119,7 @@ def invoice_submit(*, invoice: Invoice, actor: Actor) -> Invoice:
         with transaction.atomic():
             _apply(invoice, checked)
             invoice.save()
-            _release(invoice, actor)
+            _release(invoice, actor, checked.readiness)
         return invoice
 
 
@@ -150,6 +150,7 @@ class Checked:
     buyer: dict
     lines: list  # (LineInput, LineAmounts, item)
     original: Invoice | None
+    readiness: list | None = None  # the tenant's checklist as checked (not for drafts), reused at release
 
 
 def _check(tenant: Tenant, parsed: InvoiceInput, *, draft: bool, exclude=None) -> Checked:
@@ -187,8 +188,10 @@ def _check(tenant: Tenant, parsed: InvoiceInput, *, draft: bool, exclude=None) -
             fields={"lines": "total payable must be greater than zero"},
         )
     original = _original(tenant, parsed, totals.payable, exclude)
+    readiness = None
     if not draft:
-        _supplier_ready(tenant)
+        readiness = tenant_readiness(tenant)
+        _supplier_ready(tenant, readiness)
         conflict = Invoice.objects.filter(document_number=number, status__in=LIVE).exclude(pk=exclude).first()
         if conflict:
             certified = conflict.status in CERTIFIED
@@ -199,7 +202,7 @@ def _check(tenant: Tenant, parsed: InvoiceInput, *, draft: bool, exclude=None) -
                 fields={"document_number": "already used"},
                 status=409,
             )
-    return Checked(parsed, kind, customer, buyer, lines, original)
+    return Checked(parsed, kind, customer, buyer, lines, original, readiness)
 
 
 def _buyer(tenant: Tenant, parsed: InvoiceInput):
@@ -451,9 +454,11 @@ def _original(tenant: Tenant, parsed: InvoiceInput, payable: Decimal, exclude) -
     return original
 
 
-def _supplier_ready(tenant: Tenant) -> None:
-    """The spec's supplier checks on create and submit, most fundamental first."""
-    missing = {item.key: item for item in tenant_readiness(tenant) if not item.ok}
+def _supplier_ready(tenant: Tenant, readiness: list | None = None) -> None:
+    """The spec's supplier checks on create and submit, most fundamental first (on `readiness` if given)."""
+    if readiness is None:
+        readiness = tenant_readiness(tenant)
+    missing = {item.key: item for item in readiness if not item.ok}
     for key in ("business_profile", "primary_location"):
         if key in missing:
             raise InvoiceError(
@@ -612,8 +617,11 @@ def _needs_approval(rules: GateRules, invoice: Invoice) -> bool:
     return rules.approval_above is not None and invoice.payable > rules.approval_above
 
 
-def _release(invoice: Invoice, actor: Actor) -> None:
-    """A saved invoice goes to review, approval or the NRS queue, in that order of gates."""
+def _release(invoice: Invoice, actor: Actor, readiness: list | None = None) -> None:
+    """A saved invoice goes to review, approval or the NRS queue, in that order of gates.
+
+    `readiness` is the checklist the caller has just computed (create, submit); others compute it here.
+    """
     from invoicing.submission import invoice_enqueue
 
     rules = gate_rules(invoice.tenant)
@@ -630,7 +638,9 @@ def _release(invoice: Invoice, actor: Actor) -> None:
             actor,
         )
         return
-    missing = [item for item in tenant_readiness(invoice.tenant) if not item.ok]
+    if readiness is None:
+        readiness = tenant_readiness(invoice.tenant)
+    missing = [item for item in readiness if not item.ok]
     if missing:
         detail = "; ".join(f"{item.label}: {item.detail}" for item in missing)
         _hold(invoice, Status.BLOCKED, "BLOCKED_CHECKLIST_FAILED", detail, actor)

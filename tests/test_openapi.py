@@ -10,57 +10,19 @@ import yaml
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.urls import URLPattern, URLResolver, get_resolver
-from drf_spectacular.drainage import GENERATOR_STATS  # noqa: E402
-from drf_spectacular.generators import SchemaGenerator  # noqa: E402
+from drf_spectacular.drainage import GENERATOR_STATS
+from drf_spectacular.generators import SchemaGenerator
 
-from portal.openapi import ANNOTATED  # noqa: E402
+from portal.openapi import ANNOTATED
+from tests.spec_examples import SPEC_B2B, SPEC_B2C, without_autofilled
 
 SPEC = Path(settings.BASE_DIR).parent / "shared" / "spec" / "000_e1b4ae54c034cd89.txt"
 AUTOFILLED = ("business_id", "accounting_supplier_party")
 METHODS = ("get", "post", "put", "patch", "delete")
 
 # The spec's "Full request" examples without the autofilled supplier fields (which the spec says not to send).
-B2B = {
-    "invoice_kind": "B2B",
-    "invoice_type": "invoice",
-    "document_number": "INV-2026-001",
-    "issue_date": "2026-04-25",
-    "due_date": "2026-05-25",
-    "currency": "NGN",
-    "customer": {
-        "name": "Acme Ltd",
-        "tin": "12345678-0001",
-        "email": "[email protected]",
-        "phone": "+2348012345678",
-        "address": "42 Marina Road",
-        "city": "Lagos",
-        "country": "NG",
-        "postal_code": "101001",
-    },
-    "lines": [
-        {
-            "description": "Consulting services",
-            "quantity": 1,
-            "unit_price": 50000,
-            "hsn_code": "8517.11",
-            "tax_scheme": "STANDARD_VAT",
-            "tax_rate": 7.5,
-            "unit_of_measure": "Each",
-        }
-    ],
-    "note": "Thank you for your business",
-    "po_reference": "PO-7781",
-}
-B2C = {
-    "invoice_kind": "B2C",
-    "invoice_type": "invoice",
-    "document_number": "INV-2026-042",
-    "issue_date": "2026-04-25",
-    "due_date": "2026-04-25",
-    "currency": "NGN",
-    "customer": {"name": "Walk-in Customer"},
-    "lines": [B2B["lines"][0]],
-}
+B2B = without_autofilled(SPEC_B2B)
+B2C = without_autofilled(SPEC_B2C)
 
 
 @pytest.fixture(scope="module")

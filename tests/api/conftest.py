@@ -1,7 +1,6 @@
 """Shared pieces of the HTTP contract tests: the spec's request examples verbatim, API keys, clients."""
 
 import copy
-import json
 from datetime import timedelta
 
 import pytest
@@ -13,101 +12,15 @@ from tests.factories import TenantFactory, make_ready
 
 KEY_HEADER = "X-Flowpoint-Key"
 
-# The spec's "Full request — B2B (Business-to-Business)", copied character for character from
-# shared/spec/000_e1b4ae54c034cd89.txt (the e-mail is how the published page renders it).
-SPEC_B2B_JSON = """{
-"business_id": "autofilled from your account",
-"accounting_supplier_party": {
-"party_name": "autofilled from your account",
-"tin": "autofilled from your account",
-"email": "autofilled from your account",
-"telephone": "autofilled from your account",
-"business_description": "autofilled from your account",
-"postal_address": {
-"street_name": "autofilled from your account",
-"city_name": "autofilled from your account",
-"postal_zone": "autofilled from your account",
-"lga": "autofilled from your account",
-"state": "autofilled from your account",
-"country": "autofilled from your account"
-}
-},
-"invoice_kind": "B2B",
-"invoice_type": "invoice",
-"document_number": "INV-2026-001",
-"issue_date": "2026-04-25",
-"due_date": "2026-05-25",
-"currency": "NGN",
-"customer": {
-"name": "Acme Ltd",
-"tin": "12345678-0001",
-"email": "[email protected]",
-"phone": "+2348012345678",
-"address": "42 Marina Road",
-"city": "Lagos",
-"country": "NG",
-"postal_code": "101001"
-},
-"lines": [
-{
-"description": "Consulting services",
-"quantity": 1,
-"unit_price": 50000,
-"hsn_code": "8517.11",
-"tax_scheme": "STANDARD_VAT",
-"tax_rate": 7.5,
-"unit_of_measure": "Each"
-}
-],
-"note": "Thank you for your business",
-"po_reference": "PO-7781"
-}"""
-
-# The spec's "Full request — B2C (Business-to-Consumer)", character for character.
-SPEC_B2C_JSON = """{
-"business_id": "autofilled from your account",
-"accounting_supplier_party": {
-"party_name": "autofilled from your account",
-"tin": "autofilled from your account",
-"email": "autofilled from your account",
-"telephone": "autofilled from your account",
-"business_description": "autofilled from your account",
-"postal_address": {
-"street_name": "autofilled from your account",
-"city_name": "autofilled from your account",
-"postal_zone": "autofilled from your account",
-"lga": "autofilled from your account",
-"state": "autofilled from your account",
-"country": "autofilled from your account"
-}
-},
-"invoice_kind": "B2C",
-"invoice_type": "invoice",
-"document_number": "INV-2026-042",
-"issue_date": "2026-04-25",
-"due_date": "2026-04-25",
-"currency": "NGN",
-"customer": {
-"name": "Walk-in Customer"
-},
-"lines": [
-{
-"description": "Consulting services",
-"quantity": 1,
-"unit_price": 50000,
-"hsn_code": "8517.11",
-"tax_scheme": "STANDARD_VAT",
-"tax_rate": 7.5,
-"unit_of_measure": "Each"
-}
-]
-}"""
-
-SPEC_B2B = json.loads(SPEC_B2B_JSON)
-SPEC_B2C = json.loads(SPEC_B2C_JSON)
-SPEC_EMAIL = SPEC_B2B["customer"]["email"]  # "[email protected]"
-REAL_EMAIL = "ap@acme.ng"
-AUTOFILLED = ("business_id", "accounting_supplier_party")
+from tests.spec_examples import (  # noqa: E402, F401  (the verbatim examples, re-exported for these tests)
+    AUTOFILLED,
+    REAL_EMAIL,
+    SPEC_B2B,
+    SPEC_B2B_JSON,
+    SPEC_B2C,
+    SPEC_B2C_JSON,
+    SPEC_EMAIL,
+)
 
 
 def spec_b2b_with_real_email() -> dict:

@@ -5,41 +5,26 @@ from django_q.conf import Conf
 from django_scopes import scope
 
 from tests.factories import TenantFactory, make_ready
+from tests.spec_examples import REAL_EMAIL, SPEC_B2B, without_autofilled
 
-# The spec's "Full request — B2B" example, verbatim minus the autofilled fields.
-B2B_EXAMPLE = {
-    "invoice_kind": "B2B",
-    "invoice_type": "invoice",
-    "document_number": "INV-2026-001",
-    "issue_date": "2026-04-25",
-    "due_date": "2026-05-25",
-    "currency": "NGN",
-    "customer": {
-        "name": "Acme Ltd",
-        "tin": "12345678-0001",
-        "email": "[email protected]",
-        "phone": "+2348012345678",
-        "address": "42 Marina Road",
-        "city": "Lagos",
-        "country": "NG",
-        "postal_code": "101001",
-    },
-    "lines": [
-        {
-            "description": "Consulting services",
-            "quantity": 1,
-            "unit_price": 50000,
-            "hsn_code": "8517.11",
-            "tax_scheme": "STANDARD_VAT",
-            "tax_rate": 7.5,
-            "unit_of_measure": "Each",
-        }
-    ],
-    "note": "Thank you for your business",
-    "po_reference": "PO-7781",
+# The spec's "Full request — B2B" example as an integrator sends it. (The published e-mail is the page's
+# obfuscated "[email protected]"; a real one here.)
+B2B_EXAMPLE = without_autofilled(SPEC_B2B, email=REAL_EMAIL)
+
+# A saved B2B customer, in the master-data API's field names.
+ACME_CUSTOMER = {
+    "customerKind": "B2B",
+    "name": "Acme Ltd",
+    "tin": "12345678-0001",
+    "email": "ap@acme.ng",
+    "phone": "+2348012345678",
+    "address": "42 Marina Road",
+    "city": "Lagos",
+    "postalCode": "101001",
+    "state": "NG-LA",
+    "lga": "NG-LA-LIS",
+    "country": "NG",
 }
-# The spec's example e-mail is rendered as "[email protected]" by the page it was copied from; a real one here.
-B2B_EXAMPLE["customer"]["email"] = "ap@acme.ng"
 
 
 def body(**changes):

@@ -9,20 +9,9 @@ from django_scopes import scope
 from invoicing import master_data
 from invoicing.master_data import MasterDataError
 from invoicing.models import Customer, Item
+from tests.invoicing.conftest import ACME_CUSTOMER
 
-ACME = {
-    "customerKind": "B2B",
-    "name": "Acme Ltd",
-    "tin": "12345678-0001",
-    "email": "ap@acme.ng",
-    "phone": "+2348012345678",
-    "address": "42 Marina Road",
-    "city": "Lagos",
-    "postalCode": "101001",
-    "state": "NG-LA",
-    "lga": "NG-LA-LIS",
-    "country": "NG",
-}
+ACME = ACME_CUSTOMER
 RICE = {"name": "Rice, 50 kg bag", "unitPriceKobo": 5_000_000, "hsCode": "1006.30"}
 
 

@@ -11,20 +11,9 @@ from invoicing import master_data
 from invoicing.models import Customer, Item
 from tests.conftest import member
 from tests.factories import TenantFactory
+from tests.invoicing.conftest import ACME_CUSTOMER
 
-CUSTOMER_FORM = {
-    "customerKind": "B2B",
-    "name": "Acme Ltd",
-    "tin": "12345678-0001",
-    "email": "ap@acme.ng",
-    "phone": "+2348012345678",
-    "address": "42 Marina Road",
-    "city": "Lagos",
-    "postalCode": "101001",
-    "state": "NG-LA",
-    "lga": "NG-LA-LIS",
-    "country": "NG",
-}
+CUSTOMER_FORM = ACME_CUSTOMER
 ITEM_FORM = {
     "name": "Rice, 50 kg bag",
     "description": "Long grain",
