@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install run test lint chromium setup-db clean
+.PHONY: install run test lint chromium wrk setup-db bench soak fuzz clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,23 @@ run: setup-db
 # Browser tests drive Debian's Chromium; install it if the machine lacks it.
 chromium:
 	@test -x /usr/bin/chromium || ($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium)
+
+# The bench's load generator (Debian's package).
+wrk:
+	@command -v wrk >/dev/null || ($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q wrk)
+
+# Figures of the product as deployed (gunicorn + qcluster; PostgreSQL/Redis when DATABASE_URL/REDIS_URL are
+# set): one JSON summary on stdout. BENCH_ARGS e.g. "--only create,pdf --seconds 30".
+bench: install wrk
+	$(PY) bench/run.py $(BENCH_ARGS)
+
+# The crash and fault soak at full size (1,000 invoices, 10 worker kills); CI runs a reduced one in make test.
+soak: install
+	$(PY) bench/soak.py $(SOAK_ARGS)
+
+# The API fuzzed at full size; CI runs the reduced one in make test.
+fuzz: install
+	FUZZ_REQUESTS=$${FUZZ_REQUESTS:-5000} $(VENV)/bin/pytest -m fuzz tests/api/test_fuzz.py -q -s
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -3,12 +3,16 @@ from django.db.models.signals import post_migrate
 
 
 def ensure_schedules(**kwargs):
-    """The periodic sweeper exists once, whatever the number of migrations or processes."""
+    """The periodic tasks exist once, whatever the number of migrations or processes."""
     from django_q.models import Schedule
 
     Schedule.objects.update_or_create(
         name="sweep-invoices",
         defaults={"func": "invoicing.tasks.sweep_invoices", "schedule_type": Schedule.MINUTES, "minutes": 1},
+    )
+    Schedule.objects.update_or_create(
+        name="render-pdfs",  # PDFs of certified invoices, when no submission is waiting
+        defaults={"func": "invoicing.tasks.render_pdfs", "schedule_type": Schedule.MINUTES, "minutes": 1},
     )
     Schedule.objects.update_or_create(
         name="sweep-batches",  # CSV batches whose validation or submission task was lost

@@ -15,6 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Count, F
@@ -29,7 +30,7 @@ from invoicing.models import Batch, BatchInvoice, BatchRow, Invoice
 from invoicing.parsing import parse_invoice
 from invoicing.submission import enqueue
 
-MAX_BYTES = 20 * 1024 * 1024
+MAX_BYTES = settings.CSV_UPLOAD_MAX_BYTES  # invoicing/uploads.py refuses a bigger file before it gets here
 MAX_ROWS = 20_000
 PREVIEW_ROWS = 200
 VALIDATE_TASK = "invoicing.batch_tasks.validate_batch"

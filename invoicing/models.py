@@ -165,6 +165,8 @@ class Invoice(TenantOwned):
         indexes = [
             models.Index(fields=["tenant", "status", "created_at"]),
             models.Index(fields=["tenant", "document_number"]),
+            # The invoice list, newest first: a page is read off the index, not sorted from the whole tenant.
+            models.Index(fields=["tenant", "-created_at"], name="invoice_list_newest_first"),
         ]
         constraints = [
             models.UniqueConstraint(

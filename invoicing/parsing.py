@@ -11,6 +11,12 @@ from decimal import Decimal, InvalidOperation
 from invoicing.errors import InvoiceError
 from invoicing.models import Invoice, Kind
 
+# What the database holds (invoicing/models.py): quantities of 14 digits and 4 decimals, money of 16 digits and 2
+# decimals. An amount the columns cannot hold would be saved (SQLite) and then fail every read of the invoice, or
+# fail the save itself (PostgreSQL): a 500 either way. So each line (quantity × unit price + fee) and the sum of the
+# lines stay within ₦1,000,000,000,000,000, and VAT (at most 100%) cannot take the payable amount past 16 digits.
+MAX_QUANTITY = Decimal("1e14")
+MAX_AMOUNT = Decimal("1e15")
 UUID_SHAPED = re.compile(r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$")
 CUSTOMER_FIELDS = ("name", "tin", "email", "phone", "address", "city", "postal_code", "state", "lga", "country")
 
@@ -132,6 +138,7 @@ def parse_invoice(data) -> InvoiceInput:
     if not isinstance(lines, list) or not lines:
         errors["lines"] = "at least one line is required"
         lines = []
+    total = Decimal(0)
     for index, raw in enumerate(lines[:500]):
         where = f"lines[{index}]"
         if not isinstance(raw, dict):
@@ -156,8 +163,16 @@ def parse_invoice(data) -> InvoiceInput:
             except (InvalidOperation, ValueError, TypeError):
                 errors[f"{where}.{name}"] = "must be a number"
                 continue
-            if value is not None:
+            limit = MAX_QUANTITY if name == "quantity" else MAX_AMOUNT
+            if value is not None and abs(value) >= limit:
+                errors[f"{where}.{name}"] = f"must be less than {limit:,.0f}"
+            elif value is not None:
                 setattr(line, name, value)
+        if line.quantity is not None and line.unit_price is not None and f"{where}.fee" not in errors:
+            amount = abs(line.quantity * line.unit_price) + abs(line.fee)
+            total += amount
+            if amount >= MAX_AMOUNT:
+                errors[f"{where}.quantity"] = f"quantity × unit_price + fee must be less than {MAX_AMOUNT:,.0f}"
         if raw.get("item_id") not in (None, ""):
             try:
                 line.item_id = int(raw["item_id"])
@@ -166,6 +181,8 @@ def parse_invoice(data) -> InvoiceInput:
         parsed.lines.append(line)
     if len(lines) > 500:
         errors["lines"] = "at most 500 lines per invoice"
+    elif total >= MAX_AMOUNT and not errors:
+        errors["lines"] = f"the lines must add up to less than {MAX_AMOUNT:,.0f}"
     if errors:
         raise InvoiceError(
             "incomplete_unpatchable", "Some fields are missing or have the wrong type; see fields.", fields=errors

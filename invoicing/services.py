@@ -12,13 +12,13 @@ from django.utils import timezone
 from django_scopes import scope
 
 from integrations.nrs.payload import INVOICE_TYPE_CODES, build_irn
-from integrations.reference.models import Country, Currency, HsCode, Lga, ServiceCode, State, TaxCategory
+from integrations.reference import lookup
 from invoicing.errors import InvoiceError
 from invoicing.models import Customer, GateRules, Invoice, InvoiceEvent, InvoiceLine, Item, Kind
-from invoicing.parsing import InvoiceInput, looks_like_uuid, parse_invoice
+from invoicing.parsing import MAX_AMOUNT, InvoiceInput, looks_like_uuid, parse_invoice
 from invoicing.totals import document_totals, line_amounts, to_kobo
 from tenants.models import Location, Tenant
-from tenants.readiness import tenant_readiness
+from tenants.readiness import primary_location, tenant_readiness
 from tenants.validators import PHONE_RE
 
 Status = Invoice.Status
@@ -151,6 +151,7 @@ class Checked:
     lines: list  # (LineInput, LineAmounts, item)
     original: Invoice | None
     readiness: list | None = None  # the tenant's checklist as checked (not for drafts), reused at release
+    location: Location | None = None  # the primary location read for that checklist, reused in the snapshot
 
 
 def _check(tenant: Tenant, parsed: InvoiceInput, *, draft: bool, exclude=None) -> Checked:
@@ -165,7 +166,7 @@ def _check(tenant: Tenant, parsed: InvoiceInput, *, draft: bool, exclude=None) -
             "Use a human-readable invoice number such as INV-2026-001, not a UUID.",
             fields={"document_number": "must be a human-readable number, not a UUID"},
         )
-    if not Currency.objects.filter(code=parsed.currency).exists():
+    if parsed.currency not in lookup.currencies():
         raise InvoiceError(
             "incomplete_unpatchable",
             f"Unknown currency {parsed.currency}.",
@@ -188,21 +189,24 @@ def _check(tenant: Tenant, parsed: InvoiceInput, *, draft: bool, exclude=None) -
             fields={"lines": "total payable must be greater than zero"},
         )
     original = _original(tenant, parsed, totals.payable, exclude)
-    readiness = None
+    readiness = location = None
     if not draft:
-        readiness = tenant_readiness(tenant)
+        location = primary_location(tenant)
+        readiness = tenant_readiness(tenant, primary=location)
         _supplier_ready(tenant, readiness)
-        conflict = Invoice.objects.filter(document_number=number, status__in=LIVE).exclude(pk=exclude).first()
+        # Only the status: loading the whole row (JSON snapshots and all) was the costliest query of a create.
+        taken = Invoice.objects.filter(document_number=number, status__in=LIVE).exclude(pk=exclude)
+        conflict = taken.order_by().values_list("status", flat=True).first()
         if conflict:
-            certified = conflict.status in CERTIFIED
+            certified = conflict in CERTIFIED
             raise InvoiceError(
                 "DOCUMENT_NUMBER_CONFLICT_INVOICE",
                 f"Invoice number {number} is already used by a{' certified' if certified else 'n'} invoice "
-                f"({conflict.get_status_display().lower()}). Pick a different number.",
+                f"({Status(conflict).label.lower()}). Pick a different number.",
                 fields={"document_number": "already used"},
                 status=409,
             )
-    return Checked(parsed, kind, customer, buyer, lines, original, readiness)
+    return Checked(parsed, kind, customer, buyer, lines, original, readiness, location)
 
 
 def _buyer(tenant: Tenant, parsed: InvoiceInput):
@@ -277,21 +281,21 @@ def _buyer(tenant: Tenant, parsed: InvoiceInput):
                 f"{kind} invoices need the buyer's TIN, e-mail, address, city and postal code.",
                 fields=problems,
             )
-    state = State.objects.filter(code=given.get("state")).first() if given.get("state") else None
-    if given.get("state") and state is None:
+    state = given.get("state") or ""
+    if state and state not in lookup.states():
         raise InvoiceError(
             "CUSTOMER_VALIDATION_FAILED",
             f"Unknown state code {given['state']}.",
             fields={"customer.state": "must be an NRS state code such as NG-LA"},
         )
-    lga = Lga.objects.filter(code=given.get("lga")).first() if given.get("lga") else None
-    if given.get("lga") and (lga is None or state is None or lga.state_id != state.code):
+    lga = given.get("lga") or ""
+    if lga and lookup.lgas().get(lga, ("", None))[1] != state:
         raise InvoiceError(
             "CUSTOMER_VALIDATION_FAILED",
             "The buyer's LGA must be an LGA of the buyer's state.",
             fields={"customer.lga": "must be an NRS LGA code of customer.state"},
         )
-    if not Country.objects.filter(alpha_2=given["country"]).exists():
+    if given["country"] not in lookup.countries():
         raise InvoiceError(
             "CUSTOMER_VALIDATION_FAILED",
             f"Unknown country {given['country']}.",
@@ -307,10 +311,10 @@ def _buyer(tenant: Tenant, parsed: InvoiceInput):
             "street": given.get("address", ""),
             "city": given.get("city", ""),
             "postal_zone": given.get("postal_code", ""),
-            "lga": lga.code if lga else "",
-            "lga_name": lga.name if lga else "",
-            "state": state.code if state else "",
-            "state_name": state.name if state else "",
+            "lga": lga,
+            "lga_name": lookup.lgas()[lga][0] if lga else "",
+            "state": state,
+            "state_name": lookup.states()[state] if state else "",
             "country": given["country"],
         },
     }
@@ -320,7 +324,7 @@ def _buyer(tenant: Tenant, parsed: InvoiceInput):
 def _lines(tenant: Tenant, parsed: InvoiceInput) -> list:
     checked = []
     items = {i.pk: i for i in Item.objects.filter(pk__in=[ln.item_id for ln in parsed.lines if ln.item_id])}
-    categories = set(TaxCategory.objects.values_list("code", flat=True))
+    categories = lookup.tax_categories()
     for index, line in enumerate(parsed.lines):
         where = f"lines[{index}]"
         item = items.get(line.item_id) if line.item_id else None
@@ -359,14 +363,14 @@ def _lines(tenant: Tenant, parsed: InvoiceInput) -> list:
                 fields={f"{where}.unit_price": "must be greater than 0"},
             )
         if line.hsn_code:
-            if not HsCode.objects.filter(code=line.hsn_code).exists():
+            if line.hsn_code not in lookup.hs_codes():
                 raise InvoiceError(
                     "unresolvable_hsn",
                     f"Line {index + 1}: {line.hsn_code} is not a known HS code.",
                     fields={f"{where}.hsn_code": "unknown HS code; see GET /api/v1/helpers/hs-codes"},
                 )
         elif line.isic_code:
-            if not ServiceCode.objects.filter(code=line.isic_code).exists():
+            if line.isic_code not in lookup.service_codes():
                 raise InvoiceError(
                     "unresolvable_hsn",
                     f"Line {index + 1}: {line.isic_code} is not a known service code.",
@@ -412,7 +416,19 @@ def _lines(tenant: Tenant, parsed: InvoiceInput) -> list:
                 f"Line {index + 1}: the discount exceeds the line amount.",
                 fields={f"{where}.discount": "must not exceed quantity × price"},
             )
+        if amounts.line_extension >= MAX_AMOUNT:  # a saved item's price × a huge quantity (as parsing bounds the rest)
+            raise InvoiceError(
+                "incomplete_unpatchable",
+                f"Line {index + 1}: the amount is too large.",
+                fields={f"{where}.quantity": f"quantity × unit_price must be less than {MAX_AMOUNT:,.0f}"},
+            )
         checked.append((line, amounts, item))
+    if sum(amounts.line_extension for _line, amounts, _item in checked) >= MAX_AMOUNT:
+        raise InvoiceError(
+            "incomplete_unpatchable",
+            "The invoice total is too large.",
+            fields={"lines": f"the lines must add up to less than {MAX_AMOUNT:,.0f}"},
+        )
     return checked
 
 
@@ -475,8 +491,8 @@ def _supplier_ready(tenant: Tenant, readiness: list | None = None) -> None:
             raise InvoiceError(reason, missing[key].detail, detail="Complete NRS set-up in Settings.")
 
 
-def supplier_snapshot(tenant: Tenant) -> dict:
-    location = Location.objects.filter(is_primary=True).select_related("state", "lga").first()
+def supplier_snapshot(tenant: Tenant, location: Location | None = None) -> dict:
+    location = location or primary_location(tenant)
     return {
         "name": tenant.name,
         "tin": tenant.tin,
@@ -510,7 +526,7 @@ def _apply(invoice: Invoice, checked: Checked) -> None:
     invoice.original = checked.original
     invoice.customer = checked.customer
     invoice.buyer = checked.buyer
-    invoice.supplier = supplier_snapshot(invoice.tenant)
+    invoice.supplier = supplier_snapshot(invoice.tenant, checked.location)
     totals = document_totals([(amounts, line.tax_scheme, line.tax_rate) for line, amounts, _ in checked.lines])
     invoice.line_extension = totals.line_extension
     invoice.tax_total = totals.tax

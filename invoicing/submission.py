@@ -208,19 +208,24 @@ def _sign(client: NrsClient, invoice: Invoice) -> None:
 
 def _finish(invoice: Invoice) -> str:
     status = Status.REPORTED if invoice.kind == Kind.B2C else Status.CERTIFIED
-    _save(
-        invoice,
-        status=status,
-        certified_at=timezone.now(),
-        qr_payload=tenant_qr_payload(invoice.tenant, invoice.irn),
-        nrs_reason="",
-        nrs_detail="",
-        next_attempt_at=None,
-        submitting_since=None,
-    )
+    qr_payload = tenant_qr_payload(invoice.tenant, invoice.irn)
     kind = "invoice.reported" if status == Status.REPORTED else "invoice.certified"
-    event(invoice, kind, "Reported to NRS." if status == Status.REPORTED else "Certified by NRS.", irn=invoice.irn)
-    transaction.on_commit(lambda: enqueue("invoicing.tasks.render_pdf", str(invoice.pk)))
+    # The status and its timeline entry commit together: a worker dying right after the commit leaves an entry
+    # whose webhook (emitted on commit) the webhook sweeper emits (integrations/webhooks/services.events_repair).
+    with transaction.atomic():
+        _save(
+            invoice,
+            status=status,
+            certified_at=timezone.now(),
+            qr_payload=qr_payload,
+            nrs_reason="",
+            nrs_detail="",
+            next_attempt_at=None,
+            submitting_since=None,
+        )
+        event(invoice, kind, "Reported to NRS." if status == Status.REPORTED else "Certified by NRS.", irn=invoice.irn)
+    # No PDF here: a render costs more CPU than the whole submission. Downloads render on demand, and the
+    # `render-pdfs` schedule fills in the rest when no submission is waiting (invoicing/tasks.py).
     return status.lower()
 
 
@@ -235,8 +240,9 @@ def _transient(invoice: Invoice, exc: NrsTransient, now) -> str:
 
 
 def _fail(invoice: Invoice, reason: str, detail: str, exc: NrsError) -> str:
-    _save(invoice, status=Status.FAILED, nrs_reason=reason, nrs_detail=detail, submitting_since=None)
-    event(invoice, "invoice.failed", detail, reason=reason, public_message=exc.public_message)
+    with transaction.atomic():  # as in _finish: the status with its timeline entry, the webhook on commit
+        _save(invoice, status=Status.FAILED, nrs_reason=reason, nrs_detail=detail, submitting_since=None)
+        event(invoice, "invoice.failed", detail, reason=reason, public_message=exc.public_message)
     return "failed"
 
 

@@ -25,3 +25,24 @@ def render_pdf(invoice_id: str) -> bool:
     with scope(tenant=invoice.tenant):
         invoice_pdf_store(invoice)
     return True
+
+
+PDF_BACKFILL_LIMIT = 30  # per run of the schedule: about ten seconds of a worker
+
+
+def render_pdfs(limit: int = PDF_BACKFILL_LIMIT) -> int:
+    """Pre-render the PDFs of certified invoices, oldest first, only while no submission is waiting.
+
+    Certification must not queue behind PDF rendering; a download renders (and stores) a missing PDF itself.
+    """
+    from invoicing.models import Invoice
+
+    with scopes_disabled():
+        if Invoice.objects.filter(status__in=(Invoice.Status.PENDING, Invoice.Status.SUBMITTING)).exists():
+            return 0
+        missing = list(
+            Invoice.objects.filter(status__in=(Invoice.Status.CERTIFIED, Invoice.Status.REPORTED), pdf="")
+            .order_by("certified_at")
+            .values_list("pk", flat=True)[:limit]
+        )
+    return sum(render_pdf(str(pk)) for pk in missing)

@@ -1,6 +1,7 @@
 """Every API error is JSON: `error` for people, `fields` per field, `reason`/`code` for machines."""
 
 from django.http import JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -23,6 +24,39 @@ class ApiError(exceptions.APIException):
         if fields:
             self.body["fields"] = fields
         super().__init__(message)
+
+
+NUL = "\x00"
+NUL_MESSAGE = "must not contain NUL characters (\\u0000)"
+
+
+def nul_paths(value, prefix="") -> list[str]:
+    """Where parsed JSON (or a QueryDict) holds a NUL character, as `customer.name` / `lines[0].description`.
+
+    No field accepts one, and PostgreSQL cannot even store or compare text holding one: a request carrying one is
+    refused before it reaches a query."""
+    if isinstance(value, str):
+        return [prefix or "body"] if NUL in value else []
+    found = []
+    if hasattr(value, "lists"):  # a QueryDict: every value of every parameter
+        value = {key: values for key, values in value.lists()}
+    if isinstance(value, dict):
+        for key, item in value.items():
+            name = f"{prefix}.{key}" if prefix else str(key)
+            found += [name] if NUL in str(key) else nul_paths(item, name)
+    elif isinstance(value, list):
+        if all(isinstance(item, str) for item in value):  # a repeated query parameter
+            return [prefix or "body"] if any(NUL in item for item in value) else []
+        for index, item in enumerate(value):
+            found += nul_paths(item, f"{prefix}[{index}]")
+    return found
+
+
+def refuse_nul(value, **error) -> None:
+    """400 when `value` (a JSON body, query parameters) holds a NUL character anywhere; `error` adds reason/code."""
+    paths = nul_paths(value)
+    if paths:
+        raise ApiError(f"Text {NUL_MESSAGE}.", fields=dict.fromkeys(paths, NUL_MESSAGE), **error)
 
 
 def _flatten(errors, prefix=""):
@@ -101,5 +135,18 @@ def handler500(request):
     return _json_or_html(request, 500, "Internal server error.", lambda r: server_error(r))
 
 
+def csrf_failure(request, reason=""):
+    """settings.CSRF_FAILURE_VIEW: on API paths a JSON 403 like every other API error, never Django's HTML page."""
+    from django.views.csrf import csrf_failure as html_csrf_failure
+
+    if is_api_path(request.path):
+        return JsonResponse(
+            {"error": "CSRF check failed: send the X-CSRFToken header on unsafe requests with a portal session."},
+            status=403,
+        )
+    return html_csrf_failure(request, reason)
+
+
+@csrf_exempt  # nothing to protect; a POST to a mistyped route is a 404, not a CSRF failure (an API key has no token)
 def api_not_found(request, *args, **kwargs):
     return JsonResponse({"error": f"No API route {request.method} {request.path}. See /api/docs."}, status=404)

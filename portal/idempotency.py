@@ -36,8 +36,8 @@ def idempotent(view):
         key = request.headers.get(HEADER, "").strip()
         if not key:
             return view(request, *args, **kwargs)
-        if len(key) > 255:
-            return Response({"error": "Idempotency-Key must be at most 255 characters."}, status=400)
+        if len(key) > 255 or "\x00" in key:  # (PostgreSQL cannot store a NUL character)
+            return Response({"error": "Idempotency-Key must be at most 255 characters, none of them NUL."}, status=400)
         scope = str(getattr(request._request, "tenant", None) and request._request.tenant.pk)
         body_hash = _body_hash(request)
         route = request.path

@@ -873,7 +873,7 @@ plain `error` when `q` is missing or out of range (2–100 characters).
 | 403 | Valid API key used on a route that does not accept API keys (e.g. tenant settings) | Use an admin session |
 | 404 | Invoice, draft, batch, or IRN not found for this tenant | Check the UUID or IRN |
 | 409 | Duplicate document number, draft not editable, customer/item exists, Idempotency-Key reused | Resolve it |
-| 413 | Request body larger than 5 MB | Send less (split a CSV) |
+| 413 | JSON body over 5 MB, or a CSV file over 20 MB (`code` `file_too_large`) | Send less (split a CSV) |
 | 415 | Body sent with another Content-Type than the route accepts | Send `application/json` |
 | 429 | Global or per-tenant rate limit exceeded | Back off and retry; check `RateLimit-*` headers |
 | 500 | Unexpected server error | Retry; contact support with the `X-Request-Id` if persistent |
@@ -911,7 +911,7 @@ Flowpoint also answers these (not in the published list):
 | `NOT_RETRYABLE` | 400 | Retry called on an invoice that is not FAILED (or BLOCKED) |
 | `NOT_EDITABLE` | 409 | PATCH / DELETE on a draft that is no longer a draft |
 | `CREDIT_NOTE_EXCEEDS_INVOICE` | 400 | A credit note larger than what is left of the invoice it amends |
-| `CSV_INVALID` | 400 | The CSV file itself is unusable (no file, wrong header, not CSV) |
+| `CSV_INVALID` | 400 | The CSV file is unusable: no file, wrong header, not CSV text (`code` `not_csv`) |
 | `NO_VALID_INVOICES` | 400 | CSV submit: no invoice of the batch passed validation |
 | `BATCH_ALREADY_SUBMITTED` | 409 | CSV submit: that batch was submitted already |
 | `IDEMPOTENCY_CONFLICT` | 409 | The Idempotency-Key was used with another body, or that request is still running |
@@ -938,8 +938,10 @@ Returned by `POST /api/v1/customers` and `POST /api/v1/items`.
 | `create_failed` | 500 | Record insert succeeded but could not be read back |
 
 Also: `invalid_country`, `invalid_tax_rate`, `invalid_hs_code`, `invalid_service_code`, `invalid_unit` (400) for
-those item and customer fields. Webhook subscription routes answer `webhook_exists` (409: one callback URL per
-business; PATCH it), and on redelivery `endpoint_paused` / `delivery_in_progress` (409).
+those item and customer fields, and `invalid_characters` (400) for text holding a NUL character (`\\u0000`, which
+no field accepts; invoice routes answer it as `incomplete_unpatchable`). Webhook subscription routes answer
+`webhook_exists` (409: one callback URL per business; PATCH it), and on redelivery `endpoint_paused` /
+`delivery_in_progress` (409).
 
 # Invoice lifecycle
 
@@ -1274,7 +1276,7 @@ ERROR_DESCRIPTIONS = {
     403: "A signed-in user who belongs to no business.",
     404: "Not found for this business.",
     409: "Conflict: see `reason` / `code`.",
-    413: "Request body too large (more than 5 MB).",
+    413: "Request body too large: more than 5 MB of JSON, or a CSV file over 20 MB (`code` file_too_large).",
     415: "Unsupported Content-Type for the body.",
     429: "Rate limit exceeded: back off exponentially; see Retry-After and RateLimit.",
     500: "Unexpected server error: retry; contact support with the X-Request-Id.",
@@ -1843,6 +1845,11 @@ def _operations() -> dict[str, dict[str, dict]]:
                 responses={
                     202: _response(ref("BatchAccepted"), "Accepted: validation is running (Location: the batch)."),
                     400: _response(ref("BatchRejected"), "The file itself is unusable (CSV_INVALID), or no file."),
+                    409: _error(
+                        "The Idempotency-Key was used with another file (IDEMPOTENCY_CONFLICT), or that upload is "
+                        "still running.",
+                        ("IDEMPOTENCY_CONFLICT", KEY_REUSED_EXAMPLE),
+                    ),
                 },
                 errors=(413, 415),
             )
@@ -1906,7 +1913,10 @@ def _operations() -> dict[str, dict[str, dict]]:
                 tags=["CSV batches"],
                 description="The header row and two example invoices. Rows sharing a document_number are one "
                 "invoice (one line per row).",
-                responses={(200, "text/csv"): _response({"type": "string"}, "The template (an attachment).")},
+                responses={
+                    (200, "text/csv"): _response({"type": "string"}, "The template (an attachment)."),
+                    404: _error("`format` is neither csv nor json.", ("Unknown format", {"error": "Not found."})),
+                },
             )
         },
         # --- customers and items ---
@@ -2294,7 +2304,7 @@ def _operations() -> dict[str, dict[str, dict]]:
 
     titles = {"lgas": "LGAs", "hs-codes": "HS codes"}
     for name, (row, example, description) in HELPERS.items():
-        parameters = [*_paging(1000, default=1000), _query("q", text(maxLength=100), "Search by name or code.")]
+        parameters = [*_paging(1000), _query("q", text(maxLength=100), "Search by name or code.")]
         if name == "lgas":
             parameters.append(_query("state", text(), "Only this state's LGAs (an NRS state code such as NG-LA)."))
         table[f"api_helper_{name}"] = {
@@ -2307,8 +2317,8 @@ def _operations() -> dict[str, dict[str, dict]]:
                 responses={
                     200: _response(
                         page_of(row),
-                        f"All {name} (one page by default).",
-                        ("Page", {"items": [example], "total": 1, "limit": 1000, "offset": 0}),
+                        f"A page of {name} (50 by default; `limit` up to 1000).",
+                        ("Page", {"items": [example], "total": 1, "limit": 50, "offset": 0}),
                     )
                 },
                 errors=(400,),

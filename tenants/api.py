@@ -1,5 +1,6 @@
 """Admin API (/api/v1/auth/…, /api/v1/tenant/…): a portal admin's session; API keys get 403."""
 
+from django.conf import settings
 from django.contrib.auth import authenticate, login, logout
 from django.core.exceptions import ValidationError
 from django.middleware.csrf import get_token
@@ -10,7 +11,7 @@ from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 
-from portal.api_errors import ApiError
+from portal.api_errors import ApiError, refuse_nul
 from portal.api_pagination import paginated
 from portal.throttle import login_failed, login_retry_after, login_succeeded
 from tenants import serializers as s
@@ -40,6 +41,7 @@ def _raise_api(exc: ValidationError):
 
 
 def _valid(serializer_class, request, **kwargs):
+    refuse_nul(request.data)  # before a related field's look-up: PostgreSQL cannot compare text holding one
     serializer = serializer_class(data=request.data, **kwargs)
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
@@ -157,6 +159,7 @@ def tenant_location(request, pk):
         services.location_delete(location=location, user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
     if request.method == "PATCH":
+        refuse_nul(request.data)
         serializer = s.LocationSerializer(location, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
@@ -176,10 +179,12 @@ def tenant_location(request, pk):
 def tenant_crypto_keys(request):
     if request.method == "POST":
         upload = request.FILES.get("file")
+        # A JSON body may be any JSON value: only an object can carry keyFile (a list or a string is a 400).
+        key_file = request.data.get("keyFile") if isinstance(request.data, dict) else None
         if upload is not None:
-            content = upload.read(64 * 1024 + 1)
-        elif isinstance(request.data.get("keyFile"), str):
-            content = request.data["keyFile"].encode()
+            content = upload.read(settings.CRYPTO_KEY_FILE_MAX_BYTES + 1)
+        elif isinstance(key_file, str):
+            content = key_file.encode()
         else:
             raise ApiError(
                 "Send the NRS key file as multipart field 'file', or its text as JSON 'keyFile'.",

@@ -89,7 +89,10 @@ class CryptoKeyForm(forms.Form):
     def clean_key_file(self):
         upload = self.cleaned_data["key_file"]
         if upload.size > settings.CRYPTO_KEY_FILE_MAX_BYTES:
-            raise ValidationError(_("The file is too large to be an NRS key file (over 64 KB)."))
+            raise ValidationError(
+                _("The file is too large to be an NRS key file (over %(kb)s KB).")
+                % {"kb": settings.CRYPTO_KEY_FILE_MAX_BYTES // 1024}
+            )
         self.content = upload.read()
         parse_key_file(self.content)  # raises a ValidationError that says what is wrong
         return upload

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from django.conf import settings
 from django.core.exceptions import ValidationError
 
 _HINT = "Upload the crypto_keys.txt file downloaded from the NRS e-invoicing portal, unchanged."
@@ -29,8 +30,9 @@ def _b64(value: str) -> bytes:
 
 
 def parse_key_file(content: bytes) -> KeyFile:
-    if len(content) > 64 * 1024:
-        raise ValidationError(f"The file is too large to be an NRS key file (over 64 KB). {_HINT}")
+    limit = settings.CRYPTO_KEY_FILE_MAX_BYTES
+    if len(content) > limit:
+        raise ValidationError(f"The file is too large to be an NRS key file (over {limit // 1024} KB). {_HINT}")
     try:
         text = content.decode("utf-8-sig")
         data = json.loads(text)

@@ -23,9 +23,20 @@ class ReadinessItem:
         return data
 
 
-def tenant_readiness(tenant: Tenant) -> list[ReadinessItem]:
+def primary_location(tenant: Tenant) -> Location | None:
+    """The address the business trades from, with the state and LGA names the checklist and invoices show."""
     with scope(tenant=tenant):
-        primary = Location.objects.filter(is_primary=True).first()
+        return Location.objects.filter(is_primary=True).select_related("state", "lga").first()
+
+
+_UNREAD = object()
+
+
+def tenant_readiness(tenant: Tenant, primary=_UNREAD) -> list[ReadinessItem]:
+    """The checklist; `primary` is the primary location when the caller has just read it."""
+    if primary is _UNREAD:
+        primary = primary_location(tenant)
+    with scope(tenant=tenant):
         has_key = CryptoKey.objects.filter(is_active=True).exists()
 
     missing_profile = [

@@ -56,7 +56,10 @@ def _fresh_cache(reference_data):
     """Login throttles and rate limits live in the cache; each test starts with none."""
     from django.core.cache import cache
 
+    from integrations.reference import lookup
+
     cache.clear()
+    lookup.clear()  # a code list a rolled-back test changed is read again
 
 
 @pytest.fixture

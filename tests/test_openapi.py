@@ -154,6 +154,18 @@ def test_creating_posts_take_an_idempotency_key(schema):
         )
 
 
+def test_every_route_taking_an_idempotency_key_documents_its_409(schema):
+    # Found by the fuzzer: POST /invoices/upload/csv answered an undocumented 409 IDEMPOTENCY_CONFLICT.
+    taking = [
+        (method, path)
+        for path, method, operation in _operations(schema)
+        if "Idempotency-Key" in [p["name"] for p in operation.get("parameters", []) if p["in"] == "header"]
+    ]
+    assert len(taking) >= 7
+    for method, path in taking:
+        assert "409" in schema["paths"][path][method]["responses"], (method, path)
+
+
 def test_create_invoice_carries_the_spec_b2b_and_b2c_examples_verbatim(schema):
     operation = schema["paths"]["/api/v1/invoices/create"]["post"]
     body = operation["requestBody"]
@@ -195,6 +207,7 @@ def test_helper_and_list_routes_list_their_parameters(schema):
         parameters = _parameters(schema, path)
         assert {"limit", "offset", "q"} <= set(parameters), path
         assert parameters["limit"]["schema"]["maximum"] == 1000
+        assert parameters["limit"]["schema"]["default"] == 50  # as every list (the spec), whatever the maximum
         assert parameters["q"]["description"]
     assert _parameters(schema, "/api/v1/helpers/lgas")["state"]["schema"]["type"] == "string"
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from django.db import transaction
 
-from integrations.reference import models
+from integrations.reference import lookup, models
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -71,6 +71,7 @@ def reference_load(dataset: Dataset, rows: list[dict]) -> dict:
     non_pk = [f for f in dataset.fields if f != pk]
     if updated and non_pk:
         dataset.model.objects.bulk_update(updated, non_pk, batch_size=500)  # unchanged columns rewrite as-is
+    transaction.on_commit(lookup.clear)  # bulk writes send no signals
     return {"created": len(created), "updated": len(updated), "total": len(seen), "source_key": source_pk}
 
 

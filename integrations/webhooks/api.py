@@ -15,7 +15,7 @@ from rest_framework.response import Response
 
 from integrations.webhooks import services
 from integrations.webhooks.models import WebhookDelivery, WebhookEndpoint
-from portal.api_errors import ApiError
+from portal.api_errors import ApiError, refuse_nul
 from portal.api_pagination import paginated
 from portal.idempotency import idempotent
 from tenants.permissions import IsTenantAdminSession
@@ -84,6 +84,7 @@ def _body(request, *, partial: bool) -> dict:
     data = request.data
     if not isinstance(data, dict):
         raise ApiError('The body must be a JSON object such as {"url": …, "events": […], "secret": …}.')
+    refuse_nul(data)
     unknown = sorted(set(data) - set(WRITABLE) - set(READ_ONLY))
     if unknown:
         raise ApiError(

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, timedelta
 
 import requests
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
@@ -35,7 +36,7 @@ logger = logging.getLogger(__name__)
 State = WebhookDelivery.State
 USER_AGENT = "Flowpoint-Webhooks/1"
 EXCERPT_BYTES = 1024
-STUCK_AFTER = timedelta(minutes=5)  # a claimed row older than this lost its worker
+STUCK_AFTER = timedelta(minutes=5)  # a claimed row older than this lost its worker (WEBHOOK_STUCK_AFTER_SECONDS)
 
 
 # --- the body and its signatures ----------------------------------------------------------------
@@ -285,13 +286,17 @@ def _update(delivery, **changes):
 
 
 def sweep(*, now=None) -> dict:
-    """Free rows a dead worker left in `sending`, and queue due attempts whose task was lost."""
-    from integrations.webhooks.services import TASK
+    """Free rows a dead worker left in `sending`, queue due attempts whose task was lost, and emit the events of
+    status changes whose emission was lost."""
+    from integrations.webhooks.services import TASK, events_repair
     from invoicing.submission import enqueue
 
     now = now or timezone.now()
+    # Work this old lost its worker: past any attempt's duration (WEBHOOK_TIMEOUT). The soak (bench/soak.py)
+    # shortens it.
+    stuck_after = timedelta(seconds=getattr(settings, "WEBHOOK_STUCK_AFTER_SECONDS", STUCK_AFTER.total_seconds()))
     with scopes_disabled():
-        stuck = WebhookDelivery.objects.filter(state=State.SENDING, sending_since__lt=now - STUCK_AFTER).update(
+        stuck = WebhookDelivery.objects.filter(state=State.SENDING, sending_since__lt=now - stuck_after).update(
             state=State.PENDING, next_attempt_at=now, sending_since=None, updated_at=now
         )
         due = list(
@@ -305,6 +310,12 @@ def sweep(*, now=None) -> dict:
             )
     for delivery_id in sorted(set(due)):
         enqueue(TASK, delivery_id)
-    if stuck or due:
-        logger.info("Webhook sweeper: %d stuck deliveries freed, %d queued", stuck, len(set(due)))
-    return {"stuck": stuck, "queued": len(set(due))}
+    emitted = events_repair(grace=stuck_after, now=now)
+    if stuck or due or emitted:
+        logger.info(
+            "Webhook sweeper: %d stuck deliveries freed, %d queued, %d lost events emitted",
+            stuck,
+            len(set(due)),
+            emitted,
+        )
+    return {"stuck": stuck, "queued": len(set(due)), "emitted": emitted}

@@ -22,6 +22,7 @@ from invoicing import batches
 from invoicing.errors import InvoiceError
 from invoicing.models import Batch, BatchInvoice
 from invoicing.services import Actor
+from invoicing.uploads import csv_upload_refusal
 from portal.api_errors import ApiError
 from portal.idempotency import idempotent
 from portal.ratelimit import tenant_limit
@@ -39,7 +40,8 @@ class CsvBodyParser(BaseParser):
     media_type = "text/csv"
 
     def parse(self, stream, media_type=None, parser_context=None):
-        content = stream.read(batches.MAX_BYTES + 1) if stream is not None else b""
+        # One byte over the limit is enough for the upload check to refuse it as too large.
+        content = stream.read(settings.CSV_UPLOAD_MAX_BYTES + 1) if stream is not None else b""
         return DataAndFiles({}, {"file": ContentFile(content, name="upload.csv")})
 
 
@@ -109,7 +111,22 @@ def _uploaded(request):
             reason="CSV_INVALID",
             fields={"file": "required"},
         )
+    _refuse_unusable(upload)
     return upload
+
+
+def _refuse_unusable(upload) -> None:
+    """Too large (413) or not CSV text (400): refused before a batch is made. A file that is text but not UTF-8
+    still becomes an INVALID batch, whose errors name the line."""
+    refusal = csv_upload_refusal(upload, utf8=False)
+    if refusal:
+        raise ApiError(
+            refusal.message,
+            status_code=refusal.status,
+            reason="CSV_INVALID",
+            code=refusal.code,
+            fields={"file": refusal.message},
+        )
 
 
 def _accepted(batch: Batch) -> Response:
@@ -172,7 +189,7 @@ def submit(request):
     tenant = request._request.tenant
     if request.FILES.get("file") is not None:
         try:
-            batch = batches.batch_upload(tenant=tenant, file=request.FILES["file"], actor=_actor(request), submit=True)
+            batch = batches.batch_upload(tenant=tenant, file=_uploaded(request), actor=_actor(request), submit=True)
         except InvoiceError as error:
             return _error(error)
         return _accepted(batch)

@@ -6,7 +6,7 @@ from django.utils.cache import patch_cache_control
 from rest_framework.decorators import api_view, permission_classes
 
 from integrations.reference import models as ref
-from portal.api_errors import ApiError
+from portal.api_errors import ApiError, refuse_nul
 from portal.api_pagination import paginated
 from tenants.permissions import HasTenant
 
@@ -59,6 +59,7 @@ def _helper(name):
     @api_view(["GET"])
     @permission_classes([HasTenant])
     def view(request):
+        refuse_nul(request.query_params)
         qs = queryset()
         if name == "lgas" and request.query_params.get("state"):
             state = request.query_params["state"]

@@ -18,7 +18,7 @@ from invoicing.errors import InvoiceError
 from invoicing.models import Invoice, Kind
 from invoicing.payments import invoice_reconcile, invoice_record_payment
 from invoicing.submission import invoice_retry
-from portal.api_errors import ApiError
+from portal.api_errors import NUL, ApiError, refuse_nul
 from portal.api_pagination import paginated
 from portal.idempotency import idempotent
 from portal.ratelimit import tenant_limit
@@ -68,6 +68,7 @@ def _body(request) -> dict:
         raise ApiError(
             "The body must be a JSON object.", reason="incomplete_unpatchable", fields={"body": "must be an object"}
         )
+    refuse_nul(request.data, reason="incomplete_unpatchable")
     return request.data
 
 
@@ -144,7 +145,7 @@ def detail(request, pk):
 @api_view(["GET"])
 @permission_classes([HasTenant])
 def status_by_irn(request, irn):
-    invoice = Invoice.objects.filter(irn=irn).exclude(status=Status.DRAFT).first()
+    invoice = None if NUL in irn else Invoice.objects.filter(irn=irn).exclude(status=Status.DRAFT).first()
     if invoice is None:
         raise ApiError(f"No invoice with IRN {irn} for this business.", status_code=404)
     return Response(invoice_summary(invoice))

@@ -6,7 +6,7 @@ from rest_framework.response import Response
 
 from invoicing import master_data
 from invoicing.master_data import MasterDataError
-from portal.api_errors import ApiError
+from portal.api_errors import NUL_MESSAGE, ApiError, nul_paths, refuse_nul
 from portal.api_pagination import paginated
 from portal.idempotency import idempotent
 from tenants.permissions import HasTenant
@@ -26,6 +26,7 @@ def customer_out(customer) -> dict:
 
 
 def _search_q(request) -> str:
+    refuse_nul(request.query_params)
     q = (request.query_params.get("q") or "").strip()
     if not 2 <= len(q) <= 100:
         raise ApiError("q is required: 2 to 100 characters.")
@@ -35,6 +36,9 @@ def _search_q(request) -> str:
 def _create(request, create, row):
     if not isinstance(request.data, dict):
         return Response({"error": "The body must be a JSON object.", "code": "missing_field"}, status=400)
+    if paths := nul_paths(request.data):
+        fields = dict.fromkeys(paths, NUL_MESSAGE)
+        return Response({"error": f"Text {NUL_MESSAGE}.", "code": "invalid_characters", "fields": fields}, status=400)
     try:
         record = create(tenant=request._request.tenant, data=request.data)
     except MasterDataError as exc:

@@ -2,11 +2,13 @@
 a small JSON view while the batch is validated or submitted)."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -15,6 +17,7 @@ from invoicing import batches
 from invoicing.errors import InvoiceError
 from invoicing.models import Batch
 from invoicing.services import Actor
+from invoicing.uploads import csv_upload_refusal
 from tenants.models import Membership
 from tenants.permissions import role_required, tenant_required
 
@@ -27,9 +30,20 @@ RUNNING = (BatchStatus.VALIDATING, BatchStatus.SUBMITTING)
 class UploadForm(forms.Form):
     file = forms.FileField(
         label=gettext_lazy("CSV file"),
-        help_text=gettext_lazy("UTF-8, one row per invoice line, at most 20 MB and 20,000 rows."),
+        help_text=format_lazy(
+            gettext_lazy("UTF-8, one row per invoice line, at most {mb} MB and {rows:,} rows."),
+            mb=settings.CSV_UPLOAD_MAX_BYTES // 2**20,
+            rows=batches.MAX_ROWS,
+        ),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
     )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        refusal = csv_upload_refusal(upload)
+        if refusal:
+            raise forms.ValidationError(refusal.message, code=refusal.code)
+        return upload
 
 
 def _can_write(request) -> bool:
@@ -68,6 +82,7 @@ def batch_upload(request):
             "columns": batches.COLUMNS_HELP,
             "recent": Batch.objects.order_by("-created_at")[:20],
             "max_rows": f"{batches.MAX_ROWS:,}",
+            "max_mb": settings.CSV_UPLOAD_MAX_BYTES // 2**20,
             "section_nav": "invoices",
         },
     )

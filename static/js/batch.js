@@ -12,7 +12,7 @@
 
   function show(data) {
     var value = Math.max(0, Math.min(100, data.progress | 0));
-    bar.style.width = value + "%";
+    bar.setAttribute("width", String(value)); // an SVG rect: the policy refuses inline style attributes
     box.setAttribute("aria-valuenow", String(value));
     if (label) label.textContent = value + " %";
     document.querySelectorAll("[data-count]").forEach(function (el) {

@@ -8,30 +8,13 @@
 //   data-lookup-submit           otherwise: put the chosen name in the input and submit its form
 // Choosing a row dispatches a cancelable, bubbling `lookup:select` CustomEvent on the input; event.detail is the row.
 // FlowpointLookup.attach(input) wires an input added to the page later (invoice lines).
+// Its styles are in app.css (.lookup-…): the Content-Security-Policy refuses styles injected by scripts.
 (function () {
   "use strict";
 
   var DELAY_MS = 200;
   var MIN_CHARS = 2;
   var counter = 0;
-
-  function injectStyle() {
-    if (document.getElementById("lookup-style")) return;
-    var style = document.createElement("style");
-    style.id = "lookup-style";
-    style.textContent =
-      ".lookup-wrap{position:relative}" +
-      ".lookup-wrap>input{width:100%}" +
-      ".lookup-list{position:absolute;z-index:20;left:0;right:0;top:100%;margin:.2rem 0 0;padding:.25rem 0;" +
-      "min-width:16rem;list-style:none;background:#fff;border:1px solid #c5ccd6;border-radius:6px;" +
-      "box-shadow:0 6px 18px rgba(29,36,51,.12);max-height:320px;overflow-y:auto}" +
-      ".lookup-list[hidden]{display:none}" +
-      ".lookup-option{padding:.45rem .75rem;cursor:pointer;display:flex;gap:.75rem;align-items:baseline}" +
-      ".lookup-option[aria-selected=true],.lookup-option:hover{background:#e6f0ec}" +
-      ".lookup-option .lookup-detail{color:#5d6676;font-size:.85em;margin-left:auto;white-space:nowrap}" +
-      ".lookup-empty{padding:.45rem .75rem;color:#5d6676}";
-    document.head.appendChild(style);
-  }
 
   // "1500000.5" -> "₦1,500,000.50", on the text: amounts never pass through a float.
   function naira(text) {
@@ -44,7 +27,6 @@
   function attach(input) {
     if (input.dataset.lookupReady) return;
     input.dataset.lookupReady = "1";
-    injectStyle();
     var url = input.getAttribute("data-lookup");
     var details = (input.getAttribute("data-lookup-detail") || "").split(/\s+/).filter(Boolean);
     var listId = (input.id || "lookup-" + ++counter) + "-options";
@@ -52,9 +34,6 @@
     // The list sits under the input, in a positioned wrapper that takes the input's place.
     var wrap = document.createElement("div");
     wrap.className = "lookup-wrap";
-    // The wrapper takes the input's place in a flex row (the list pages' search boxes).
-    wrap.style.flex = input.style.flex;
-    wrap.style.minWidth = input.style.minWidth;
     input.parentNode.insertBefore(wrap, input);
     wrap.appendChild(input);
     var list = document.createElement("ul");

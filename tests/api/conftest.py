@@ -142,3 +142,26 @@ def queue_inline(monkeypatch):
     from django_q.conf import Conf
 
     monkeypatch.setattr(Conf, "SYNC", True)
+
+
+def _refuse_nul_like_postgresql(execute, sql, params, many, context):
+    from django.db import DataError
+
+    if many:
+        params = [list(row) for row in params]
+    for row in params if many else [params]:
+        values = row.values() if isinstance(row, dict) else row or ()
+        if any(isinstance(value, str) and "\x00" in value for value in values):
+            raise DataError("PostgreSQL text fields cannot contain NUL (0x00) bytes")
+    return execute(sql, params, many, context)
+
+
+@pytest.fixture
+def nul_like_postgresql():
+    """PostgreSQL refuses text holding a NUL character (psycopg: "PostgreSQL text fields cannot contain NUL (0x00)
+    bytes"), SQLite stores it: with this fixture the SQLite test database refuses it the same way, so that a request
+    that would be a 500 on PostgreSQL is one here too."""
+    from django.db import connection
+
+    with connection.execute_wrapper(_refuse_nul_like_postgresql):
+        yield

@@ -73,6 +73,18 @@ def test_limit_and_offset_page_through_customers_and_items(api):
         assert api.get(path, {"limit": 2, "offset": 10}).json()["items"] == []
 
 
+@pytest.mark.parametrize(
+    "path",
+    ["/api/v1/invoices", "/api/v1/customers", "/api/v1/items", "/api/v1/invoices/drafts", "/api/v1/helpers/states"],
+)
+def test_an_offset_past_the_end_is_an_empty_page_however_large(api, path):
+    # Found by the fuzzer: an offset beyond a 64-bit integer was a 500 (the database could not bind it).
+    for offset in (10**6, 2**63, 10**30):
+        page = api.get(path, {"offset": offset})
+        assert page.status_code == 200, (offset, page.content[:300])
+        assert (page.json()["items"], page.json()["offset"]) == ([], offset)
+
+
 def test_certified_invoices_page(api, ready):
     for n in range(3):
         assert api.post(CREATE, invoice_body(document_number=f"P-{n}"), format="json").status_code == 202
@@ -236,6 +248,73 @@ def test_unknown_api_routes_are_json_404s(api, anon, path):
     _json_error(anon.post(path, {}, format="json"), 404)
 
 
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
+def test_unsafe_requests_to_unknown_api_routes_are_json_404s_not_csrf_pages(ready, method):
+    # Found by the fuzzer: DELETE /api/v1/invoices/drafts/not-a-uuid got Django's HTML "CSRF verification failed"
+    # page (403): the catch-all 404 view was not CSRF-exempt, and the CSRF check runs before any view. Django's
+    # test client skips that check unless asked; integrators' HTTP clients do not.
+    from rest_framework.test import APIClient
+
+    client = APIClient(enforce_csrf_checks=True)
+    client.credentials(HTTP_X_FLOWPOINT_KEY=new_key(ready))
+    for path in ("/api/v1/invoices/drafts/not-a-uuid", "/api/v1/invoices/nope/retry", "/api/v1/no-such-route"):
+        _json_error(client.generic(method, path, b"{}", content_type="application/json"), 404)
+
+
+def test_a_csrf_failure_on_an_api_path_is_json(rf):
+    from portal.api_errors import csrf_failure
+
+    response = csrf_failure(rf.post("/api/v1/anything"), reason="CSRF cookie not set.")
+    assert response.status_code == 403 and response["Content-Type"] == "application/json"
+    assert "X-CSRFToken" in json.loads(response.content)["error"]
+    page = csrf_failure(rf.post("/settings/"), reason="CSRF cookie not set.")
+    assert page.status_code == 403 and page["Content-Type"].startswith("text/html")  # the portal keeps its page
+
+
+NUL_QUERIES = [
+    "/api/v1/invoices?q=INV%00",
+    "/api/v1/invoices?customer_tin=1234%00",
+    "/api/v1/invoices/drafts?x%00=1",
+    "/api/v1/customers?q=Ac%00me",
+    "/api/v1/customers/search?q=Ac%00me",
+    "/api/v1/items?q=%00",
+    "/api/v1/items/search?q=Con%00",
+    "/api/v1/helpers/hs-codes?q=85%00",
+    "/api/v1/helpers/lgas?state=NG-LA%00",
+]
+
+
+@pytest.mark.parametrize("url", NUL_QUERIES)
+def test_a_nul_character_in_a_query_is_a_400_naming_the_parameter(api, nul_like_postgresql, url):
+    # Found by the fuzzer: PostgreSQL cannot compare text holding a NUL (SQLite can), so on PostgreSQL every
+    # search with one was a 500.
+    body = _json_error(api.get(url), 400)
+    assert list(body["fields"].values()) == ["must not contain NUL characters (\\u0000)"]
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        (CREATE, invoice_body(customer__name="Acme\x00Ltd"), "customer.name"),
+        ("/api/v1/invoices/drafts", invoice_body(line__description="\x00"), "lines[0].description"),
+        ("/api/v1/customers", {"customerKind": "B2B", "name": "A\x00", "tin": "1234567", "email": "a@b.ng"}, "name"),
+        ("/api/v1/items", {"name": "Tea", "unitPriceKobo": 100, "hsCode": "0902.10\x00"}, "hsCode"),
+    ],
+)
+def test_a_nul_character_in_a_body_is_a_400_naming_the_field(api, ready, nul_like_postgresql, path, body, field):
+    answer = _json_error(api.post(path, body, format="json"), 400)
+    assert field in answer["fields"]
+    assert answer.get("reason", answer.get("code")) in ("incomplete_unpatchable", "invalid_characters")
+    assert invoice_count(ready) == 0
+
+
+def test_a_nul_character_in_an_irn_or_an_idempotency_key_is_no_500(api, anon, nul_like_postgresql):
+    _json_error(api.get("/api/v1/invoices/INV%00-94ND90NR-20260425/status"), 404)
+    _json_error(anon.get("/api/v1/invoices/verify/INV%00-94ND90NR-20260425"), 400)
+    response = api.post(CREATE, invoice_body(), format="json", headers={"Idempotency-Key": "k\x001"})
+    assert "Idempotency-Key" in _json_error(response, 400)["error"]
+
+
 def test_wrong_method_is_a_json_405(api):
     for method, path in (("get", CREATE), ("delete", "/api/v1/invoices"), ("put", "/api/v1/customers")):
         response = getattr(api, method)(path)
@@ -270,6 +349,40 @@ def test_wrong_types_are_incomplete_unpatchable(api, ready, changes):
     body = _json_error(api.post(CREATE, invoice_body(**changes), format="json"), 400)
     assert body["reason"] == "incomplete_unpatchable" and body["fields"]
     assert invoice_count(ready) == 0
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"line__unit_price": 10**20},
+        {"line__unit_price": "99999999999999999.99"},
+        {"line__quantity": "1e15"},
+        {"line__fee": 1e300},
+        {"line__quantity": 10**10, "line__unit_price": 10**6},  # each fits, the line does not
+    ],
+)
+def test_amounts_beyond_what_an_invoice_holds_are_incomplete_unpatchable(api, ready, changes):
+    # Found while fuzzing: such a draft was saved, then every read of it (and of the drafts list) was a 500 (on
+    # PostgreSQL the save itself failed).
+    for path in (CREATE, "/api/v1/invoices/drafts"):
+        body = _json_error(api.post(path, invoice_body(**changes), format="json"), 400)
+        assert body["reason"] == "incomplete_unpatchable" and body["fields"], body
+    assert invoice_count(ready) == 0
+    assert api.get("/api/v1/invoices/drafts").status_code == 200
+
+
+def test_the_largest_amounts_an_invoice_holds_are_accepted_and_read_back(api, ready):
+    # (SQLite keeps 15 significant digits of a decimal; PostgreSQL all 18: the totals are not compared here.)
+    body = invoice_body(line__quantity="99999999.9999", line__unit_price="9999999.99")
+    draft = api.post("/api/v1/invoices/drafts", body, format="json")
+    assert draft.status_code == 201, draft.content
+    again = api.get(f"/api/v1/invoices/drafts/{draft.json()['invoiceId']}")
+    assert again.status_code == 200
+    assert (again.json()["lines"][0]["quantity"], again.json()["lines"][0]["unitPrice"]) == (
+        "99999999.9999",
+        "9999999.99",
+    )
+    assert api.get("/api/v1/invoices/drafts").json()["total"] == 1
 
 
 @pytest.mark.parametrize("body", [b"[]", b'"text"', b"42", b"null"])

@@ -320,3 +320,14 @@ def test_drafts_are_checked_but_not_sent_and_only_drafts_are_editable(ready_tena
     with pytest.raises(InvoiceError) as exc:
         invoice_update_draft(invoice=submitted, data=body(), actor=Actor())
     assert exc.value.status == 409
+
+
+def test_a_saved_items_price_times_a_huge_quantity_is_refused_not_saved(ready_tenant):
+    # The body's own amounts are bounded when parsed; a line priced from a saved item is bounded here.
+    with scope(tenant=ready_tenant):
+        item = Item.objects.create(tenant=ready_tenant, name="Turbine", unit_price_kobo=10**12, hs_code_id="8517.11")
+    line = {"item_id": item.pk, "quantity": "99999999"}
+    error = reason_of(ready_tenant, body(lines=[line]))
+    assert error.reason == "incomplete_unpatchable" and "lines[0].quantity" in error.fields
+    with scopes_disabled():
+        assert not Invoice.objects.filter(tenant=ready_tenant).exists()

@@ -453,3 +453,24 @@ def test_a_b2c_invoice_to_a_walk_in_customer_renders_without_buyer_details(nrs):
 
     assert_shows(text, "BILL TO Walk-in customer", f"TIN {SUPPLIER_TIN}", "Total ₦562,500.00")
     assert BUYER_TIN not in text
+
+
+def test_the_pdf_schedule_renders_missing_pdfs_only_while_no_submission_waits(nrs, settings, tmp_path):
+    from invoicing.tasks import render_pdfs
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    issued, _business = nrs
+    tenant = make_tenant(issued)
+    certified = make_invoice(tenant, issued)
+    waiting = make_invoice(tenant, issued, number="INV/2025/0043", certified=False)  # PENDING: NRS comes first
+
+    assert render_pdfs() == 0
+    certified.refresh_from_db()
+    assert not certified.pdf
+
+    with scope(tenant=tenant):
+        Invoice.objects.filter(pk=waiting.pk).update(status=Invoice.Status.FAILED)
+    assert render_pdfs() == 1
+    certified.refresh_from_db()
+    assert certified.pdf and PdfReader(certified.pdf.open("rb")).pages
+    assert render_pdfs() == 0  # nothing left to render

@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 
 from tenants import services
 from tenants.models import ApiKey, CryptoKey, Location
+from tests.api.conftest import nul_like_postgresql  # noqa: F401  (a fixture)
 from tests.conftest import make_key_file, member
 from tests.factories import PASSWORD, make_ready
 
@@ -243,6 +244,40 @@ def test_crypto_key_upload_as_file_or_text_and_wrong_files_refused(admin_api):
     assert none.status_code == 400 and "file" in none.json()["fields"]
     assert admin_api.delete(f"/api/v1/tenant/crypto-keys/{second.json()['id']}").status_code == 204
     assert admin_api.get("/api/v1/tenant/crypto-keys").json()["total"] == 1
+
+
+@pytest.mark.parametrize("body", [b"[]", b'"keyFile"', b"null", b"true", b"42", b'[{"keyFile": "x"}]'])
+def test_crypto_key_upload_of_a_json_body_that_is_not_an_object_is_a_400(admin_api, body):
+    # Found by the fuzzer: any JSON value but an object was a 500 (AttributeError on .get).
+    response = admin_api.generic("POST", "/api/v1/tenant/crypto-keys", body, content_type="application/json")
+    assert response.status_code == 400, response.content
+    assert response.json()["fields"] == {"file": "required"}
+    assert admin_api.get("/api/v1/tenant/crypto-keys").json()["total"] == 0
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "field"),
+    [
+        ("post", "/api/v1/tenant/locations", _location_body(state="NG-LA\x00"), "state"),
+        ("post", "/api/v1/tenant/locations", _location_body(lga="\x00"), "lga"),
+        ("patch", "/api/v1/tenant/profile", {"legalName": "Kola\x00Foods"}, "legalName"),
+        ("post", "/api/v1/tenant/api-keys", {"name": "ERP\x00"}, "name"),
+    ],
+)
+@pytest.mark.usefixtures("nul_like_postgresql")
+def test_a_nul_character_is_a_400_naming_the_field(admin_api, method, path, body, field):
+    # Found by the fuzzer: a location's state or LGA code holding a NUL was looked up as is, which PostgreSQL
+    # refuses: a 500 there (SQLite, which stores NULs, is made to refuse them the same way here).
+    response = getattr(admin_api, method)(path, body, format="json")
+    assert response.status_code == 400, response.content
+    assert response.json()["fields"] == {field: "must not contain NUL characters (\\u0000)"}
+
+
+@pytest.mark.usefixtures("nul_like_postgresql")
+def test_a_forged_session_cookie_holding_a_nul_is_no_session(api):
+    api.cookies["sessionid"] = "abcdefgh\x00ijklmnop"
+    response = api.get("/api/v1/auth/me")
+    assert response.status_code == 401 and response["Content-Type"] == "application/json"
 
 
 def test_api_key_shown_once_hashed_and_revocable(admin_api, api, tenant):

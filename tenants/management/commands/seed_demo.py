@@ -18,7 +18,7 @@ CLERK = ("clerk@demo.flowpoint.local", "demo-clerk-pass")
 CREDENTIALS_FILE = settings.VAR_DIR / "demo-credentials.json"
 
 
-def _complete_profile(tenant):
+def complete_demo_profile(tenant):
     tenant_update(
         tenant=tenant,
         tin="20198222-0002",
@@ -54,7 +54,7 @@ class Command(BaseCommand):
             with scope(tenant=tenant):
                 Membership.objects.create(tenant=tenant, user=clerk, role=Membership.Role.CLERK)
                 _key, plaintext = api_key_create(tenant=tenant, name="Demo integration")
-                _complete_profile(tenant)
+                complete_demo_profile(tenant)
             if settings.NRS_SANDBOX_EMBEDDED:  # ready to issue invoices against the embedded sandbox
                 nrs_sandbox_connect(tenant=tenant)
             # The key is stored hashed; keep the demo's plaintext beside the local database only.

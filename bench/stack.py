@@ -1,0 +1,217 @@
+"""The product as deployed, on this machine: gunicorn (2 workers) + a django-q2 cluster, on a bench database.
+
+With DATABASE_URL / REDIS_URL set, the bench runs on PostgreSQL (a database of its own, `<name>_bench`,
+recreated each run) and Redis; otherwise on a fresh SQLite file under var/bench/ and the ORM broker.
+Production settings (DEBUG off), but plain http on loopback, rate limits lifted (they would measure the limit,
+not the server) and logs at WARNING.
+"""
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import requests
+from cryptography.fernet import Fernet
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR = ROOT / "var" / "bench"
+PYTHON = sys.executable
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _bench_database_url(url: str) -> str:
+    """The same PostgreSQL server, a database of the bench's own: a run never touches real data."""
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/") or "postgres"
+    return urlunsplit(parts._replace(path=f"/{name}_bench"))
+
+
+def _recreate_postgres_database(url: str) -> None:
+    import psycopg
+
+    parts = urlsplit(url)
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    name = parts.path.lstrip("/")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def _bench_encryption_key() -> str:
+    """One key per machine, kept beside the bench database, so bench/profile.py can read what run.py wrote."""
+    path = VAR / "fernet.key"
+    if not path.exists():
+        path.write_text(Fernet.generate_key().decode())
+    return path.read_text().strip()
+
+
+def environment(port: int) -> dict:
+    VAR.mkdir(parents=True, exist_ok=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    env.update(
+        {
+            "DEBUG": "false",
+            "SECRET_KEY": "bench-" + "x" * 50,
+            "FIELD_ENCRYPTION_KEYS": _bench_encryption_key(),
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "SITE_URL": f"http://127.0.0.1:{port}",
+            "SECURE_SSL_REDIRECT": "false",
+            "WEBHOOK_ALLOWED_HOSTS": "127.0.0.1",
+            "MEDIA_ROOT": str(VAR / "media"),
+            "LOG_LEVEL": "WARNING",
+            "RATE_LIMIT_API": "100000000",
+            "RATE_LIMIT_INVOICE_CREATE": "100000000",
+            "RATE_LIMIT_CSV_SUBMIT": "100000000",
+            "RATE_LIMIT_AUTH": "100000000",
+            "Q_WORKERS": "2",
+            # No idle wait between the sign and transmit retries the pipeline makes on a transient error.
+            "NRS_RETRY_BACKOFF": "1,1,2,4,8",
+        }
+    )
+    if os.environ.get("DATABASE_URL"):
+        env["DATABASE_URL"] = _bench_database_url(os.environ["DATABASE_URL"])
+    else:
+        env["SQLITE_PATH"] = str(VAR / "bench.sqlite3")
+    return env
+
+
+def prepare_database(env: dict) -> None:
+    if "DATABASE_URL" in env:
+        _recreate_postgres_database(env["DATABASE_URL"])
+    else:
+        for leftover in VAR.glob("bench.sqlite3*"):
+            leftover.unlink()
+    if env.get("REDIS_URL"):
+        import redis
+
+        redis.Redis.from_url(env["REDIS_URL"]).flushdb()  # the broker's queue and the cache of an earlier run
+    for command in (["migrate", "--noinput", "-v0"], ["createcachetable"], ["load_reference_data"]):
+        manage(env, *command)
+    manage(env, "collectstatic", "--noinput", "-v0")
+
+
+def manage(env: dict, *args: str) -> None:
+    subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+
+
+class Processes:
+    """Starts and stops the web server and the worker as the deployment would run them."""
+
+    def __init__(self, env: dict, port: int):
+        self.env, self.port = env, port
+        self.web = self.worker = None
+        self.logs = VAR / "logs"
+        self.logs.mkdir(exist_ok=True)
+
+    def _spawn(self, name: str, args: list[str]) -> subprocess.Popen:
+        log = open(self.logs / f"{name}.log", "a")
+        return subprocess.Popen(
+            args, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+    def start_web(self) -> None:
+        gunicorn = str(Path(PYTHON).with_name("gunicorn"))
+        args = [gunicorn, "portal.wsgi", "-w", "2", "-b", f"127.0.0.1:{self.port}", "--log-level", "warning"]
+        self.web = self._spawn("web", args)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(f"http://127.0.0.1:{self.port}/health", timeout=1).status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f"gunicorn did not answer on :{self.port}; see {self.logs / 'web.log'}")
+
+    def start_worker(self) -> None:
+        self.worker = self._spawn("worker", [PYTHON, "manage.py", "qcluster"])
+
+    def stop_worker(self) -> None:
+        self.worker = _stop(self.worker)
+
+    def cpu_seconds(self) -> float:
+        """CPU time used so far by the web server's and the worker's process trees (user + system)."""
+        return sum(_tree_cpu(p.pid) for p in (self.web, self.worker) if p is not None and p.poll() is None)
+
+    def stop(self) -> None:
+        self.stop_worker()
+        self.web = _stop(self.web)
+
+
+def _tree_cpu(root: int) -> float:
+    children: dict[int, list[int]] = {}
+    times: dict[int, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue  # exited meanwhile
+        pid = int(entry.name)
+        # After the command name: state ppid … utime(12) stime(13) cutime(14) cstime(15), counted from 0.
+        children.setdefault(int(fields[1]), []).append(pid)
+        times[pid] = sum(int(value) for value in fields[11:15]) / tick
+    total, stack = 0.0, [root]
+    while stack:
+        pid = stack.pop()
+        total += times.get(pid, 0.0)
+        stack.extend(children.get(pid, []))
+    return total
+
+
+def _stop(process: subprocess.Popen | None) -> None:
+    if process and process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    return None
+
+
+class Profiles:
+    """py-spy sampling the web server's and the worker's process trees while a figure is measured.
+
+    Writes collapsed stacks (`<figure>-web.txt`, `<figure>-worker.txt`); bench/hotspots.py summarises them.
+    """
+
+    def __init__(self, processes: Processes, folder: Path | None):
+        self.processes, self.folder = processes, folder
+
+    @contextlib.contextmanager
+    def record(self, figure: str):
+        if self.folder is None:
+            yield
+            return
+        spy = str(Path(PYTHON).with_name("py-spy"))
+        self.folder.mkdir(parents=True, exist_ok=True)
+        samplers = []
+        for role, process in (("web", self.processes.web), ("worker", self.processes.worker)):
+            if process is None or process.poll() is not None:
+                continue
+            out = self.folder / f"{figure}-{role}.txt"
+            command = [spy, "record", "--pid", str(process.pid), "--subprocesses", "--format", "raw", "--rate", "200"]
+            samplers.append(
+                subprocess.Popen([*command, "-o", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            )
+        try:
+            yield
+        finally:
+            for sampler in samplers:
+                sampler.send_signal(signal.SIGINT)
+            for sampler in samplers:
+                sampler.wait(timeout=60)

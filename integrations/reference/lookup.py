@@ -1,0 +1,68 @@
+"""The code lists as this process's in-memory copy, for the hot validation path.
+
+Checking an invoice asks "is this a known currency / country / state / LGA / tax category / HS code" once
+per field and per line; as queries that was a third of an invoice create. The lists change only through
+`reference_load` (the shipped snapshot, an NRS sync) or the admin: both clear this process's copy at once
+(see apps.py), and other processes (web and queue workers) re-read within REFRESH_SECONDS.
+"""
+
+import threading
+import time
+
+from integrations.reference import models
+
+REFRESH_SECONDS = 300
+
+_lock = threading.Lock()
+_copies: dict[str, tuple[float, object]] = {}
+
+
+def _cached(name: str, load):
+    now = time.monotonic()
+    entry = _copies.get(name)
+    if entry is None or now - entry[0] > REFRESH_SECONDS:
+        value = load()
+        with _lock:
+            _copies[name] = (now, value)
+        return value
+    return entry[1]
+
+
+def clear() -> None:
+    with _lock:
+        _copies.clear()
+
+
+def currencies() -> frozenset:
+    return _cached("currencies", lambda: frozenset(models.Currency.objects.values_list("code", flat=True)))
+
+
+def countries() -> frozenset:
+    return _cached("countries", lambda: frozenset(models.Country.objects.values_list("alpha_2", flat=True)))
+
+
+def tax_categories() -> frozenset:
+    return _cached("tax_categories", lambda: frozenset(models.TaxCategory.objects.values_list("code", flat=True)))
+
+
+def hs_codes() -> frozenset:
+    return _cached("hs_codes", lambda: frozenset(models.HsCode.objects.values_list("code", flat=True)))
+
+
+def service_codes() -> frozenset:
+    return _cached("service_codes", lambda: frozenset(models.ServiceCode.objects.values_list("code", flat=True)))
+
+
+def states() -> dict:
+    """code -> name"""
+    return _cached("states", lambda: dict(models.State.objects.values_list("code", "name")))
+
+
+def lgas() -> dict:
+    """code -> (name, state code)"""
+    return _cached(
+        "lgas",
+        lambda: {
+            code: (name, state) for code, name, state in models.Lga.objects.values_list("code", "name", "state_id")
+        },
+    )
