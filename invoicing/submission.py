@@ -276,11 +276,12 @@ def sweep(*, now=None) -> dict:
             Invoice.objects.filter(pk__in=stuck, status=Status.SUBMITTING).update(
                 status=Status.PENDING, next_attempt_at=now, submitting_since=None
             )
+        # A PENDING row without a retry time has a task in the queue, unless that task was lost: only a row older
+        # than the stuck threshold counts as lost. (A minute re-queued every row of a long backlog each minute, and
+        # the duplicates made the backlog longer still.)
         due = list(
             Invoice.objects.filter(status=Status.PENDING)
-            .filter(
-                Q(next_attempt_at__lte=now) | Q(next_attempt_at__isnull=True, updated_at__lt=now - timedelta(minutes=1))
-            )
+            .filter(Q(next_attempt_at__lte=now) | Q(next_attempt_at__isnull=True, updated_at__lt=stuck_before))
             .values_list("pk", flat=True)
         )
     for invoice_id in due:

@@ -171,6 +171,24 @@ def test_the_sweeper_recovers_a_row_a_dead_worker_left_in_submitting(connected_t
     assert signs_received(invoice.irn) == 1  # the sweeper's re-run asked confirm instead of signing again
 
 
+def test_the_sweeper_leaves_a_queued_backlog_alone_and_requeues_only_lost_tasks(
+    connected_tenant, settings, monkeypatch
+):
+    waiting = create(connected_tenant)
+    lost = create(connected_tenant, document_number="INV-2026-LOST")
+    now = timezone.now()
+    with scopes_disabled():
+        # Both PENDING with a task queued; one has waited two minutes in a long queue, the other past the threshold.
+        Invoice.objects.filter(pk=waiting.pk).update(updated_at=now - timedelta(minutes=2))
+        Invoice.objects.filter(pk=lost.pk).update(
+            updated_at=now - timedelta(seconds=settings.NRS_STUCK_AFTER_SECONDS + 5)
+        )
+    queued = []
+    monkeypatch.setattr("invoicing.submission.enqueue", lambda func, *args, **kwargs: queued.append(args[0]))
+    assert sweep(now=now) == {"stuck": 0, "queued": 1}
+    assert queued == [str(lost.pk)]
+
+
 def test_a_task_delivered_twice_does_the_work_once(connected_tenant):
     invoice = create(connected_tenant)
     assert tasks.submit_invoice(str(invoice.pk)) == "certified"
