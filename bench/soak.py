@@ -274,7 +274,6 @@ class Killer:
     def __init__(self, cluster: Cluster, rng: random.Random, anywhere: bool, started: float):
         self.cluster, self.rng, self.anywhere, self.started = cluster, rng, anywhere, started
         self.done: list[dict] = []
-        self.missed = 0
 
     def kill(self, patience: float = 15.0) -> bool:
         deadline = time.monotonic() + patience
@@ -296,7 +295,6 @@ class Killer:
                     logger.info("kill %d: worker %d in %s", len(self.done), pid, point)
                     return True
             time.sleep(self.rng.uniform(0.005, 0.03))
-        self.missed += 1
         logger.warning("no worker could be killed inside a task within %.0f s", patience)
         return False
 
@@ -994,7 +992,8 @@ def _drive(config, tenant, receiver, cluster, killer, producer, rng, started) ->
     deadline = started + (config.deadline or 240 + 1.5 * config.invoices)
     stall_after = config.stall_after or max(90.0, 2 * (config.stuck_after + config.q_retry) + 2 * config.sweep_interval)
     # Kill when the number of finished invoices crosses these (random) marks, a random moment later.
-    marks = sorted(rng.uniform(0.03, 0.8) * config.invoices for _ in range(config.kills))
+    # (Early enough that work is left to interrupt; a kill that finds no worker inside a task is tried again.)
+    marks = sorted(rng.uniform(0.03, 0.6) * config.invoices for _ in range(config.kills))
     kill_at: list[float] = []
     next_sweep = time.monotonic() + config.sweep_interval
     next_look, next_report, last_marker, last_move, settled_since = 0.0, 0.0, None, time.monotonic(), None
@@ -1044,7 +1043,9 @@ def _drive(config, tenant, receiver, cluster, killer, producer, rng, started) ->
                 settled_since = None
         if kill_at and now >= kill_at[0]:
             kill_at.pop(0)
-            killer.kill()
+            work_left = producer.is_alive() or state.get("terminal", 0) < state.get("total", 0)
+            if not killer.kill(patience=5.0) and work_left:
+                kill_at.insert(0, time.monotonic() + 0.2)
         if now > deadline:
             return [f"deadline of {deadline - started:.0f} s passed; last progress: {state}"]
         if now - last_move > stall_after:
