@@ -505,30 +505,19 @@ def create_tenant(receiver_url: str, webhook_secret: str) -> tuple[object, dict]
 
     from integrations.nrs.sandbox.models import SandboxBusiness
     from integrations.nrs.services import nrs_sandbox_connect
-    from integrations.reference.models import Country, Lga, State
     from integrations.webhooks.models import EVENT_TYPES
     from integrations.webhooks.services import webhook_create
-    from tenants.models import CryptoKey, Location
+    from tenants.management.commands.seed_demo import complete_demo_profile
+    from tenants.models import CryptoKey
     from tenants.readiness import tenant_readiness
-    from tenants.services import api_key_create, location_save, tenant_create, tenant_update
+    from tenants.services import api_key_create, tenant_create
 
     password = "Soak-" + secrets.token_urlsafe(18)
     tenant = tenant_create(
         name="Soak Foods Ltd", admin_email=f"admin-{secrets.token_hex(4)}@soak.example.ng", admin_password=password
     )
     with scope(tenant=tenant):
-        tenant_update(tenant=tenant, tin="20198222-0002", email="billing@soak.example.ng", telephone="+2348012345678")
-        location_save(
-            location=Location(
-                tenant=tenant,
-                street="12 Allen Avenue",
-                city="Ikeja",
-                postal_zone="100001",
-                state=State.objects.get(pk="NG-LA"),
-                lga=Lga.objects.get(pk="NG-LA-IKJ"),
-                country=Country.objects.get(pk="NG"),
-            )
-        )
+        complete_demo_profile(tenant)  # the demo business's TIN, contacts and Ikeja address
         _key, api_key = api_key_create(tenant=tenant, name="Soak integration")
     nrs_sandbox_connect(tenant=tenant)
     tenant.refresh_from_db()

@@ -110,8 +110,6 @@ def app(settings, monkeypatch, nul_like_postgresql):
     from integrations.nrs import client as nrs_client
     from integrations.webhooks import safety
 
-    if not settings.NRS_SANDBOX_ENABLED:
-        pytest.skip("the embedded NRS sandbox is switched off (NRS_SANDBOX_ENABLED=False)")
     settings.RATE_LIMITS = {name: 1_000_000 for name in settings.RATE_LIMITS}  # a fuzzer is not an abuser
     # NRS is the sandbox embedded in this application, whatever the environment names (and no host is resolved).
     settings.NRS_SANDBOX_EMBEDDED = True
