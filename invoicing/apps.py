@@ -25,4 +25,7 @@ class InvoicingConfig(AppConfig):
     verbose_name = "Invoicing"
 
     def ready(self):
+        from invoicing import setup
+
         post_migrate.connect(ensure_schedules, sender=self)
+        setup.connect_signals()

@@ -1,7 +1,6 @@
 """Every change to an invoice goes through these functions: create (form, API body or CSV row), drafts,
 the review/approval gates, retries and payments. Submission to NRS is in submission.py."""
 
-import functools
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -16,6 +15,7 @@ from integrations.reference import lookup
 from invoicing.errors import InvoiceError
 from invoicing.models import Customer, GateRules, Invoice, InvoiceEvent, InvoiceLine, Item, Kind
 from invoicing.parsing import MAX_AMOUNT, InvoiceInput, looks_like_uuid, parse_invoice
+from invoicing.setup import tenant_setup
 from invoicing.totals import document_totals, line_amounts, to_kobo
 from tenants.models import Location, Tenant
 from tenants.readiness import primary_location, tenant_readiness
@@ -57,42 +57,60 @@ WEBHOOK_KINDS = {
 
 
 def event(invoice: Invoice, kind: str, message: str = "", actor: Actor | None = None, **data) -> InvoiceEvent:
-    actor = actor or Actor()
-    if kind in WEBHOOK_KINDS:
-        from integrations.webhooks.services import webhook_emit
+    return events(invoice, actor, [(kind, message, data)])[0]
 
-        # After commit, with the invoice as it then is; a webhook problem never undoes an invoice change.
-        transaction.on_commit(functools.partial(webhook_emit, invoice=invoice, kind=kind), robust=True)
-    return InvoiceEvent.objects.create(
-        tenant_id=invoice.tenant_id,
-        invoice=invoice,
-        kind=kind,
-        message=message,
-        data=data,
-        actor=actor.user if getattr(actor.user, "pk", None) else None,
-        actor_key=actor.api_key,
+
+def events(invoice: Invoice, actor: Actor | None, entries: list[tuple[str, str, dict]]) -> list[InvoiceEvent]:
+    """Timeline entries (kind, message, data), in one insert, with the webhook events of those that have one.
+
+    Call it in the transaction that saves the change, after setting it on `invoice`: the change, its entries
+    and its webhook events (the invoice as it is now) commit together, so no event can be lost.
+    """
+    from integrations.webhooks.services import webhook_emit
+
+    actor = actor or Actor()
+    created = InvoiceEvent.objects.bulk_create(
+        InvoiceEvent(
+            tenant_id=invoice.tenant_id,
+            invoice=invoice,
+            kind=kind,
+            message=message,
+            data=data,
+            actor=actor.user if getattr(actor.user, "pk", None) else None,
+            actor_key=actor.api_key,
+        )
+        for kind, message, data in entries
     )
+    for kind, _message, _data in entries:
+        if kind in WEBHOOK_KINDS:
+            webhook_emit(invoice=invoice, kind=kind)
+    return created
 
 
 # --- create, drafts -------------------------------------------------------------------------
 
 
 def invoice_create(*, tenant: Tenant, data, actor: Actor, draft: bool = False) -> Invoice:
-    """Validate and save an invoice; unless it is a draft, apply the gates (and queue it for NRS)."""
+    """Validate and save an invoice; unless it is a draft, apply the gates (and queue it for NRS).
+
+    The invoice is inserted once, with the status its gates give it: this is the API's hottest write.
+    """
     with scope(tenant=tenant):
         parsed = parse_invoice(data)
         checked = _check(tenant, parsed, draft=draft)
+        invoice = Invoice(tenant=tenant, created_by=actor.user if actor.user_id else None, created_by_key=actor.api_key)
+        _apply(invoice, checked)
         with transaction.atomic():
-            invoice = Invoice(
-                tenant=tenant, created_by=actor.user if actor.user_id else None, created_by_key=actor.api_key
-            )
-            _apply(invoice, checked)
-            invoice.status = Status.DRAFT
-            invoice.save()
+            if draft:
+                invoice.status = Status.DRAFT
+                entries = [("invoice.created", "Saved as a draft.", {})]
+            else:
+                entries = [("invoice.created", "Created.", {}), _gate(invoice, checked.readiness, checked.rules)]
+            _save_released(invoice)
             _save_lines(invoice, checked)
-            event(invoice, "invoice.created", "Saved as a draft." if draft else "Created.", actor)
-            if not draft:
-                _release(invoice, actor, checked.readiness)
+            events(invoice, actor, entries)
+            if invoice.status == Status.PENDING:
+                _enqueue(invoice)
         return invoice
 
 
@@ -118,8 +136,7 @@ def invoice_submit(*, invoice: Invoice, actor: Actor) -> Invoice:
         checked = _check(invoice.tenant, parse_invoice(data), draft=False, exclude=invoice.pk)
         with transaction.atomic():
             _apply(invoice, checked)
-            invoice.save()
-            _release(invoice, actor, checked.readiness)
+            _release(invoice, actor, checked.readiness, checked.rules)
         return invoice
 
 
@@ -152,6 +169,7 @@ class Checked:
     original: Invoice | None
     readiness: list | None = None  # the tenant's checklist as checked (not for drafts), reused at release
     location: Location | None = None  # the primary location read for that checklist, reused in the snapshot
+    rules: GateRules | None = None  # the review/approval rules, read with the location (not for drafts)
 
 
 def _check(tenant: Tenant, parsed: InvoiceInput, *, draft: bool, exclude=None) -> Checked:
@@ -189,10 +207,11 @@ def _check(tenant: Tenant, parsed: InvoiceInput, *, draft: bool, exclude=None) -
             fields={"lines": "total payable must be greater than zero"},
         )
     original = _original(tenant, parsed, totals.payable, exclude)
-    readiness = location = None
+    readiness = location = rules = None
     if not draft:
-        location = primary_location(tenant)
-        readiness = tenant_readiness(tenant, primary=location)
+        setup = tenant_setup(tenant)
+        location, rules = setup.location, setup.rules
+        readiness = tenant_readiness(tenant, primary=location, has_key=setup.has_key)
         _supplier_ready(tenant, readiness)
         # Only the status: loading the whole row (JSON snapshots and all) was the costliest query of a create.
         taken = Invoice.objects.filter(document_number=number, status__in=LIVE).exclude(pk=exclude)
@@ -206,7 +225,7 @@ def _check(tenant: Tenant, parsed: InvoiceInput, *, draft: bool, exclude=None) -
                 fields={"document_number": "already used"},
                 status=409,
             )
-    return Checked(parsed, kind, customer, buyer, lines, original, readiness, location)
+    return Checked(parsed, kind, customer, buyer, lines, original, readiness, location, rules)
 
 
 def _buyer(tenant: Tenant, parsed: InvoiceInput):
@@ -323,7 +342,8 @@ def _buyer(tenant: Tenant, parsed: InvoiceInput):
 
 def _lines(tenant: Tenant, parsed: InvoiceInput) -> list:
     checked = []
-    items = {i.pk: i for i in Item.objects.filter(pk__in=[ln.item_id for ln in parsed.lines if ln.item_id])}
+    item_ids = [line.item_id for line in parsed.lines if line.item_id]
+    items = {item.pk: item for item in Item.objects.filter(pk__in=item_ids)} if item_ids else {}
     categories = lookup.tax_categories()
     for index, line in enumerate(parsed.lines):
         where = f"lines[{index}]"
@@ -633,40 +653,55 @@ def _needs_approval(rules: GateRules, invoice: Invoice) -> bool:
     return rules.approval_above is not None and invoice.payable > rules.approval_above
 
 
-def _release(invoice: Invoice, actor: Actor, readiness: list | None = None) -> None:
+def _release(invoice: Invoice, actor: Actor, readiness: list | None = None, rules: GateRules | None = None) -> None:
     """A saved invoice goes to review, approval or the NRS queue, in that order of gates.
 
-    `readiness` is the checklist the caller has just computed (create, submit); others compute it here.
+    `readiness` and `rules` are what the caller has just read (submit); others read them here.
     """
-    from invoicing.submission import invoice_enqueue
+    entry = _gate(invoice, readiness, rules)
+    with transaction.atomic():  # a savepoint: the IRN race below must not spoil the caller's transaction
+        _save_released(invoice)
+    events(invoice, actor, [entry])
+    if invoice.status == Status.PENDING:
+        _enqueue(invoice)
 
-    rules = gate_rules(invoice.tenant)
+
+def _gate(invoice: Invoice, readiness: list | None, rules: GateRules | None = None) -> tuple[str, str, dict]:
+    """Set the status the gates give `invoice` (not saved); returns its timeline entry."""
+    rules = rules or gate_rules(invoice.tenant)
     invoice.submitted_at = invoice.submitted_at or timezone.now()
     if not invoice.reviewed_by_id and _needs_review(rules, invoice):
-        _hold(invoice, Status.PENDING_REVIEW, "BLOCKED_PENDING_REVIEW", "Waiting for a reviewer.", actor)
-        return
+        return _hold(invoice, Status.PENDING_REVIEW, "BLOCKED_PENDING_REVIEW", "Waiting for a reviewer.")
     if not invoice.approved_by_id and _needs_approval(rules, invoice):
-        _hold(
+        return _hold(
             invoice,
             Status.PENDING_APPROVAL,
             "BLOCKED_PENDING_APPROVAL",
             f"Above {rules.approval_above}: waiting for an approver.",
-            actor,
         )
-        return
     if readiness is None:
         readiness = tenant_readiness(invoice.tenant)
     missing = [item for item in readiness if not item.ok]
     if missing:
         detail = "; ".join(f"{item.label}: {item.detail}" for item in missing)
-        _hold(invoice, Status.BLOCKED, "BLOCKED_CHECKLIST_FAILED", detail, actor)
-        return
+        return _hold(invoice, Status.BLOCKED, "BLOCKED_CHECKLIST_FAILED", detail)
     invoice.status = Status.PENDING
     invoice.block_reason = invoice.block_detail = ""
     invoice.next_attempt_at = None
+    return ("invoice.pending", "Queued for NRS.", {})
+
+
+def _hold(invoice: Invoice, status: str, reason: str, detail: str) -> tuple[str, str, dict]:
+    invoice.status = status
+    invoice.block_reason = reason
+    invoice.block_detail = detail
+    return ("invoice.held", detail, {"reason": reason})
+
+
+def _save_released(invoice: Invoice) -> None:
+    """Save an invoice leaving draft: its IRN now counts, so another live invoice may hold it already."""
     try:
-        with transaction.atomic():
-            invoice.save()
+        invoice.save()
     except IntegrityError:  # another live invoice took this IRN between the check and now
         raise InvoiceError(
             "DOCUMENT_NUMBER_CONFLICT_INVOICE",
@@ -674,16 +709,12 @@ def _release(invoice: Invoice, actor: Actor, readiness: list | None = None) -> N
             fields={"document_number": "already used"},
             status=409,
         ) from None
-    event(invoice, "invoice.pending", "Queued for NRS.", actor)
+
+
+def _enqueue(invoice: Invoice) -> None:
+    from invoicing.submission import invoice_enqueue
+
     invoice_enqueue(invoice)
-
-
-def _hold(invoice: Invoice, status: str, reason: str, detail: str, actor: Actor) -> None:
-    invoice.status = status
-    invoice.block_reason = reason
-    invoice.block_detail = detail
-    invoice.save()
-    event(invoice, "invoice.held", detail, actor, reason=reason)
 
 
 def invoice_review(*, invoice: Invoice, user, approve: bool, comment: str = "") -> Invoice:

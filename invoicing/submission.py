@@ -10,11 +10,13 @@ PENDING → (claimed) SUBMITTING → irn/validate → validate → sign → (B2B
 - A sweeper re-queues rows stuck in SUBMITTING (a worker died) and PENDING rows whose turn has come.
 """
 
+import functools
 import logging
+import os
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
@@ -38,23 +40,46 @@ def backoff(attempt: int) -> timedelta:
     return timedelta(seconds=steps[min(attempt - 1, len(steps) - 1)])
 
 
+@functools.cache
+def _broker(pid: int):
+    """One broker per process: django-q2 builds a new one (a new Redis connection) for every task otherwise."""
+    from django_q.brokers import get_broker
+
+    return get_broker()
+
+
 def enqueue(func: str, *args, when=None) -> None:
     """Hand work to django-q2 (or schedule it once at `when`)."""
     from django_q.models import Schedule
     from django_q.tasks import async_task
 
     if when is None:
-        async_task(func, *args)
+        async_task(func, *args, broker=_broker(os.getpid()))
     else:
         Schedule.objects.create(
             func=func, args=",".join(repr(a) for a in args), schedule_type=Schedule.ONCE, next_run=when, repeats=1
         )
 
 
+def enqueue_on_commit(func: str, *args, when=None) -> None:
+    """Queue work that must start only once the current transaction has committed.
+
+    A schedule (`when`) is a row in this database, and so is a task with django-q2's ORM broker (the embedded
+    default): both are written inside the transaction, so they commit with the change that needs them (a crash
+    right after the commit cannot lose them) at no extra write. Redis, or the tests' sync mode, get the task
+    after the commit; a broker hiccup then is logged, and the sweepers queue the work again later.
+    """
+    from django_q.conf import Conf
+
+    if when is not None or (Conf.ORM == DEFAULT_DB_ALIAS and not Conf.SYNC):
+        enqueue(func, *args, when=when)
+    else:
+        transaction.on_commit(lambda: enqueue(func, *args, when=when), robust=True)
+
+
 def invoice_enqueue(invoice: Invoice, when=None) -> None:
-    """Queue the submission once the current transaction has committed, with the id only."""
-    invoice_id = str(invoice.pk)
-    transaction.on_commit(lambda: enqueue(TASK, invoice_id, when=when))
+    """Queue the submission with the current transaction, with the id only."""
+    enqueue_on_commit(TASK, str(invoice.pk), when=when)
 
 
 def invoice_document(invoice: Invoice) -> dict:
@@ -210,8 +235,7 @@ def _finish(invoice: Invoice) -> str:
     status = Status.REPORTED if invoice.kind == Kind.B2C else Status.CERTIFIED
     qr_payload = tenant_qr_payload(invoice.tenant, invoice.irn)
     kind = "invoice.reported" if status == Status.REPORTED else "invoice.certified"
-    # The status and its timeline entry commit together: a worker dying right after the commit leaves an entry
-    # whose webhook (emitted on commit) the webhook sweeper emits (integrations/webhooks/services.events_repair).
+    # The status, its timeline entry and its webhook event commit together, or not at all.
     with transaction.atomic():
         _save(
             invoice,
@@ -240,7 +264,7 @@ def _transient(invoice: Invoice, exc: NrsTransient, now) -> str:
 
 
 def _fail(invoice: Invoice, reason: str, detail: str, exc: NrsError) -> str:
-    with transaction.atomic():  # as in _finish: the status with its timeline entry, the webhook on commit
+    with transaction.atomic():  # as in _finish: the status with its timeline entry and webhook event
         _save(invoice, status=Status.FAILED, nrs_reason=reason, nrs_detail=detail, submitting_since=None)
         event(invoice, "invoice.failed", detail, reason=reason, public_message=exc.public_message)
     return "failed"

@@ -31,18 +31,33 @@ PDF_BACKFILL_LIMIT = 30  # per run of the schedule: about ten seconds of a worke
 
 
 def render_pdfs(limit: int = PDF_BACKFILL_LIMIT) -> int:
-    """Pre-render the PDFs of certified invoices, oldest first, only while no submission is waiting.
+    """Pre-render the PDFs of certified invoices, oldest first, only while nobody's work is waiting.
 
-    Certification must not queue behind PDF rendering; a download renders (and stores) a missing PDF itself.
+    Certification and CSV batches must not queue behind PDF rendering: the run stops as soon as an invoice
+    waits for NRS or a batch for validation or submission. A download renders (and stores) a missing PDF
+    itself.
     """
     from invoicing.models import Invoice
 
     with scopes_disabled():
-        if Invoice.objects.filter(status__in=(Invoice.Status.PENDING, Invoice.Status.SUBMITTING)).exists():
-            return 0
         missing = list(
             Invoice.objects.filter(status__in=(Invoice.Status.CERTIFIED, Invoice.Status.REPORTED), pdf="")
             .order_by("certified_at")
             .values_list("pk", flat=True)[:limit]
         )
-    return sum(render_pdf(str(pk)) for pk in missing)
+    rendered = 0
+    for pk in missing:
+        if _work_waiting():
+            break
+        rendered += render_pdf(str(pk))
+    return rendered
+
+
+def _work_waiting() -> bool:
+    from invoicing.models import Batch, Invoice
+
+    with scopes_disabled():
+        return (
+            Invoice.objects.filter(status__in=(Invoice.Status.PENDING, Invoice.Status.SUBMITTING)).exists()
+            or Batch.objects.filter(status__in=(Batch.Status.VALIDATING, Batch.Status.SUBMITTING)).exists()
+        )

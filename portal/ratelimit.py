@@ -1,19 +1,21 @@
 """Rate limits (fixed one-minute windows) with draft-7 headers, counted where every web process sees them.
 
-With Redis the counter is an atomic INCR in the shared cache. Without it, an atomic upsert in the database
-(INSERT … ON CONFLICT … RETURNING, on SQLite and PostgreSQL alike), because the database cache's incr is a
-read-then-write that two processes could both pass.
+With Redis the counters are INCRs in Redis. Without it, an atomic upsert in the database (INSERT … ON CONFLICT
+… RETURNING, on SQLite and PostgreSQL alike), because the database cache's incr is a read-then-write that two
+processes could both pass. Either way, all the limits a request falls under are counted in one round trip:
+the middleware counts once the route is known (`process_view`), with the route's per-tenant limit if it has
+one. On SQLite that is one write per request, not one per limit; writes there take turns.
 
 Limits (the spec's table): per IP 10/min on /api/v1/auth/*, 120/min on other /api/v1/*; per tenant 60/min
 on invoice create, 5/min on CSV submit.
 """
 
+import os
 import time
 from dataclasses import dataclass
-from functools import wraps
+from functools import cache
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection
 from django.http import JsonResponse
 
@@ -39,27 +41,46 @@ class Hit:
         return self.count > self.limit
 
 
-def _count(key: str, window_start: int) -> int:
+@cache
+def _redis(pid: int):
+    import redis
+
+    return redis.Redis.from_url(settings.REDIS_URL)
+
+
+def _count(keys: list[str], window_start: int) -> list[int]:
     if settings.REDIS_URL:
-        full = f"rl:{key}:{window_start}"
-        cache.add(full, 0, timeout=WINDOW + 5)
-        return cache.incr(full)
+        pipe = _redis(os.getpid()).pipeline(transaction=False)
+        for key in keys:
+            pipe.incr(f"rl:{key}:{window_start}")
+            pipe.expire(f"rl:{key}:{window_start}", WINDOW + 5)
+        return pipe.execute()[::2]
     with connection.cursor() as cursor:
         cursor.execute(
-            "INSERT INTO portal_ratecounter (key, window_start, count) VALUES (%s, %s, 1) "
-            "ON CONFLICT (key, window_start) DO UPDATE SET count = portal_ratecounter.count + 1 "
-            "RETURNING count",
-            [key, window_start],
+            "INSERT INTO portal_ratecounter (key, window_start, count) VALUES "
+            + ", ".join(["(%s, %s, 1)"] * len(keys))
+            + " ON CONFLICT (key, window_start) DO UPDATE SET count = portal_ratecounter.count + 1 "
+            "RETURNING key, count",
+            [value for key in keys for value in (key, window_start)],
         )
-        return cursor.fetchone()[0]
+        counts = dict(cursor.fetchall())
+    return [counts[key] for key in keys]
+
+
+def hits(counters: list[tuple[str, str]], now: float | None = None) -> list[Hit]:
+    """Count one request against each (scope, who) limit, in one round trip."""
+    now = time.time() if now is None else now
+    window_start = int(now // WINDOW * WINDOW)
+    counts = _count([f"{scope}:{ident}" for scope, ident in counters], window_start)
+    reset = max(1, int(window_start + WINDOW - now))
+    return [
+        Hit(scope, settings.RATE_LIMITS.get(scope, LIMITS[scope]), count, reset)
+        for (scope, _ident), count in zip(counters, counts, strict=True)
+    ]
 
 
 def hit(scope: str, ident: str, now: float | None = None) -> Hit:
-    now = time.time() if now is None else now
-    window_start = int(now // WINDOW * WINDOW)
-    limit = settings.RATE_LIMITS.get(scope, LIMITS[scope])
-    count = _count(f"{scope}:{ident}", window_start)
-    return Hit(scope, limit, count, max(1, int(window_start + WINDOW - now)))
+    return hits([(scope, ident)], now)[0]
 
 
 def purge_counters(now: float | None = None) -> int:
@@ -97,37 +118,48 @@ def too_many(hits: list[Hit]) -> JsonResponse:
 
 
 class RateLimitMiddleware:
-    """Per-IP limits on /api/v1/*; tenant limits (added by `tenant_limit`) join their headers here."""
+    """Per-IP limits on /api/v1/*, and the route's per-tenant limit (declared by `tenant_limit`)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         request.rate_hits = []
-        if request.path.startswith("/api/v1/"):
-            scope = "auth" if request.path.startswith("/api/v1/auth/") else "api"
-            found = hit(scope, client_ip(request))
-            request.rate_hits.append(found)
-            if found.exceeded:
-                return too_many(request.rate_hits)
+        if not request.path.startswith("/api/v1/"):
+            return self.get_response(request)
+        request.rate_counted = False
         response = self.get_response(request)
+        if not request.rate_counted:  # no route (a 404), or a middleware answered before the view
+            request.rate_hits = hits([_ip_counter(request)])
+            if request.rate_hits[0].exceeded:
+                return too_many(request.rate_hits)
         apply_headers(response, request.rate_hits)
         return response
 
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if not request.path.startswith("/api/v1/"):
+            return None
+        counters = [_ip_counter(request)]
+        scope = getattr(view_func, "tenant_rate_limit", None)
+        if scope and getattr(request, "tenant", None) is not None:
+            counters.append((scope, str(request.tenant.pk)))
+        request.rate_hits = hits(counters)
+        request.rate_counted = True
+        if any(found.exceeded for found in request.rate_hits):
+            return too_many(request.rate_hits)
+        return None
+
+
+def _ip_counter(request) -> tuple[str, str]:
+    return ("auth" if request.path.startswith("/api/v1/auth/") else "api", client_ip(request))
+
 
 def tenant_limit(scope: str):
-    """A per-tenant limit on a DRF view (after authentication, so the tenant is known)."""
+    """Declares a per-tenant limit on a view (above DRF's @api_view); the middleware counts it with the per-IP
+    one, before the view runs."""
 
     def decorator(view):
-        @wraps(view)
-        def wrapper(request, *args, **kwargs):
-            django_request = request._request
-            found = hit(scope, str(django_request.tenant.pk))
-            django_request.rate_hits.append(found)
-            if found.exceeded:
-                return too_many(django_request.rate_hits)
-            return view(request, *args, **kwargs)
-
-        return wrapper
+        view.tenant_rate_limit = scope
+        return view
 
     return decorator

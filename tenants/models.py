@@ -33,6 +33,9 @@ class Tenant(models.Model):
     nrs_credentials_updated_at = models.DateTimeField(null=True, blank=True)
     onboarded_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Bumped with every change to the locations, crypto keys or review rules (invoicing/setup.py), so that
+    # processes can keep a copy of them that the next request after a change knows to be out of date.
+    setup_version = models.PositiveIntegerField(default=0, editable=False)
 
     def __str__(self):
         return self.name

@@ -1,6 +1,7 @@
 """What is still missing before NRS submission can succeed, with the spec's codes and where to fix it."""
 
 from dataclasses import asdict, dataclass
+from functools import cache
 
 from django.urls import reverse
 from django_scopes import scope
@@ -29,15 +30,25 @@ def primary_location(tenant: Tenant) -> Location | None:
         return Location.objects.filter(is_primary=True).select_related("state", "lga").first()
 
 
+def active_key_on_file(tenant: Tenant) -> bool:
+    with scope(tenant=tenant):
+        return CryptoKey.objects.filter(is_active=True).exists()
+
+
 _UNREAD = object()
 
 
-def tenant_readiness(tenant: Tenant, primary=_UNREAD) -> list[ReadinessItem]:
-    """The checklist; `primary` is the primary location when the caller has just read it."""
+@cache
+def _url(name: str) -> str:
+    return reverse(name)
+
+
+def tenant_readiness(tenant: Tenant, primary=_UNREAD, has_key: bool | None = None) -> list[ReadinessItem]:
+    """The checklist; `primary` and `has_key` (an active crypto key is on file) when the caller knows them."""
     if primary is _UNREAD:
         primary = primary_location(tenant)
-    with scope(tenant=tenant):
-        has_key = CryptoKey.objects.filter(is_active=True).exists()
+    if has_key is None:
+        has_key = active_key_on_file(tenant)
 
     missing_profile = [
         label
@@ -55,7 +66,7 @@ def tenant_readiness(tenant: Tenant, primary=_UNREAD) -> list[ReadinessItem]:
             "Business profile",
             not missing_profile,
             f"Missing: {', '.join(missing_profile)}." if missing_profile else "Legal name, TIN and e-mail are set.",
-            reverse("settings_profile"),
+            _url("settings_profile"),
         ),
         ReadinessItem(
             "primary_location",
@@ -65,7 +76,7 @@ def tenant_readiness(tenant: Tenant, primary=_UNREAD) -> list[ReadinessItem]:
             f"{primary.street}, {primary.city}, {primary.lga.name}, {primary.state.name}."
             if primary
             else "Add the address you trade from: street, city, postal code, state and LGA.",
-            reverse("settings_locations"),
+            _url("settings_locations"),
         ),
         ReadinessItem(
             "nrs_business_id",
@@ -73,7 +84,7 @@ def tenant_readiness(tenant: Tenant, primary=_UNREAD) -> list[ReadinessItem]:
             "NRS business ID",
             tenant.nrs_business_id is not None,
             "Set." if tenant.nrs_business_id else "Copy the business ID (a UUID) from your NRS profile.",
-            reverse("settings_nrs"),
+            _url("settings_nrs"),
         ),
         ReadinessItem(
             "nrs_service_id",
@@ -81,7 +92,7 @@ def tenant_readiness(tenant: Tenant, primary=_UNREAD) -> list[ReadinessItem]:
             "NRS service ID",
             bool(tenant.nrs_service_id),
             "Set." if tenant.nrs_service_id else "Copy the 8-character service ID from your NRS profile.",
-            reverse("settings_nrs"),
+            _url("settings_nrs"),
         ),
         ReadinessItem(
             "nrs_credentials",
@@ -91,7 +102,7 @@ def tenant_readiness(tenant: Tenant, primary=_UNREAD) -> list[ReadinessItem]:
             "Saved (never shown again)."
             if tenant.has_nrs_credentials
             else "Enter the API key and secret NRS issued for your business.",
-            reverse("settings_nrs"),
+            _url("settings_nrs"),
         ),
         ReadinessItem(
             "crypto_key",
@@ -99,7 +110,7 @@ def tenant_readiness(tenant: Tenant, primary=_UNREAD) -> list[ReadinessItem]:
             "NRS crypto-key file",
             has_key,
             "An active key is on file." if has_key else "Upload the crypto_keys.txt file from the NRS portal.",
-            reverse("settings_crypto_keys"),
+            _url("settings_crypto_keys"),
         ),
     ]
 

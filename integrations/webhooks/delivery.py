@@ -286,9 +286,8 @@ def _update(delivery, **changes):
 
 
 def sweep(*, now=None) -> dict:
-    """Free rows a dead worker left in `sending`, queue due attempts whose task was lost, and emit the events of
-    status changes whose emission was lost."""
-    from integrations.webhooks.services import TASK, events_repair
+    """Free rows a dead worker left in `sending`, and queue due attempts whose task was lost."""
+    from integrations.webhooks.services import TASK
     from invoicing.submission import enqueue
 
     now = now or timezone.now()
@@ -310,12 +309,6 @@ def sweep(*, now=None) -> dict:
             )
     for delivery_id in sorted(set(due)):
         enqueue(TASK, delivery_id)
-    emitted = events_repair(grace=stuck_after, now=now)
-    if stuck or due or emitted:
-        logger.info(
-            "Webhook sweeper: %d stuck deliveries freed, %d queued, %d lost events emitted",
-            stuck,
-            len(set(due)),
-            emitted,
-        )
-    return {"stuck": stuck, "queued": len(set(due)), "emitted": emitted}
+    if stuck or due:
+        logger.info("Webhook sweeper: %d stuck deliveries freed, %d queued", stuck, len(set(due)))
+    return {"stuck": stuck, "queued": len(set(due))}

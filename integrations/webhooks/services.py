@@ -3,16 +3,15 @@ re-enable, delete), emitting events, redeliveries and the test event. Sending is
 
 import logging
 import secrets
-from collections import Counter
-from datetime import UTC, timedelta
+from datetime import UTC
 
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django_scopes import scope, scopes_disabled
+from django_scopes import scope
 
 from integrations.webhooks.models import (
     EVENT_TYPES,
@@ -52,10 +51,9 @@ class WebhookError(Exception):
 
 
 def _enqueue(delivery_id, when=None) -> None:
-    from invoicing.submission import enqueue
+    from invoicing.submission import enqueue_on_commit
 
-    # robust: the change is committed either way; a broker hiccup is logged and the sweeper queues it later.
-    transaction.on_commit(lambda: enqueue(TASK, delivery_id, when=when), robust=True)
+    enqueue_on_commit(TASK, delivery_id, when=when)
 
 
 def generate_secret() -> str:
@@ -359,7 +357,8 @@ def _record(*, tenant, type_, status, source, data, invoice_id=None, now, is_tes
 def webhook_emit(*, invoice, kind: str, source: str | None = None, now=None) -> WebhookEvent | None:
     """Record the webhook event for an invoice's InvoiceEvent `kind` (others are ignored) and queue its delivery.
 
-    Called after the invoice change has committed; the data is the invoice as it is now.
+    Called in the transaction of the invoice change (invoicing.services.events); the data is the invoice as it
+    is now.
     """
     if kind not in _KINDS:
         return None
@@ -369,7 +368,7 @@ def webhook_emit(*, invoice, kind: str, source: str | None = None, now=None) -> 
         status = {"CERTIFIED": "certified", "REPORTED": "certified", "FAILED": "failed"}.get(invoice.status, "pending")
     if source is None:
         source = default_source or ("api.create" if invoice.created_by_key_id else "portal.create")
-    with scope(tenant=invoice.tenant), transaction.atomic():
+    with scope(tenant=invoice.tenant), transaction.atomic(savepoint=False):
         return _record(
             tenant=invoice.tenant,
             type_=type_,
@@ -379,62 +378,6 @@ def webhook_emit(*, invoice, kind: str, source: str | None = None, now=None) -> 
             invoice_id=invoice.pk,
             now=now,
         )
-
-
-REPAIR_WINDOW = timedelta(hours=6)  # how far back the sweeper looks for status changes never emitted
-
-
-def events_repair(*, grace: timedelta, now=None) -> int:
-    """Emit the webhook events of invoice status changes whose emission was lost. Returns how many it emitted.
-
-    A change commits with its timeline entry (InvoiceEvent) and its webhook event is recorded right after the
-    commit: a worker killed in between, or a failure there, would lose the event for good. Each timeline entry
-    of a webhook kind is one event of its type, so an invoice with fewer events of a type than entries (those of
-    the last REPAIR_WINDOW older than `grace`) gets the missing one now, with the invoice as it now is.
-    """
-    from invoicing.models import InvoiceEvent
-
-    now = now or timezone.now()
-    since, settled = now - REPAIR_WINDOW, now - grace
-    with scopes_disabled():
-        entries = InvoiceEvent.objects.filter(kind__in=list(_KINDS), created_at__gte=since, created_at__lt=settled)
-        wanted = Counter()
-        for row in entries.values("invoice_id", "kind").annotate(n=models.Count("id")).order_by():
-            wanted[(row["invoice_id"], _KINDS[row["kind"]][0])] += row["n"]
-        if not wanted:
-            return 0
-        emitted = WebhookEvent.objects.filter(type__in={spec[0] for spec in _KINDS.values()}, emitted_at__gte=since)
-        have = Counter(
-            {
-                (row["invoice_id"], row["type"]): row["n"]
-                for row in emitted.values("invoice_id", "type").annotate(n=models.Count("id")).order_by()
-            }
-        )
-    missing = sorted(
-        (str(invoice_id), type_) for (invoice_id, type_), n in wanted.items() if n > have[(invoice_id, type_)]
-    )
-    return sum(_repair(invoice_id, type_, since, settled) for invoice_id, type_ in missing)
-
-
-def _repair(invoice_id, type_: str, since, settled) -> bool:
-    from invoicing.models import Invoice, InvoiceEvent
-
-    kinds = [kind for kind, spec in _KINDS.items() if spec[0] == type_]
-    with transaction.atomic(), scopes_disabled():
-        # Locked and counted again: two sweepers at once emit it once.
-        invoice = Invoice.objects.select_for_update(of=("self",)).select_related("tenant").filter(pk=invoice_id).first()
-        if invoice is None:
-            return False
-        entries = InvoiceEvent.objects.filter(
-            invoice=invoice, kind__in=kinds, created_at__gte=since, created_at__lt=settled
-        ).order_by("-created_at", "-id")
-        have = WebhookEvent.objects.filter(invoice_id=invoice.pk, type=type_, emitted_at__gte=since).count()
-        last = entries.first()
-        if last is None or entries.count() <= have:
-            return False
-        event = webhook_emit(invoice=invoice, kind=last.kind)
-    logger.warning("Webhook event %s emitted late for invoice %s: its emission was lost", event.id, invoice.pk)
-    return True
 
 
 def webhook_send_test(*, endpoint: WebhookEndpoint, user=None, now=None) -> WebhookDelivery:

@@ -178,10 +178,10 @@ def _batch(pk) -> Batch:
     return batch
 
 
+@tenant_limit("csv_submit")
 @api_view(["POST"])
 @permission_classes([HasTenant])
 @parser_classes([JSONParser, MultiPartParser, CsvBodyParser])
-@tenant_limit("csv_submit")
 @_streamed_first
 @idempotent
 def submit(request):

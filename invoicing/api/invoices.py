@@ -87,9 +87,9 @@ def _create_body(request) -> dict:
     return body
 
 
+@tenant_limit("invoice_create")
 @api_view(["POST"])
 @permission_classes([HasTenant])
-@tenant_limit("invoice_create")
 @idempotent
 def create(request):
     try:
@@ -288,9 +288,9 @@ def draft(request, pk):
     return Response(invoice_detail(invoice))
 
 
+@tenant_limit("invoice_create")
 @api_view(["POST"])
 @permission_classes([HasTenant])
-@tenant_limit("invoice_create")
 def draft_submit(request, pk):
     try:
         invoice = services.invoice_submit(invoice=_invoice(pk), actor=actor(request))

@@ -239,3 +239,36 @@ def test_remaining_counts_down_across_two_server_processes(two_servers, key_file
         seen.append(parse_ratelimit(response.headers["RateLimit"])["remaining"])
     assert seen == list(range(109, 99, -1))
     assert invoice_count(tenant) == 10
+
+
+# --- with Redis (deployments that set REDIS_URL) ---------------------------------------------------
+
+
+@pytest.fixture
+def redis_counters(settings):
+    """The limiter on a real Redis (the one CI and the bench run), in a database of its own, emptied."""
+    import redis
+
+    from portal import ratelimit
+
+    settings.REDIS_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/14")
+    ratelimit._redis.cache_clear()
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    client.flushdb()
+    yield client
+    client.flushdb()
+    ratelimit._redis.cache_clear()
+
+
+def test_with_redis_every_limit_of_a_request_counts_in_one_window_that_expires(redis_counters, frozen_window):
+    from portal import ratelimit
+
+    counters = [("api", "10.0.0.9"), ("invoice_create", "tenant-a")]
+    first = ratelimit.hits(counters)
+    assert [(h.scope, h.count, h.limit, h.reset) for h in first] == [("api", 1, 120, 59), ("invoice_create", 1, 60, 59)]
+    second = ratelimit.hits([("invoice_create", "tenant-a"), ("api", "10.0.0.10")])
+    assert [h.count for h in second] == [2, 1]
+    window = int(frozen_window // 60 * 60)
+    assert 0 < redis_counters.ttl(f"rl:invoice_create:tenant-a:{window}") <= 65
+    # The next window starts again from one.
+    assert ratelimit.hits(counters, now=frozen_window + 60)[1].count == 1

@@ -455,7 +455,8 @@ def test_a_b2c_invoice_to_a_walk_in_customer_renders_without_buyer_details(nrs):
     assert BUYER_TIN not in text
 
 
-def test_the_pdf_schedule_renders_missing_pdfs_only_while_no_submission_waits(nrs, settings, tmp_path):
+def test_the_pdf_schedule_renders_missing_pdfs_only_while_no_submission_or_batch_waits(nrs, settings, tmp_path):
+    from invoicing.models import Batch
     from invoicing.tasks import render_pdfs
 
     settings.MEDIA_ROOT = str(tmp_path)
@@ -470,6 +471,13 @@ def test_the_pdf_schedule_renders_missing_pdfs_only_while_no_submission_waits(nr
 
     with scope(tenant=tenant):
         Invoice.objects.filter(pk=waiting.pk).update(status=Invoice.Status.FAILED)
+        batch = Batch.objects.create(tenant=tenant, file_name="march.csv")  # a CSV file being validated
+    assert render_pdfs() == 0
+    certified.refresh_from_db()
+    assert not certified.pdf
+
+    with scope(tenant=tenant):
+        Batch.objects.filter(pk=batch.pk).update(status=Batch.Status.VALIDATED)
     assert render_pdfs() == 1
     certified.refresh_from_db()
     assert certified.pdf and PdfReader(certified.pdf.open("rb")).pages

@@ -1,0 +1,70 @@
+"""A business's set-up as an invoice create reads it, kept per process and never out of date.
+
+Besides the tenant row, every create needed the primary location (supplier address, checklist), whether an
+active crypto key is on file (checklist) and the review/approval rules: three queries, a fifth of the work
+of a create, for things that change a few times in a business's life. Every change to them bumps
+`Tenant.setup_version` in the same transaction (the signals below), and the tenant row itself is read afresh
+on every request (with its API key or its session). So a copy kept under (tenant, version) is current by
+construction: the first request after a change, in any process, sees a new version and reads again.
+"""
+
+import threading
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import F
+from django.db.models.signals import post_delete, post_save
+
+from invoicing.models import GateRules
+from tenants.models import CryptoKey, Location, Tenant
+from tenants.readiness import active_key_on_file, primary_location
+
+MAX_TENANTS = 1000  # copies kept per process; past that they are dropped and read again as needed
+
+
+@dataclass(frozen=True)
+class Setup:
+    location: Location | None  # the primary location, with its state and LGA
+    has_key: bool
+    rules: GateRules  # unsaved defaults when the business never set any
+
+
+_lock = threading.Lock()
+_copies: dict = {}  # tenant id -> (setup_version, Setup)
+
+
+def tenant_setup(tenant: Tenant) -> Setup:
+    entry = _copies.get(tenant.pk)
+    if entry is not None and entry[0] == tenant.setup_version:
+        return entry[1]
+    setup = Setup(
+        location=primary_location(tenant),
+        has_key=active_key_on_file(tenant),
+        rules=GateRules.objects.filter(tenant=tenant).first() or GateRules(tenant=tenant),
+    )
+    if transaction.get_connection().in_atomic_block:
+        return setup  # it may have read its own uncommitted change, which a rollback would undo but not un-keep
+    with _lock:
+        if len(_copies) >= MAX_TENANTS:
+            _copies.clear()
+        _copies[tenant.pk] = (tenant.setup_version, setup)
+    return setup
+
+
+def clear() -> None:
+    with _lock:
+        _copies.clear()
+
+
+def _changed(sender, instance, **kwargs) -> None:
+    Tenant.objects.filter(pk=instance.tenant_id).update(setup_version=F("setup_version") + 1)
+    with _lock:  # and at once here, where a tenant object read before the change may still be in use
+        _copies.pop(instance.tenant_id, None)
+
+
+def connect_signals() -> None:
+    """Every save or delete of what `Setup` holds. (Bulk `.update()`s of these models happen only in services
+    that then save a row too: tenants.services location_save and the crypto-key functions.)"""
+    for model in (Location, CryptoKey, GateRules):
+        post_save.connect(_changed, sender=model, dispatch_uid=f"setup-version-{model.__name__}")
+        post_delete.connect(_changed, sender=model, dispatch_uid=f"setup-version-{model.__name__}-delete")
