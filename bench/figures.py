@@ -62,6 +62,18 @@ def bench_tenant(context: Context, name: str) -> tuple:
 
 PASSWORD = "bench-password-0123"
 
+# The B2B buyer of every bench and soak invoice (create-body field names).
+ACME_BUYER = {
+    "name": "Acme Ltd",
+    "tin": "12345678-0001",
+    "email": "ap@acme.ng",
+    "phone": "+2348012345678",
+    "address": "42 Marina Road",
+    "city": "Lagos",
+    "country": "NG",
+    "postal_code": "101001",
+}
+
 
 def invoice_body(number: str, lines: int = 3) -> dict:
     """A B2B invoice as an integrator sends it (the spec's example, with several lines)."""
@@ -72,16 +84,7 @@ def invoice_body(number: str, lines: int = 3) -> dict:
         "issue_date": date.today().isoformat(),
         "due_date": (date.today() + timedelta(days=30)).isoformat(),
         "currency": "NGN",
-        "customer": {
-            "name": "Acme Ltd",
-            "tin": "12345678-0001",
-            "email": "ap@acme.ng",
-            "phone": "+2348012345678",
-            "address": "42 Marina Road",
-            "city": "Lagos",
-            "country": "NG",
-            "postal_code": "101001",
-        },
+        "customer": dict(ACME_BUYER),
         "lines": [
             {
                 "description": f"Consulting services, part {n + 1}",

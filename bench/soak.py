@@ -548,20 +548,9 @@ def create_tenant(receiver_url: str, webhook_secret: str) -> tuple[object, dict]
 
 
 def invoice_body(number: int, kind: str, today) -> dict:
-    customer = (
-        {"name": "Walk-in Customer"}
-        if kind == "B2C"
-        else {
-            "name": "Acme Ltd",
-            "tin": "12345678-0001",
-            "email": "ap@acme.ng",
-            "phone": "+2348012345678",
-            "address": "42 Marina Road",
-            "city": "Lagos",
-            "country": "NG",
-            "postal_code": "101001",
-        }
-    )
+    from bench.figures import ACME_BUYER
+
+    customer = {"name": "Walk-in Customer"} if kind == "B2C" else dict(ACME_BUYER)
     return {
         "invoice_kind": kind,
         "invoice_type": "invoice",

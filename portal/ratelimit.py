@@ -79,10 +79,6 @@ def hits(counters: list[tuple[str, str]], now: float | None = None) -> list[Hit]
     ]
 
 
-def hit(scope: str, ident: str, now: float | None = None) -> Hit:
-    return hits([(scope, ident)], now)[0]
-
-
 def purge_counters(now: float | None = None) -> int:
     """Drop windows that have ended (database counters only); run by the periodic sweeper."""
     if settings.REDIS_URL:

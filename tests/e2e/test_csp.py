@@ -20,6 +20,7 @@ from invoicing.models import Batch
 from portal.openapi_urls import DOCS_CSP
 from tests.conftest import member
 from tests.factories import PASSWORD, TenantFactory, make_ready
+from tests.invoicing.conftest import ACME_CUSTOMER
 from tests.invoicing.test_batches import csv_bytes, good_row
 
 pytestmark = pytest.mark.e2e
@@ -70,19 +71,7 @@ def business(key_file):
     with scope(tenant=tenant):
         master_data.customer_create(
             tenant=tenant,
-            data={
-                "customerKind": "B2B",
-                "name": "Acme Ltd",
-                "tin": "12345678-0001",
-                "email": "ap@acme.ng",
-                "phone": "+2348012345678",
-                "address": "42 Marina Road",
-                "city": "Lagos",
-                "postalCode": "101001",
-                "state": "NG-LA",
-                "lga": "NG-LA-LIS",
-                "country": "NG",
-            },
+            data=ACME_CUSTOMER,
         )
         master_data.item_create(
             tenant=tenant, data={"name": "Rice, 50 kg bag", "unitPriceKobo": 150_000, "hsCode": "1006.30"}
