@@ -29,7 +29,6 @@ class Context:
     processes: object
     seconds: int
     tenants: dict = field(default_factory=dict)
-    floor: dict | None = None  # the floor's figures, for create's ratio
 
     def api(self, path: str) -> str:
         return f"{self.base}/api/v1{path}"
@@ -123,39 +122,73 @@ def _cpu_figures(context: Context, cpu_before: float, done: int) -> dict:
 def floor(context: Context) -> dict:
     _tenant, key, _email = bench_tenant(context, "Bench Create")
     context.processes.stop_worker()
+    return _floor_run(context, key, context.seconds)
+
+
+def _floor_run(context: Context, key: str, seconds: int) -> dict:
     cpu = context.processes.cpu_seconds()
-    figures = load.wrk(context.api("/helpers/states"), "get.lua", key=key, connections=8, seconds=context.seconds)
+    figures = load.wrk(context.api("/helpers/states"), "get.lua", key=key, connections=8, seconds=seconds)
     figures.update(_cpu_figures(context, cpu, figures["requests"]))
-    context.floor = figures
     return figures
 
 
+CREATE_ROUNDS = 3
+
+
 def create(context: Context) -> dict:
-    """3-line B2B creates at 8 connections. The worker is paused: this is the request path alone."""
+    """3-line B2B creates at 8 connections. The worker is paused: this is the request path alone.
+
+    This machine's speed drifts by a fifth from one minute to the next (the same code measured 240–325/s), so
+    the ratio to the floor is taken in rounds: each round measures the floor, then creates, back to back,
+    and the ratio is the median of the rounds'. Throughput and p50 are over all rounds; p99 is the worst
+    round's.
+    """
     tenant, key, _email = bench_tenant(context, "Bench Create")
     context.processes.stop_worker()
     body = json.dumps(invoice_body("__NUMBER__"))
-    cpu = context.processes.cpu_seconds()
-    figures = load.wrk(
-        context.api("/invoices/create"),
-        "create.lua",
-        key=key,
-        connections=8,
-        seconds=context.seconds,
-        extra_env={"BENCH_BODY": body, "BENCH_PREFIX": f"WRK{int(time.time())}"},
-    )
-    figures.update(_cpu_figures(context, cpu, figures["requests"]))
+    rounds = []
+    for number in range(CREATE_ROUNDS):
+        floor_figures = _floor_run(context, key, context.seconds)
+        cpu = context.processes.cpu_seconds()
+        figures = load.wrk(
+            context.api("/invoices/create"),
+            "create.lua",
+            key=key,
+            connections=8,
+            seconds=context.seconds,
+            extra_env={"BENCH_BODY": body, "BENCH_PREFIX": f"WRK{int(time.time())}R{number}"},
+        )
+        figures.update(_cpu_figures(context, cpu, figures["requests"]))
+        figures["floor_rps"] = floor_figures["rps"]
+        figures["ratio_to_floor"] = round(figures["rps"] / floor_figures["rps"], 3)
+        rounds.append(figures)
     _discard_backlog(tenant)
-    floor_figures = context.floor
-    ratio = round(figures["rps"] / floor_figures["rps"], 3) if floor_figures else None
-    figures["ratio_to_floor"] = ratio
+    requests_made = sum(r["requests"] for r in rounds)
+    seconds = sum(r["seconds"] for r in rounds)
+    ratio = statistics.median(r["ratio_to_floor"] for r in rounds)
+    figures = {
+        "requests": requests_made,
+        "seconds": round(seconds, 3),
+        "rps": round(requests_made / seconds, 1),
+        "p50_ms": statistics.median(r["p50_ms"] for r in rounds),
+        "p99_ms": max(r["p99_ms"] for r in rounds),
+        "max_ms": max(r["max_ms"] for r in rounds),
+        "non_2xx": sum(r["non_2xx"] for r in rounds),
+        "socket_errors": sum(r["socket_errors"] for r in rounds),
+        "server_cpu_ms_each": round(sum(r["server_cpu_ms_each"] * r["requests"] for r in rounds) / requests_made, 2),
+        "ratio_to_floor": ratio,
+        "rounds": [
+            {k: r[k] for k in ("floor_rps", "rps", "ratio_to_floor", "p99_ms", "server_cpu_ms_each")} for r in rounds
+        ],
+    }
+    figures["cpu_ceiling_per_second"] = round(os.cpu_count() * 1000 / figures["server_cpu_ms_each"])
     return {
         **figures,
         **_held(
             {
                 "rps >= 300": figures["rps"] >= 300,
                 "p99_ms <= 100": figures["p99_ms"] <= 100,
-                "ratio_to_floor >= 0.35": ratio is None or ratio >= 0.35,
+                "ratio_to_floor >= 0.35": ratio >= 0.35,
                 "all answered 202": figures["non_2xx"] == 0 and figures["socket_errors"] == 0,
             }
         ),

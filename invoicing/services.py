@@ -17,6 +17,7 @@ from invoicing.models import Customer, GateRules, Invoice, InvoiceEvent, Invoice
 from invoicing.parsing import MAX_AMOUNT, InvoiceInput, looks_like_uuid, parse_invoice
 from invoicing.setup import tenant_setup
 from invoicing.totals import document_totals, line_amounts, to_kobo
+from portal.queries import any_row
 from tenants.models import Location, Tenant
 from tenants.readiness import primary_location, tenant_readiness
 from tenants.validators import PHONE_RE
@@ -147,7 +148,7 @@ def invoice_delete_draft(*, invoice: Invoice) -> None:
 
 
 def _lock_editable(invoice: Invoice) -> None:
-    current = Invoice.objects.filter(pk=invoice.pk).values_list("status", flat=True).first()
+    current = any_row(Invoice.objects.filter(pk=invoice.pk).values_list("status", flat=True))
     if current != Status.DRAFT:
         raise InvoiceError(
             "NOT_EDITABLE",
@@ -215,7 +216,7 @@ def _check(tenant: Tenant, parsed: InvoiceInput, *, draft: bool, exclude=None) -
         _supplier_ready(tenant, readiness)
         # Only the status: loading the whole row (JSON snapshots and all) was the costliest query of a create.
         taken = Invoice.objects.filter(document_number=number, status__in=LIVE).exclude(pk=exclude)
-        conflict = taken.order_by().values_list("status", flat=True).first()
+        conflict = any_row(taken.values_list("status", flat=True))
         if conflict:
             certified = conflict in CERTIFIED
             raise InvoiceError(
@@ -233,7 +234,7 @@ def _buyer(tenant: Tenant, parsed: InvoiceInput):
     given = dict(parsed.customer)
     customer = None
     if parsed.customer_id:
-        customer = Customer.objects.filter(pk=parsed.customer_id, archived_at__isnull=True).first()
+        customer = any_row(Customer.objects.filter(pk=parsed.customer_id, archived_at__isnull=True))
         if customer is None:
             raise InvoiceError(
                 "CUSTOMER_VALIDATION_FAILED",
@@ -241,7 +242,7 @@ def _buyer(tenant: Tenant, parsed: InvoiceInput):
                 fields={"customer_id": "unknown customer"},
             )
     elif given.get("tin"):
-        customer = Customer.objects.filter(tin=given["tin"], archived_at__isnull=True).first()
+        customer = any_row(Customer.objects.filter(tin=given["tin"], archived_at__isnull=True))  # one per TIN
     kind = parsed.kind
     if customer is not None:
         if customer.kind == Kind.B2G and kind == Kind.B2B:

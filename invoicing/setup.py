@@ -1,11 +1,12 @@
 """A business's set-up as an invoice create reads it, kept per process and never out of date.
 
 Besides the tenant row, every create needed the primary location (supplier address, checklist), whether an
-active crypto key is on file (checklist) and the review/approval rules: three queries, a fifth of the work
-of a create, for things that change a few times in a business's life. Every change to them bumps
-`Tenant.setup_version` in the same transaction (the signals below), and the tenant row itself is read afresh
-on every request (with its API key or its session). So a copy kept under (tenant, version) is current by
-construction: the first request after a change, in any process, sees a new version and reads again.
+active crypto key is on file (checklist), the review/approval rules and the webhook endpoint (its events are
+recorded in the create's transaction): four queries, a fifth of the work of a create, for things that change
+a few times in a business's life. Every change to them bumps `Tenant.setup_version` in the same transaction
+(the signals below, and `changed` where a service updates rows in bulk), and the tenant row itself is read
+afresh on every request (with its API key or its session). So a copy kept under (tenant, version) is current
+by construction: the first request after a change, in any process, sees a new version and reads again.
 """
 
 import threading
@@ -15,6 +16,7 @@ from django.db import transaction
 from django.db.models import F
 from django.db.models.signals import post_delete, post_save
 
+from integrations.webhooks.models import WebhookEndpoint
 from invoicing.models import GateRules
 from tenants.models import CryptoKey, Location, Tenant
 from tenants.readiness import active_key_on_file, primary_location
@@ -27,6 +29,7 @@ class Setup:
     location: Location | None  # the primary location, with its state and LGA
     has_key: bool
     rules: GateRules  # unsaved defaults when the business never set any
+    webhook_endpoint: WebhookEndpoint | None  # its events and whether it is paused; deliveries re-read it
 
 
 _lock = threading.Lock()
@@ -41,6 +44,7 @@ def tenant_setup(tenant: Tenant) -> Setup:
         location=primary_location(tenant),
         has_key=active_key_on_file(tenant),
         rules=GateRules.objects.filter(tenant=tenant).first() or GateRules(tenant=tenant),
+        webhook_endpoint=WebhookEndpoint.objects.filter(tenant=tenant).first(),
     )
     if transaction.get_connection().in_atomic_block:
         return setup  # it may have read its own uncommitted change, which a rollback would undo but not un-keep
@@ -56,15 +60,21 @@ def clear() -> None:
         _copies.clear()
 
 
-def _changed(sender, instance, **kwargs) -> None:
-    Tenant.objects.filter(pk=instance.tenant_id).update(setup_version=F("setup_version") + 1)
+def changed(tenant_id) -> None:
+    """Call in the transaction that changes what `Setup` holds, where no model signal says so."""
+    Tenant.objects.filter(pk=tenant_id).update(setup_version=F("setup_version") + 1)
     with _lock:  # and at once here, where a tenant object read before the change may still be in use
-        _copies.pop(instance.tenant_id, None)
+        _copies.pop(tenant_id, None)
+
+
+def _changed(sender, instance, **kwargs) -> None:
+    changed(instance.tenant_id)
 
 
 def connect_signals() -> None:
     """Every save or delete of what `Setup` holds. (Bulk `.update()`s of these models happen only in services
-    that then save a row too: tenants.services location_save and the crypto-key functions.)"""
-    for model in (Location, CryptoKey, GateRules):
+    that then save a row too, tenants.services location_save and the crypto-key functions, or that call
+    `changed`: webhook pause and resume.)"""
+    for model in (Location, CryptoKey, GateRules, WebhookEndpoint):
         post_save.connect(_changed, sender=model, dispatch_uid=f"setup-version-{model.__name__}")
         post_delete.connect(_changed, sender=model, dispatch_uid=f"setup-version-{model.__name__}-delete")

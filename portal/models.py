@@ -36,7 +36,8 @@ class User(AbstractUser):
 
 
 class RateCounter(models.Model):
-    """Requests counted in one rate-limit window (used when there is no Redis)."""
+    """Requests counted in one rate-limit window, on PostgreSQL without Redis (on SQLite the same table lives in
+    a file of its own: portal/ratelimit.py)."""
 
     key = models.CharField(max_length=200)
     window_start = models.BigIntegerField()

@@ -99,7 +99,7 @@ if env.str("DATABASE_URL", default=""):
 else:
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            "ENGINE": "portal.sqlite",  # Django's, waiting for the write lock in finer steps (see its module)
             "NAME": env.str("SQLITE_PATH", default=str(VAR_DIR / "flowpoint.sqlite3")),
             "OPTIONS": {
                 # WAL lets the web server and the worker read while the other writes; IMMEDIATE

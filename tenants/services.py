@@ -14,6 +14,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django_scopes import scope
 
+from portal.queries import any_row
 from tenants.audit import audit, diff
 from tenants.keyfile import parse_key_file
 from tenants.models import ApiKey, CryptoKey, Invitation, Location, Membership, Tenant
@@ -282,7 +283,7 @@ def api_key_lookup(plaintext: str) -> ApiKey | None:
     """The key row for a presented key (any status), found by its hash across tenants."""
     if not plaintext or len(plaintext) > 200:
         return None
-    return ApiKey.objects.with_scopes_disabled().select_related("tenant").filter(key_hash=_sha256(plaintext)).first()
+    return any_row(ApiKey.objects.with_scopes_disabled().select_related("tenant").filter(key_hash=_sha256(plaintext)))
 
 
 def api_key_touch(api_key: ApiKey) -> None:

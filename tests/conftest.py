@@ -1,6 +1,7 @@
 import base64
 import json
 import os
+import time
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -53,13 +54,15 @@ def _fast_passwords(settings):
 
 @pytest.fixture(autouse=True)
 def _fresh_cache(reference_data):
-    """Login throttles and rate limits live in the cache; each test starts with none."""
+    """Login throttles live in the cache, rate limits in their own counters; each test starts with none."""
     from django.core.cache import cache
 
     from integrations.reference import lookup
     from invoicing import setup
+    from portal import ratelimit
 
     cache.clear()
+    ratelimit.purge_counters(now=time.time() + 3 * ratelimit.WINDOW)  # every window: on SQLite, no rollback undoes them
     lookup.clear()  # a code list a rolled-back test changed is read again
     setup.clear()  # and a business's set-up: the rollback also undid its version bumps
 

@@ -29,7 +29,7 @@ def test_embedded_defaults_with_nothing_set():
     result = _run(PRINT_SETTINGS)
     assert result.returncode == 0, result.stderr
     conf = json.loads(result.stdout)
-    assert conf["db"] == "django.db.backends.sqlite3" and "journal_mode=WAL" in conf["opts"]["init_command"]
+    assert conf["db"] == "portal.sqlite" and "journal_mode=WAL" in conf["opts"]["init_command"]
     assert conf["cache"] == "django.core.cache.backends.db.DatabaseCache"
     assert conf["q"] == ["orm"]
     assert conf["mail"] == "django.core.mail.backends.console.EmailBackend"

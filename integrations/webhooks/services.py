@@ -21,6 +21,7 @@ from integrations.webhooks.models import (
     WebhookEvent,
 )
 from integrations.webhooks.safety import secret_grace, timeout, url_problem
+from invoicing import setup
 from tenants.audit import audit, diff
 from tenants.models import Membership, Tenant
 
@@ -217,6 +218,7 @@ def webhook_pause(*, endpoint: WebhookEndpoint, reason: str, user=None, api_key=
         endpoint.refresh_from_db()
         if not paused:
             return endpoint
+        setup.changed(endpoint.tenant_id)
         WebhookDelivery.objects.filter(endpoint=endpoint, state=State.PENDING, is_test=False).update(
             state=State.HELD, next_attempt_at=None
         )
@@ -236,6 +238,7 @@ def webhook_resume(*, endpoint: WebhookEndpoint, user=None, api_key=None, now=No
         endpoint.refresh_from_db()
         if not resumed:
             return endpoint
+        setup.changed(endpoint.tenant_id)
         held = list(WebhookDelivery.objects.filter(endpoint=endpoint, state=State.HELD).values_list("pk", flat=True))
         WebhookDelivery.objects.filter(pk__in=held, state=State.HELD).update(
             state=State.PENDING, consecutive_failures=0, next_attempt_at=now
@@ -337,7 +340,7 @@ def _record(*, tenant, type_, status, source, data, invoice_id=None, now, is_tes
     event = WebhookEvent.objects.create(
         tenant=tenant, type=type_, status=status, source=source, data=data, invoice_id=invoice_id, emitted_at=now
     )
-    endpoint = WebhookEndpoint.objects.first()
+    endpoint = setup.tenant_setup(tenant).webhook_endpoint  # as of this request: a pause is re-checked at sending
     if endpoint is None or (not is_test and type_ not in endpoint.events):
         return event
     sending = endpoint.active or is_test
