@@ -113,10 +113,36 @@ def _held(checks: dict) -> dict:
 # --- floor and create ---------------------------------------------------------------------------------
 
 
-def _cpu_figures(context: Context, cpu_before: float, done: int) -> dict:
-    """Server CPU per unit of work, and the rate this machine's cores could sustain at that cost."""
-    cpu_ms = (context.processes.cpu_seconds() - cpu_before) * 1000 / max(done, 1)
-    return {"server_cpu_ms_each": round(cpu_ms, 2), "cpu_ceiling_per_second": round(os.cpu_count() * 1000 / cpu_ms)}
+@dataclass(frozen=True)
+class Meter:
+    """Readings at the start of a measurement: the server's CPU seconds, the host's steal, the clock."""
+
+    cpu: float
+    steal: int
+    at: float
+
+
+def _meter(context: Context) -> Meter:
+    return Meter(context.processes.cpu_seconds(), _steal_ticks(), time.monotonic())
+
+
+def _steal_ticks() -> int:
+    """/proc/stat's steal column: time this VM's CPUs were ready to run but the host ran something else."""
+    with open("/proc/stat") as stat:
+        return int(stat.readline().split()[8])
+
+
+def _cpu_figures(context: Context, before: Meter, done: int) -> dict:
+    """Server CPU per unit of work, the rate this machine's cores could sustain at that cost, and the share
+    of CPU time the host took away meanwhile (a measurement with steal in it ran on a slower machine)."""
+    cpu_ms = (context.processes.cpu_seconds() - before.cpu) * 1000 / max(done, 1)
+    wall = max(time.monotonic() - before.at, 1e-6)
+    steal = (_steal_ticks() - before.steal) / os.sysconf("SC_CLK_TCK") / (wall * os.cpu_count())
+    return {
+        "server_cpu_ms_each": round(cpu_ms, 2),
+        "cpu_ceiling_per_second": round(os.cpu_count() * 1000 / cpu_ms),
+        "host_steal_percent": round(100 * steal, 1),
+    }
 
 
 def floor(context: Context) -> dict:
@@ -126,9 +152,9 @@ def floor(context: Context) -> dict:
 
 
 def _floor_run(context: Context, key: str, seconds: int) -> dict:
-    cpu = context.processes.cpu_seconds()
+    meter = _meter(context)
     figures = load.wrk(context.api("/helpers/states"), "get.lua", key=key, connections=8, seconds=seconds)
-    figures.update(_cpu_figures(context, cpu, figures["requests"]))
+    figures.update(_cpu_figures(context, meter, figures["requests"]))
     return figures
 
 
@@ -149,7 +175,7 @@ def create(context: Context) -> dict:
     rounds = []
     for number in range(CREATE_ROUNDS):
         floor_figures = _floor_run(context, key, context.seconds)
-        cpu = context.processes.cpu_seconds()
+        meter = _meter(context)
         figures = load.wrk(
             context.api("/invoices/create"),
             "create.lua",
@@ -158,7 +184,7 @@ def create(context: Context) -> dict:
             seconds=context.seconds,
             extra_env={"BENCH_BODY": body, "BENCH_PREFIX": f"WRK{int(time.time())}R{number}"},
         )
-        figures.update(_cpu_figures(context, cpu, figures["requests"]))
+        figures.update(_cpu_figures(context, meter, figures["requests"]))
         figures["floor_rps"] = floor_figures["rps"]
         figures["ratio_to_floor"] = round(figures["rps"] / floor_figures["rps"], 3)
         rounds.append(figures)
@@ -178,10 +204,15 @@ def create(context: Context) -> dict:
         "server_cpu_ms_each": round(sum(r["server_cpu_ms_each"] * r["requests"] for r in rounds) / requests_made, 2),
         "ratio_to_floor": ratio,
         "rounds": [
-            {k: r[k] for k in ("floor_rps", "rps", "ratio_to_floor", "p99_ms", "server_cpu_ms_each")} for r in rounds
+            {
+                k: r[k]
+                for k in ("floor_rps", "rps", "ratio_to_floor", "p99_ms", "server_cpu_ms_each", "host_steal_percent")
+            }
+            for r in rounds
         ],
     }
     figures["cpu_ceiling_per_second"] = round(os.cpu_count() * 1000 / figures["server_cpu_ms_each"])
+    figures["host_steal_percent"] = max(r["host_steal_percent"] for r in rounds)
     return {
         **figures,
         **_held(
@@ -242,12 +273,12 @@ def pipeline(context: Context, invoices: int = 2000) -> dict:
     tenant, key, _email = bench_tenant(context, "Bench Pipeline")
     context.ensure_worker()
     prefix = f"PIPE{int(time.time())}-"
-    cpu = context.processes.cpu_seconds()
+    meter = _meter(context)
     started = time.monotonic()
     statuses = _post_all(context, key, [invoice_body(f"{prefix}{n}") for n in range(invoices)])
     created_seconds = time.monotonic() - started
     done = _wait_terminal(tenant, prefix, invoices, deadline_seconds=max(600, invoices))
-    cpu_figures = _cpu_figures(context, cpu, done)
+    cpu_figures = _cpu_figures(context, meter, done)
     with scope(tenant=tenant):
         mine = Invoice.objects.filter(document_number__startswith=prefix)
         certified = list(mine.filter(status="CERTIFIED").values_list("created_at", "certified_at"))

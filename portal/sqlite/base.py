@@ -3,8 +3,8 @@
 SQLite lets one connection write at a time. Another writer (the other gunicorn worker, the queue worker) gets
 SQLITE_BUSY, and SQLite's own busy handler then sleeps in steps of 1, 2, 5, 10, 15, 20… ms: far longer than
 our write transactions hold the lock (1–3 ms). Under `make bench` the web workers spent a sixth of their time
-asleep there while the lock was free. This backend turns SQLite's handler off once the connection is set up
-and waits itself (`when_unlocked`), for as long as the database's `timeout` option says.
+waiting there, much of it after the lock was free again. This backend turns SQLite's handler off once the
+connection is set up and waits itself (`when_unlocked`), for as long as the database's `timeout` option says.
 
 Only a statement run outside a transaction is tried again: SQLite refuses such a statement as a whole when it
 answers SQLITE_BUSY, so running it again cannot apply anything twice. That covers `BEGIN IMMEDIATE` (every
