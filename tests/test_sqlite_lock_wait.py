@@ -10,7 +10,7 @@ import threading
 import time
 
 import pytest
-from django.db.utils import ConnectionHandler
+from django.db.utils import ConnectionHandler, OperationalError
 
 from portal import ratelimit
 
@@ -75,7 +75,7 @@ def test_a_writer_gives_up_after_the_databases_timeout_with_database_is_locked(d
     connection = django_connection(database, timeout=0.3)
     thread, _released = hold_write_lock(database, 1.5)
     started = time.monotonic()
-    with pytest.raises(Exception, match="database is locked"), connection.cursor() as cursor:
+    with pytest.raises(OperationalError, match="database is locked"), connection.cursor() as cursor:
         cursor.execute("INSERT INTO invoice VALUES ('mine')")
     waited = time.monotonic() - started
     thread.join()
