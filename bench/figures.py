@@ -164,10 +164,10 @@ CREATE_ROUNDS = 3
 def create(context: Context) -> dict:
     """3-line B2B creates at 8 connections. The worker is paused: this is the request path alone.
 
-    This machine's speed drifts by a fifth from one minute to the next (the same code measured 240–325/s), so
-    the ratio to the floor is taken in rounds: each round measures the floor, then creates, back to back,
-    and the ratio is the median of the rounds'. Throughput and p50 are over all rounds; p99 is the worst
-    round's.
+    This virtual machine's speed drifts from one minute to the next while its host is busy (the same code
+    measured 226–325/s), so the ratio to the floor is taken in rounds: each round measures the floor, then
+    creates, back to back, and the ratio is the median of the rounds'. Throughput and p50 are over all
+    rounds; p99 is the worst round's.
     """
     tenant, key, _email = bench_tenant(context, "Bench Create")
     context.processes.stop_worker()
