@@ -754,9 +754,8 @@ def _decide(invoice, user, approve, comment, expected, who_field, step) -> Invoi
             return locked
         setattr(locked, who_field, user)
         locked.rejection_reason = ""
-        locked.save()
         event(locked, f"invoice.{'reviewed' if step == 'review' else 'approved'}", comment.strip(), Actor(user))
-        _release(locked, Actor(user))
+        _release(locked, Actor(user), rules=rules)  # saves it once, with the status the remaining gates give
         return locked
 
 
