@@ -1,5 +1,8 @@
 """The product as deployed, on this machine: gunicorn (2 workers) + a django-q2 cluster, on a bench database.
 
+NRS's side, the embedded sandbox, answers from a gunicorn of its own (the same code, 2 workers), as the real
+NRS would from elsewhere: its CPU is counted apart from the product's, and both share this machine's cores.
+
 With DATABASE_URL / REDIS_URL set, the bench runs on PostgreSQL (a database of its own, `<name>_bench`,
 recreated each run) and Redis; otherwise on a fresh SQLite file under var/bench/ and the ORM broker.
 Production settings (DEBUG off), but plain http on loopback, rate limits lifted (they would measure the limit,
@@ -109,30 +112,37 @@ class Processes:
     """Starts and stops the web server and the worker as the deployment would run them."""
 
     def __init__(self, env: dict, port: int):
-        self.env, self.port = env, port
-        self.web = self.worker = None
+        self.port, self.sandbox_port = port, free_port()
+        self.sandbox_env = env
+        self.env = {**env, "NRS_SANDBOX_URL": f"http://127.0.0.1:{self.sandbox_port}/sandbox/nrs"}
+        self.web = self.worker = self.sandbox = None
         self.logs = VAR / "logs"
         self.logs.mkdir(exist_ok=True)
 
-    def _spawn(self, name: str, args: list[str]) -> subprocess.Popen:
+    def _spawn(self, name: str, args: list[str], env: dict | None = None) -> subprocess.Popen:
         log = open(self.logs / f"{name}.log", "a")
         return subprocess.Popen(
-            args, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            args, cwd=ROOT, env=env or self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
 
     def start_web(self) -> None:
+        """The portal's server, and the sandbox's."""
+        self.web = self._gunicorn("web", self.port, self.env)
+        self.sandbox = self._gunicorn("sandbox", self.sandbox_port, self.sandbox_env)
+
+    def _gunicorn(self, name: str, port: int, env: dict) -> subprocess.Popen:
         gunicorn = str(Path(PYTHON).with_name("gunicorn"))
-        args = [gunicorn, "portal.wsgi", "-w", "2", "-b", f"127.0.0.1:{self.port}", "--log-level", "warning"]
-        self.web = self._spawn("web", args)
+        args = [gunicorn, "portal.wsgi", "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level", "warning"]
+        process = self._spawn(name, args, env)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
-                if requests.get(f"http://127.0.0.1:{self.port}/health", timeout=1).status_code == 200:
-                    return
+                if requests.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
+                    return process
             except requests.RequestException:
                 pass
             time.sleep(0.2)
-        raise RuntimeError(f"gunicorn did not answer on :{self.port}; see {self.logs / 'web.log'}")
+        raise RuntimeError(f"gunicorn did not answer on :{port}; see {self.logs / f'{name}.log'}")
 
     def start_worker(self) -> None:
         self.worker = self._spawn("worker", [PYTHON, "manage.py", "qcluster"])
@@ -140,13 +150,16 @@ class Processes:
     def stop_worker(self) -> None:
         self.worker = _stop(self.worker)
 
-    def cpu_seconds(self) -> float:
-        """CPU time used so far by the web server's and the worker's process trees (user + system)."""
-        return sum(_tree_cpu(p.pid) for p in (self.web, self.worker) if p is not None and p.poll() is None)
+    def cpu_seconds(self) -> dict:
+        """CPU time used so far (user + system) by each process tree: the web server's, the worker's, and the
+        sandbox's (NRS's share, which would not be on this machine)."""
+        roles = {"web": self.web, "worker": self.worker, "sandbox": self.sandbox}
+        return {role: _tree_cpu(p.pid) if p is not None and p.poll() is None else 0.0 for role, p in roles.items()}
 
     def stop(self) -> None:
         self.stop_worker()
         self.web = _stop(self.web)
+        self.sandbox = _stop(self.sandbox)
 
 
 def _tree_cpu(root: int) -> float:
@@ -184,9 +197,10 @@ def _stop(process: subprocess.Popen | None) -> None:
 
 
 class Profiles:
-    """py-spy sampling the web server's and the worker's process trees while a figure is measured.
+    """py-spy sampling the web server's, the worker's and the sandbox's process trees while a figure is measured.
 
-    Writes collapsed stacks (`<figure>-web.txt`, `<figure>-worker.txt`); bench/hotspots.py summarises them.
+    Writes collapsed stacks (`<figure>-web.txt`, `-worker.txt`, `-sandbox.txt`); bench/hotspots.py summarises
+    them.
     """
 
     def __init__(self, processes: Processes, folder: Path | None):
@@ -200,7 +214,8 @@ class Profiles:
         spy = str(Path(PYTHON).with_name("py-spy"))
         self.folder.mkdir(parents=True, exist_ok=True)
         samplers = []
-        for role, process in (("web", self.processes.web), ("worker", self.processes.worker)):
+        processes = self.processes
+        for role, process in (("web", processes.web), ("worker", processes.worker), ("sandbox", processes.sandbox)):
             if process is None or process.poll() is not None:
                 continue
             out = self.folder / f"{figure}-{role}.txt"

@@ -1,4 +1,4 @@
-"""A business's set-up as an invoice create reads it, kept per process and never out of date.
+"""A business's set-up as an invoice create and a submission read it, kept per process and never out of date.
 
 Besides the tenant row, every create needed the primary location (supplier address, checklist), whether an
 active crypto key is on file (checklist), the review/approval rules and the webhook endpoint (its events are

@@ -27,6 +27,7 @@ from integrations.nrs.payload import Address, Document, Line, Party, build_docum
 from integrations.nrs.qr import NoActiveKey, tenant_qr_payload
 from invoicing.models import Invoice, Kind
 from invoicing.services import Actor, event
+from invoicing.setup import tenant_setup
 from tenants.readiness import tenant_readiness
 
 logger = logging.getLogger(__name__)
@@ -168,7 +169,11 @@ def _save(invoice, **changes):
 
 
 def _attempt(invoice: Invoice, now) -> str:
-    missing = [item for item in tenant_readiness(invoice.tenant) if not item.ok]
+    # The per-process copy of the set-up, read here outside any transaction so that it is kept: the
+    # certification's transaction needs it again for the webhook event.
+    setup = tenant_setup(invoice.tenant)
+    readiness = tenant_readiness(invoice.tenant, primary=setup.location, has_key=setup.has_key)
+    missing = [item for item in readiness if not item.ok]
     if missing:
         detail = "; ".join(f"{item.label}: {item.detail}" for item in missing)
         _save(invoice, status=Status.BLOCKED, block_reason="BLOCKED_CHECKLIST_FAILED", block_detail=detail)
@@ -180,8 +185,9 @@ def _attempt(invoice: Invoice, now) -> str:
             _sign(client, invoice)
         if invoice.kind in (Kind.B2B, Kind.B2G) and not invoice.transmitted_at:
             client.transmit(invoice.irn)
-            _save(invoice, transmitted_at=timezone.now())
-            event(invoice, "nrs.transmit", "Transmitted to the buyer's access point.")
+            with transaction.atomic():  # one commit for the step and its timeline entry
+                _save(invoice, transmitted_at=timezone.now())
+                event(invoice, "nrs.transmit", "Transmitted to the buyer's access point.")
         return _finish(invoice)
     except NrsTransient as exc:
         return _transient(invoice, exc, now)
@@ -219,16 +225,18 @@ def _sign(client: NrsClient, invoice: Invoice) -> None:
         )
         event(invoice, "nrs.irn_validate", "IRN accepted by NRS.")
     client.validate(document)
-    event(invoice, "nrs.validate", "Document validated by NRS.")
-    _save(invoice, sign_attempted=True)  # from here on, ask before signing again
+    with transaction.atomic():  # one commit for the timeline entry and the flag
+        event(invoice, "nrs.validate", "Document validated by NRS.")
+        _save(invoice, sign_attempted=True)  # from here on, ask before signing again
     try:
         client.sign(document)
     except NrsTransient:
         if not _confirmed(client, invoice):
             raise
         event(invoice, "nrs.confirm", "The sign answer was lost; NRS confirms it is signed.")
-    _save(invoice, signed_at=timezone.now())
-    event(invoice, "nrs.sign", "Signed by NRS.")
+    with transaction.atomic():  # one commit for the step and its timeline entry
+        _save(invoice, signed_at=timezone.now())
+        event(invoice, "nrs.sign", "Signed by NRS.")
 
 
 def _finish(invoice: Invoice) -> str:

@@ -4,6 +4,8 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
@@ -12,6 +14,8 @@ from invoicing import tasks
 from invoicing.models import Invoice
 from invoicing.services import Actor, invoice_create
 from invoicing.submission import invoice_retry, sweep
+from tenants.models import CryptoKey
+from tenants.services import crypto_key_delete
 from tests.conftest import set_faults
 from tests.invoicing.conftest import body
 
@@ -53,6 +57,25 @@ def test_b2b_is_signed_transmitted_and_certified_with_a_qr(connected_tenant):
         "nrs.transmit",
         "invoice.certified",
     ]
+
+
+def test_a_submission_reads_the_set_up_once_per_process_and_sees_a_change_at_once(connected_tenant):
+    first, second, third = (create(connected_tenant, document_number=f"SET-{n}") for n in range(3))
+    assert tasks.submit_invoice(str(first.pk)) == "certified"
+    with CaptureQueriesContext(connection) as queries:
+        assert tasks.submit_invoice(str(second.pk)) == "certified"
+    statements = [query["sql"] for query in queries.captured_queries]
+    for table in ("tenants_location", "invoicing_gaterules", "webhooks_webhookendpoint"):
+        assert not [sql for sql in statements if f'FROM "{table}"' in sql]
+    assert len([sql for sql in statements if 'FROM "tenants_cryptokey"' in sql]) == 1  # the QR code's key
+    if connection.vendor == "sqlite":  # which logs its BEGINs: the claim, the IRN and validation steps' timeline
+        assert len([sql for sql in statements if sql.startswith("BEGIN")]) == 6  # entries, sign, transmit, done
+
+    with scopes_disabled():
+        for key in CryptoKey.objects.filter(tenant=connected_tenant):
+            crypto_key_delete(crypto_key=key)
+    assert tasks.submit_invoice(str(third.pk)) == "blocked"
+    assert reload(third).block_reason == "BLOCKED_CHECKLIST_FAILED"
 
 
 def test_b2g_is_certified_and_b2c_is_reported_without_transmit(connected_tenant):

@@ -206,3 +206,43 @@ def test_no_secret_in_any_recorded_call_sandbox_log_or_log_line(client, connecte
         assert all(secret not in text for text in recorded + sandbox_log)
         assert secret not in caplog.text
     assert "NRS POST sign -> 200 ok" in caplog.text
+
+
+def test_a_proxy_and_no_proxy_from_the_environment_are_honoured(connected_tenant, monkeypatch):
+    """The environment is read once per NRS host, not per call; an operator's HTTP proxy still carries the calls,
+    and no_proxy still exempts a host."""
+    import http.server
+    import json
+    import threading
+
+    from integrations.nrs import client as nrs_client
+
+    seen = []
+
+    class Proxy(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            seen.append(self.path)  # a proxy is sent the whole URL
+            body = json.dumps({"healthy": True}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    proxy = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
+    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    try:
+        monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{proxy.server_port}")
+        monkeypatch.setenv("NO_PROXY", "nrs-direct.invalid")
+        nrs_client._environment.cache_clear()
+        assert NrsClient(connected_tenant, base_url="http://nrs.invalid").health() == {"healthy": True}
+        assert seen == ["http://nrs.invalid/api"]
+        with pytest.raises(NrsTransient):  # not via the proxy: straight to a host that does not resolve
+            NrsClient(connected_tenant, base_url="http://nrs-direct.invalid").health()
+        assert seen == ["http://nrs.invalid/api"]
+    finally:
+        proxy.shutdown()
+        nrs_client._environment.cache_clear()
