@@ -18,6 +18,9 @@ from invoicing.models import Invoice, Kind
 MAX_QUANTITY = Decimal("1e14")
 MAX_AMOUNT = Decimal("1e15")
 UUID_SHAPED = re.compile(r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$")
+# Django's `.values` builds a new list from the enum on every read: these are read on every create.
+KINDS = frozenset(Kind.values)
+INVOICE_TYPES = frozenset(Invoice.Type.values)
 CUSTOMER_FIELDS = ("name", "tin", "email", "phone", "address", "city", "postal_code", "state", "lga", "country")
 
 
@@ -100,10 +103,10 @@ def parse_invoice(data) -> InvoiceInput:
             return None
 
     parsed.kind = (grab("invoice_kind", _text, "must be B2B, B2C or B2G") or "").upper()
-    if parsed.kind not in Kind.values:
+    if parsed.kind not in KINDS:
         errors["invoice_kind"] = "required: B2B, B2C or B2G" if not parsed.kind else "must be B2B, B2C or B2G"
     parsed.invoice_type = grab("invoice_type", _text, "must be invoice, credit_note or debit_note") or "invoice"
-    if parsed.invoice_type not in Invoice.Type.values:
+    if parsed.invoice_type not in INVOICE_TYPES:
         errors["invoice_type"] = "must be invoice, credit_note or debit_note"
     parsed.document_number = grab("document_number", lambda v: _text(v, 50), "must be text") or ""
     parsed.issue_date = grab("issue_date", _date, "must be a date YYYY-MM-DD")

@@ -17,7 +17,7 @@ from invoicing.models import Customer, GateRules, Invoice, InvoiceEvent, Invoice
 from invoicing.parsing import MAX_AMOUNT, InvoiceInput, looks_like_uuid, parse_invoice
 from invoicing.setup import tenant_setup
 from invoicing.totals import document_totals, line_amounts, to_kobo
-from portal.queries import any_row
+from portal.queries import any_row, insert
 from tenants.models import Location, Tenant
 from tenants.readiness import primary_location, tenant_readiness
 from tenants.validators import PHONE_RE
@@ -70,7 +70,7 @@ def events(invoice: Invoice, actor: Actor | None, entries: list[tuple[str, str, 
     from integrations.webhooks.services import webhook_emit
 
     actor = actor or Actor()
-    created = InvoiceEvent.objects.bulk_create(
+    created = [
         InvoiceEvent(
             tenant_id=invoice.tenant_id,
             invoice=invoice,
@@ -81,7 +81,8 @@ def events(invoice: Invoice, actor: Actor | None, entries: list[tuple[str, str, 
             actor_key=actor.api_key,
         )
         for kind, message, data in entries
-    )
+    ]
+    insert(created)
     for kind, _message, _data in entries:
         if kind in WEBHOOK_KINDS:
             webhook_emit(invoice=invoice, kind=kind)
@@ -107,7 +108,7 @@ def invoice_create(*, tenant: Tenant, data, actor: Actor, draft: bool = False) -
                 entries = [("invoice.created", "Saved as a draft.", {})]
             else:
                 entries = [("invoice.created", "Created.", {}), _gate(invoice, checked.readiness, checked.rules)]
-            _save_released(invoice)
+            _save_released(invoice, new=True)
             _save_lines(invoice, checked)
             events(invoice, actor, entries)
             if invoice.status == Status.PENDING:
@@ -558,27 +559,29 @@ def _apply(invoice: Invoice, checked: Checked) -> None:
 
 
 def _save_lines(invoice: Invoice, checked: Checked) -> None:
-    InvoiceLine.objects.bulk_create(
-        InvoiceLine(
-            tenant_id=invoice.tenant_id,
-            invoice=invoice,
-            position=index,
-            item=item,
-            description=line.description,
-            quantity=line.quantity,
-            unit_price=to_kobo(line.unit_price),
-            discount=to_kobo(line.discount),
-            fee=to_kobo(line.fee),
-            hsn_code=line.hsn_code,
-            isic_code=line.isic_code if not line.hsn_code else "",
-            category=line.category,
-            tax_category=line.tax_scheme,
-            tax_rate=line.tax_rate,
-            unit=line.unit,
-            line_extension=amounts.line_extension,
-            tax_amount=amounts.tax,
-        )
-        for index, (line, amounts, item) in enumerate(checked.lines)
+    insert(
+        [
+            InvoiceLine(
+                tenant_id=invoice.tenant_id,
+                invoice=invoice,
+                position=index,
+                item=item,
+                description=line.description,
+                quantity=line.quantity,
+                unit_price=to_kobo(line.unit_price),
+                discount=to_kobo(line.discount),
+                fee=to_kobo(line.fee),
+                hsn_code=line.hsn_code,
+                isic_code=line.isic_code if not line.hsn_code else "",
+                category=line.category,
+                tax_category=line.tax_scheme,
+                tax_rate=line.tax_rate,
+                unit=line.unit,
+                line_extension=amounts.line_extension,
+                tax_amount=amounts.tax,
+            )
+            for index, (line, amounts, item) in enumerate(checked.lines)
+        ]
     )
 
 
@@ -699,10 +702,10 @@ def _hold(invoice: Invoice, status: str, reason: str, detail: str) -> tuple[str,
     return ("invoice.held", detail, {"reason": reason})
 
 
-def _save_released(invoice: Invoice) -> None:
+def _save_released(invoice: Invoice, new: bool = False) -> None:
     """Save an invoice leaving draft: its IRN now counts, so another live invoice may hold it already."""
     try:
-        invoice.save()
+        insert([invoice]) if new else invoice.save()
     except IntegrityError:  # another live invoice took this IRN between the check and now
         raise InvoiceError(
             "DOCUMENT_NUMBER_CONFLICT_INVOICE",

@@ -1,4 +1,8 @@
-"""Query helpers for the hottest lookups."""
+"""Query helpers for the hottest lookups and writes."""
+
+import functools
+
+from django.db import DEFAULT_DB_ALIAS, connection
 
 
 def any_row(queryset):
@@ -8,3 +12,46 @@ def any_row(queryset):
     compiled: on the API key, customer and number-in-use lookups of an invoice create, a twentieth of its work.
     """
     return next(iter(queryset.order_by()[:1]), None)
+
+
+def insert(objects: list) -> None:
+    """INSERT new rows of one model in one statement whose SQL is written once per process and row count.
+
+    `save()` and `bulk_create()` compile their INSERT anew every time: about 1,400 Python calls a statement,
+    a third of an invoice create's work in its four inserts, and all of it while holding SQLite's write lock.
+    Here each value is prepared as Django's compiler prepares it (`pre_save`, then `get_db_prep_save`), so
+    `auto_now` times, JSON, decimals and UUIDs are stored the same. As with `bulk_create()`, no signals are sent;
+    unlike it, an auto-incremented key is not read back (rows that need theirs must not come here).
+    """
+    model = type(objects[0])
+    fields = _columns(model)
+    params = []
+    for obj in objects:
+        for field in fields:
+            value = field.pre_save(obj, True)
+            if hasattr(value, "resolve_expression"):
+                raise TypeError(f"{model.__name__}.{field.name}: insert() takes values, not expressions")
+            params.append(field.get_db_prep_save(value, connection))
+    with connection.cursor() as cursor:
+        cursor.execute(_insert_sql(model, len(objects), connection.vendor), params)
+    for obj in objects:
+        obj._state.adding = False
+        obj._state.db = DEFAULT_DB_ALIAS
+
+
+@functools.cache
+def _columns(model) -> tuple:
+    """The columns an INSERT gives, as Model.save() chooses them: all but an auto-incremented key."""
+    meta = model._meta
+    return tuple(f for f in meta.local_concrete_fields if f is not meta.auto_field and not f.generated)
+
+
+@functools.cache
+def _insert_sql(model, rows: int, vendor: str) -> str:
+    quote = connection.ops.quote_name
+    columns = _columns(model)
+    row = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    return (
+        f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in columns)}) "
+        f"VALUES {', '.join([row] * rows)}"
+    )

@@ -22,6 +22,7 @@ from integrations.webhooks.models import (
 )
 from integrations.webhooks.safety import secret_grace, timeout, url_problem
 from invoicing import setup
+from portal.queries import insert
 from tenants.audit import audit, diff
 from tenants.models import Membership, Tenant
 
@@ -337,9 +338,10 @@ def invoice_data(invoice, *, failed: bool = False) -> dict:
 
 def _record(*, tenant, type_, status, source, data, invoice_id=None, now, is_test=False) -> WebhookEvent:
     """Record the event; create a delivery for the endpoint if it subscribes (held while it is paused)."""
-    event = WebhookEvent.objects.create(
+    event = WebhookEvent(
         tenant=tenant, type=type_, status=status, source=source, data=data, invoice_id=invoice_id, emitted_at=now
     )
+    insert([event])
     endpoint = setup.tenant_setup(tenant).webhook_endpoint  # as of this request: a pause is re-checked at sending
     if endpoint is None or (not is_test and type_ not in endpoint.events):
         return event

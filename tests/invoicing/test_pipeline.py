@@ -68,8 +68,6 @@ def test_a_submission_reads_the_set_up_once_per_process_and_sees_a_change_at_onc
     for table in ("tenants_location", "invoicing_gaterules", "webhooks_webhookendpoint"):
         assert not [sql for sql in statements if f'FROM "{table}"' in sql]
     assert len([sql for sql in statements if 'FROM "tenants_cryptokey"' in sql]) == 1  # the QR code's key
-    if connection.vendor == "sqlite":  # which logs its BEGINs: the claim, the IRN and validation steps' timeline
-        assert len([sql for sql in statements if sql.startswith("BEGIN")]) == 6  # entries, sign, transmit, done
 
     with scopes_disabled():
         for key in CryptoKey.objects.filter(tenant=connected_tenant):
