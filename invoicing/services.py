@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django_scopes import scope
@@ -215,9 +215,7 @@ def _check(tenant: Tenant, parsed: InvoiceInput, *, draft: bool, exclude=None) -
         location, rules = setup.location, setup.rules
         readiness = tenant_readiness(tenant, primary=location, has_key=setup.has_key)
         _supplier_ready(tenant, readiness)
-        # Only the status: loading the whole row (JSON snapshots and all) was the costliest query of a create.
-        taken = Invoice.objects.filter(document_number=number, status__in=LIVE).exclude(pk=exclude)
-        conflict = any_row(taken.values_list("status", flat=True))
+        conflict = _number_in_use(tenant, number, exclude)
         if conflict:
             certified = conflict in CERTIFIED
             raise InvoiceError(
@@ -228,6 +226,29 @@ def _check(tenant: Tenant, parsed: InvoiceInput, *, draft: bool, exclude=None) -
                 status=409,
             )
     return Checked(parsed, kind, customer, buyer, lines, original, readiness, location, rules)
+
+
+def _number_in_use(tenant: Tenant, number: str, exclude=None) -> str | None:
+    """The status of another live invoice of this business with this number, if there is one.
+
+    In SQL written once: the ORM compiled this lookup anew for every create, a tenth of a create's work. Only
+    the status is read: the whole row (JSON snapshots and all) was once the costliest query of a create.
+    """
+    sql, params = _NUMBER_IN_USE_SQL, [Invoice._meta.get_field("tenant").get_db_prep_value(tenant.pk, connection)]
+    params += [number, *LIVE]
+    if exclude is not None:
+        sql += " AND id <> %s"
+        params.append(Invoice._meta.pk.get_db_prep_value(exclude, connection))
+    with connection.cursor() as cursor:
+        cursor.execute(sql + " LIMIT 1", params)
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+_NUMBER_IN_USE_SQL = (
+    f"SELECT status FROM {Invoice._meta.db_table} WHERE tenant_id = %s AND document_number = %s"
+    f" AND status IN ({', '.join(['%s'] * len(LIVE))})"
+)
 
 
 def _buyer(tenant: Tenant, parsed: InvoiceInput):

@@ -12,7 +12,9 @@ from invoicing.errors import InvoiceError
 from invoicing.models import Customer, GateRules, Invoice, Item
 from invoicing.services import Actor, invoice_approve, invoice_create, invoice_review, invoice_submit
 from tenants.models import CryptoKey, Location
+from tenants.services import tenant_update
 from tests.conftest import member
+from tests.factories import TenantFactory, make_ready
 from tests.invoicing.conftest import body
 
 
@@ -138,7 +140,23 @@ def test_document_number_rules(ready_tenant):
     assert conflict.reason == "DOCUMENT_NUMBER_CONFLICT_INVOICE" and conflict.status == 409
     assert "certified" in conflict.message
     # A draft may reuse a number until it is submitted.
-    assert create(ready_tenant, body(), draft=True).status == "DRAFT"
+    draft = create(ready_tenant, body(), draft=True)
+    assert draft.status == "DRAFT"
+    with pytest.raises(InvoiceError) as refused:
+        invoice_submit(invoice=draft, actor=Actor())
+    assert refused.value.reason == "DOCUMENT_NUMBER_CONFLICT_INVOICE" and "certified" in refused.value.message
+    with scopes_disabled():
+        Invoice.objects.filter(pk=first.pk).update(status="DRAFT")
+    assert invoice_submit(invoice=draft, actor=Actor()).status == "PENDING"  # its own number is no conflict
+
+
+def test_another_business_may_use_the_same_number(ready_tenant, key_file):
+    other = make_ready(TenantFactory(name="Other Foods Ltd"), key_file)
+    tenant_update(tenant=other, nrs_service_id="7A2B9C1D")  # each business has its own NRS service ID
+    first = create(ready_tenant, body())
+    with scopes_disabled():
+        Invoice.objects.filter(pk=first.pk).update(status="CERTIFIED")
+    assert create(other, body()).document_number == first.document_number
 
 
 def test_line_resolution(ready_tenant):
