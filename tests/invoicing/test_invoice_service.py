@@ -4,6 +4,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 from django_q.models import OrmQ
 from django_scopes import scope, scopes_disabled
 
@@ -100,6 +101,29 @@ def test_b2g_is_inferred_from_a_buyer_tin_saved_as_government(ready_tenant):
     Customer.objects.create(tenant=ready_tenant, kind="B2G", name="Lagos State Ministry", tin="12345678-0001")
     invoice = create(ready_tenant, body())
     assert invoice.kind == "B2G"
+
+
+def test_only_this_business_live_customers_are_looked_up(ready_tenant, key_file):
+    other = make_ready(TenantFactory(name="Other Foods Ltd"), key_file)
+    with scope(tenant=other):
+        theirs = Customer.objects.create(tenant=other, kind="B2G", name="Their Ministry", tin="12345678-0001")
+    assert create(ready_tenant, body()).kind == "B2B"  # their government customer with this TIN is not ours
+    unknown = reason_of(ready_tenant, body(customer={}, customer_id=theirs.pk))
+    assert unknown.reason == "CUSTOMER_VALIDATION_FAILED" and unknown.fields == {"customer_id": "unknown customer"}
+
+    with scope(tenant=ready_tenant):
+        ours = Customer.objects.create(tenant=ready_tenant, kind="B2G", name="Our Ministry", tin="12345678-0001")
+        as_the_orm_reads_it = Customer.objects.get(pk=ours.pk)
+    invoice = create(ready_tenant, body(document_number="INV-2"))
+    assert invoice.kind == "B2G" and invoice.customer == ours
+    assert vars(invoice.customer).keys() >= {"created_at", "archived_at", "state_id"}
+    for field in Customer._meta.concrete_fields:
+        assert getattr(invoice.customer, field.attname) == getattr(as_the_orm_reads_it, field.attname), field.name
+    with scope(tenant=ready_tenant):
+        Customer.objects.filter(pk=ours.pk).update(archived_at=timezone.now())
+    assert create(ready_tenant, body(document_number="INV-3")).kind == "B2B"  # archived: no longer looked up
+    archived = reason_of(ready_tenant, body(document_number="INV-4", customer={}, customer_id=ours.pk))
+    assert archived.fields == {"customer_id": "unknown customer"}
 
 
 def test_a_saved_customer_fills_the_buyer_or_says_what_is_missing(ready_tenant):
