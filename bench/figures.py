@@ -123,9 +123,9 @@ def _cpu_figures(context: Context, before: Meter, done: int) -> dict:
     """Server CPU per unit of work, the rate this machine's cores could sustain at that cost, and the share
     of CPU time the host took away meanwhile (a measurement with steal in it ran on a slower machine).
 
-    The server is the web server and the worker, whose shares are given too where the worker did some of
-    it. Where the work reached NRS, the sandbox's CPU comes apart: the ceiling counts it, as it ran on these
-    cores.
+    The server is the web server and the worker, whose shares are given too where more than the web server
+    worked. The sandbox's CPU (NRS's share) and PostgreSQL's and Redis's (`services`) come apart: the
+    ceiling counts them, as they ran on these cores.
     """
     now = context.processes.cpu_seconds()
     each = {role: (now[role] - before.cpu[role]) * 1000 / max(done, 1) for role in now}
@@ -133,10 +133,10 @@ def _cpu_figures(context: Context, before: Meter, done: int) -> dict:
     wall = max(time.monotonic() - before.at, 1e-6)
     steal = (_steal_ticks() - before.steal) / os.sysconf("SC_CLK_TCK") / (wall * os.cpu_count())
     figures = {"server_cpu_ms_each": round(cpu_ms, 2)}
-    for role in ("web", "worker", "sandbox"):
-        if each["worker"] + each["sandbox"] >= 0.05:  # a split only where more than the web server worked
+    if each["worker"] + each["sandbox"] + each["services"] >= 0.05:
+        for role in ("web", "worker", "sandbox", "services"):
             figures[f"{role}_cpu_ms_each"] = round(each[role], 2)
-    figures["cpu_ceiling_per_second"] = round(os.cpu_count() * 1000 / (cpu_ms + each["sandbox"]))
+    figures["cpu_ceiling_per_second"] = round(os.cpu_count() * 1000 / max(sum(each.values()), 0.001))
     figures["host_steal_percent"] = round(100 * steal, 1)
     return figures
 
@@ -207,7 +207,10 @@ def create(context: Context) -> dict:
             for r in rounds
         ],
     }
-    figures["cpu_ceiling_per_second"] = round(os.cpu_count() * 1000 / figures["server_cpu_ms_each"])
+    services = sum(r.get("services_cpu_ms_each", 0) * r["requests"] for r in rounds) / requests_made
+    if services:
+        figures["services_cpu_ms_each"] = round(services, 2)
+    figures["cpu_ceiling_per_second"] = round(os.cpu_count() * 1000 / (figures["server_cpu_ms_each"] + services))
     figures["host_steal_percent"] = max(r["host_steal_percent"] for r in rounds)
     return {
         **figures,

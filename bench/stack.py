@@ -151,10 +151,15 @@ class Processes:
         self.worker = _stop(self.worker)
 
     def cpu_seconds(self) -> dict:
-        """CPU time used so far (user + system) by each process tree: the web server's, the worker's, and the
-        sandbox's (NRS's share, which would not be on this machine)."""
+        """CPU time used so far (user + system) by each process tree: the web server's, the worker's, the
+        sandbox's (NRS's share, which would not be on this machine), and PostgreSQL's and Redis's when the
+        bench uses them (they run on these cores too; nothing else uses them meanwhile)."""
+        table = _processes()
         roles = {"web": self.web, "worker": self.worker, "sandbox": self.sandbox}
-        return {role: _tree_cpu(p.pid) if p is not None and p.poll() is None else 0.0 for role, p in roles.items()}
+        times = {role: _tree_cpu(table, p.pid) if p and p.poll() is None else 0.0 for role, p in roles.items()}
+        uses_services = "DATABASE_URL" in self.env or "REDIS_URL" in self.env
+        times["services"] = sum(cpu for _pid, _ppid, name, cpu in table if name in SERVICES) if uses_services else 0.0
+        return times
 
     def stop(self) -> None:
         self.stop_worker()
@@ -162,21 +167,32 @@ class Processes:
         self.sandbox = _stop(self.sandbox)
 
 
-def _tree_cpu(root: int) -> float:
-    children: dict[int, list[int]] = {}
-    times: dict[int, float] = {}
+SERVICES = ("postgres", "redis-server")
+
+
+def _processes() -> list[tuple[int, int, str, float]]:
+    """(pid, parent pid, name, CPU seconds including exited children) of every process."""
     tick = os.sysconf("SC_CLK_TCK")
+    table = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            fields = (entry / "stat").read_text().rpartition(")")[2].split()
+            name, _, rest = (entry / "stat").read_text().partition(" (")[2].rpartition(")")
         except OSError:
             continue  # exited meanwhile
-        pid = int(entry.name)
-        # After the command name: state ppid … utime(12) stime(13) cutime(14) cstime(15), counted from 0.
-        children.setdefault(int(fields[1]), []).append(pid)
-        times[pid] = sum(int(value) for value in fields[11:15]) / tick
+        fields = rest.split()
+        # After the name: state ppid … utime(12) stime(13) cutime(14) cstime(15), counted from 0.
+        table.append((int(entry.name), int(fields[1]), name, sum(int(value) for value in fields[11:15]) / tick))
+    return table
+
+
+def _tree_cpu(table: list, root: int) -> float:
+    children: dict[int, list[int]] = {}
+    times: dict[int, float] = {}
+    for pid, ppid, _name, cpu in table:
+        children.setdefault(ppid, []).append(pid)
+        times[pid] = cpu
     total, stack = 0.0, [root]
     while stack:
         pid = stack.pop()

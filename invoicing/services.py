@@ -728,7 +728,10 @@ def _hold(invoice: Invoice, status: str, reason: str, detail: str) -> tuple[str,
 def _save_released(invoice: Invoice, new: bool = False) -> None:
     """Save an invoice leaving draft: its IRN now counts, so another live invoice may hold it already."""
     try:
-        insert([invoice]) if new else invoice.save()
+        if new:
+            insert([invoice])
+        else:
+            invoice.save()
     except IntegrityError:  # another live invoice took this IRN between the check and now
         raise InvoiceError(
             "DOCUMENT_NUMBER_CONFLICT_INVOICE",
