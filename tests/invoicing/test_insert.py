@@ -1,5 +1,6 @@
-"""`portal.queries.insert`, the hot path's INSERT: a row it writes reads back exactly as one that save() or
-bulk_create() writes (times, JSON, decimals, UUIDs, foreign keys), on SQLite and PostgreSQL alike."""
+"""`portal.queries`, the hot path's SQL written once: a row `insert` writes reads back exactly as one that
+save() or bulk_create() writes (times, JSON, decimals, UUIDs, foreign keys), and a row `row_where` reads is the
+one the ORM reads, on SQLite and PostgreSQL alike."""
 
 from datetime import timedelta
 from decimal import Decimal
@@ -88,3 +89,22 @@ def test_an_expression_is_refused_with_the_field_named(invoice):
     event = InvoiceEvent(tenant_id=invoice.tenant_id, invoice=invoice, kind=F("message"))
     with pytest.raises(TypeError, match="InvoiceEvent.kind"):
         insert([event])
+
+
+def test_a_key_lookup_reads_the_key_and_its_business_as_select_related_does(ready_tenant, django_assert_num_queries):
+    from tenants.models import ApiKey
+    from tenants.services import api_key_create, api_key_lookup
+
+    with scopes_disabled():
+        key, plaintext = api_key_create(tenant=ready_tenant, name="ERP", expires_at=timezone.now() + timedelta(days=3))
+        api_key_create(tenant=ready_tenant, name="other")
+        expected = ApiKey.objects.select_related("tenant").get(pk=key.pk)
+    with django_assert_num_queries(1):
+        found = api_key_lookup(plaintext)
+        business = found.tenant  # came with the key
+    fields = [f.attname for f in ApiKey._meta.concrete_fields]
+    assert [getattr(found, f) for f in fields] == [getattr(expected, f) for f in fields]
+    tenant_fields = [f.attname for f in type(business)._meta.concrete_fields]
+    assert [getattr(business, f) for f in tenant_fields] == [getattr(expected.tenant, f) for f in tenant_fields]
+    assert found.expires_at == key.expires_at and found.status == "active"
+    assert api_key_lookup(plaintext + "x") is None
