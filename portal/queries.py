@@ -2,7 +2,7 @@
 
 import functools
 
-from django.db import DEFAULT_DB_ALIAS, connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 
 
 def any_row(queryset):
@@ -26,7 +26,8 @@ def row_where(model, where: str, params: list, parent: str | None = None):
     `select_related(parent)` would; `where` then qualifies its columns with the table name.
     """
     models = (model,) if parent is None else (model, model._meta.get_field(parent).related_model)
-    with connection.cursor() as cursor:
+    db = connections[DEFAULT_DB_ALIAS]  # the proxy `connection` looks it up again on every attribute
+    with db.cursor() as cursor:
         cursor.execute(_select_sql(model, parent, where), params)
         row = cursor.fetchone()
     if row is None:
@@ -37,7 +38,7 @@ def row_where(model, where: str, params: list, parent: str | None = None):
         # Converters first: zip stops at the model's last column without taking the parent's first value.
         for (column, converters), value in zip(_converters(each), values, strict=False):
             for convert in converters:
-                value = convert(value, column, connection)
+                value = convert(value, column, db)
             converted.append(value)
         instances.append(each.from_db(DEFAULT_DB_ALIAS, [f.attname for f in each._meta.concrete_fields], converted))
     if parent is not None:
@@ -86,15 +87,16 @@ def insert(objects: list) -> None:
     """
     model = type(objects[0])
     fields = _columns(model)
+    db = connections[DEFAULT_DB_ALIAS]  # the proxy `connection` looks it up again on every attribute
     params = []
     for obj in objects:
         for field in fields:
             value = field.pre_save(obj, True)
             if hasattr(value, "resolve_expression"):
                 raise TypeError(f"{model.__name__}.{field.name}: insert() takes values, not expressions")
-            params.append(field.get_db_prep_save(value, connection))
-    with connection.cursor() as cursor:
-        cursor.execute(_insert_sql(model, len(objects), connection.vendor), params)
+            params.append(field.get_db_prep_save(value, db))
+    with db.cursor() as cursor:
+        cursor.execute(_insert_sql(model, len(objects), db.vendor), params)
     for obj in objects:
         obj._state.adding = False
         obj._state.db = DEFAULT_DB_ALIAS

@@ -1,3 +1,3 @@
 from invoicing.api import batches, helpers, invoices, master
 
-urlpatterns = [*batches.urlpatterns, *invoices.urlpatterns, *master.urlpatterns, *helpers.urlpatterns]
+urlpatterns = [*invoices.urlpatterns, *batches.urlpatterns, *master.urlpatterns, *helpers.urlpatterns]
