@@ -213,7 +213,7 @@ def _check(tenant: Tenant, parsed: InvoiceInput, *, draft: bool, exclude=None) -
     if not draft:
         setup = tenant_setup(tenant)
         location, rules = setup.location, setup.rules
-        readiness = tenant_readiness(tenant, primary=location, has_key=setup.has_key)
+        readiness = setup.readiness(tenant)
         _supplier_ready(tenant, readiness)
         conflict = _number_in_use(tenant, number, exclude)
         if conflict:

@@ -19,7 +19,7 @@ from django.db.models.signals import post_delete, post_save
 from integrations.webhooks.models import WebhookEndpoint
 from invoicing.models import GateRules
 from tenants.models import CryptoKey, Location, Tenant
-from tenants.readiness import active_key_on_file, primary_location
+from tenants.readiness import ReadinessItem, active_key_on_file, primary_location, tenant_readiness
 
 MAX_TENANTS = 1000  # copies kept per process; past that they are dropped and read again as needed
 
@@ -30,6 +30,10 @@ class Setup:
     has_key: bool
     rules: GateRules  # unsaved defaults when the business never set any
     webhook_endpoint: WebhookEndpoint | None  # its events and whether it is paused; deliveries re-read it
+
+    def readiness(self, tenant: Tenant) -> list[ReadinessItem]:
+        """The readiness checklist from this copy: no query beyond the tenant row already at hand."""
+        return tenant_readiness(tenant, primary=self.location, has_key=self.has_key)
 
 
 _lock = threading.Lock()

@@ -28,7 +28,6 @@ from integrations.nrs.qr import NoActiveKey, tenant_qr_payload
 from invoicing.models import Invoice, Kind
 from invoicing.services import Actor, event
 from invoicing.setup import tenant_setup
-from tenants.readiness import tenant_readiness
 
 logger = logging.getLogger(__name__)
 Status = Invoice.Status
@@ -171,9 +170,7 @@ def _save(invoice, **changes):
 def _attempt(invoice: Invoice, now) -> str:
     # The per-process copy of the set-up, read here outside any transaction so that it is kept: the
     # certification's transaction needs it again for the webhook event.
-    setup = tenant_setup(invoice.tenant)
-    readiness = tenant_readiness(invoice.tenant, primary=setup.location, has_key=setup.has_key)
-    missing = [item for item in readiness if not item.ok]
+    missing = [item for item in tenant_setup(invoice.tenant).readiness(invoice.tenant) if not item.ok]
     if missing:
         detail = "; ".join(f"{item.label}: {item.detail}" for item in missing)
         _save(invoice, status=Status.BLOCKED, block_reason="BLOCKED_CHECKLIST_FAILED", block_detail=detail)

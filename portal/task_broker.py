@@ -6,7 +6,7 @@ row through SQL written once per process (`portal.queries.insert`). Outside one 
 first closes stale connections. Everything else (dequeue, acknowledgement, redelivery) is django-q2's.
 """
 
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, transaction
 from django.utils import timezone
 from django_q.brokers.orm import ORM
 from django_q.conf import Conf
@@ -17,7 +17,7 @@ from portal.queries import insert
 
 class OrmBroker(ORM):
     def enqueue(self, task):
-        if transaction.get_autocommit(using=Conf.ORM) or Conf.ORM != "default":
+        if transaction.get_autocommit(using=Conf.ORM) or Conf.ORM != DEFAULT_DB_ALIAS:
             return super().enqueue(task)
         insert([OrmQ(key=self.list_key or Conf.CLUSTER_NAME, payload=task, lock=timezone.now())])
         return None  # the row's id is not read back: django-q2 only logs it

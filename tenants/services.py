@@ -284,7 +284,7 @@ def api_key_lookup(plaintext: str) -> ApiKey | None:
     if not plaintext or len(plaintext) > 200:
         return None
     # Every API request starts here: SQL written once, with the tenant in the same row (no scope: any tenant).
-    return row_where(ApiKey, '"tenants_apikey"."key_hash" = %s', [_sha256(plaintext)], parent="tenant")
+    return row_where(ApiKey, f"{ApiKey._meta.db_table}.key_hash = %s", [_sha256(plaintext)], parent="tenant")
 
 
 def api_key_touch(api_key: ApiKey) -> None:
