@@ -22,14 +22,24 @@ setup-db: install
 	$(PY) manage.py createcachetable
 	$(PY) manage.py load_reference_data
 
-# Portal and django-q2 worker together; Ctrl-C stops both.
+# The embedded NRS sandbox answers on the portal's own address: SITE_URL (and with it NRS_SANDBOX_URL) follows
+# HOST and PORT unless the environment, the command line or .env sets it. Else `make run PORT=8311` would send
+# every NRS call to port 8000: to nothing, or to another instance. 0.0.0.0 is reached on the loopback.
+ifeq ($(origin SITE_URL)$(shell grep -Eqs '^(export )?SITE_URL=' .env && echo .env),undefined)
+run: export SITE_URL = http://$(if $(filter 0.0.0.0,$(HOST)),127.0.0.1,$(HOST)):$(PORT)
+endif
+
+# Portal and django-q2 worker together; Ctrl-C stops both. The trap removes itself first and signals only the two
+# servers: `kill 0` would signal this shell too and run the trap again, without end. On Ctrl-C the worker stops by
+# itself (a second signal does nothing, see portal/task_cluster.py); the web server, started in the background by
+# a shell without job control, ignores SIGINT. `wait` lets the worker finish its tasks; a stop asked for exits 0.
 run: setup-db
 	@$(PY) manage.py seed_demo
 	@echo "  Portal        : http://$(HOST):$(PORT)/   (Ctrl-C stops the portal and the worker)"
 	@echo ""
-	@trap 'kill 0' INT TERM EXIT; \
-	  $(PY) manage.py qcluster & \
-	  $(PY) manage.py runserver $(HOST):$(PORT) & \
+	@trap 'trap - INT TERM; kill $$worker $$web 2>/dev/null; wait; exit 0' INT TERM; \
+	  $(PY) manage.py qcluster & worker=$$!; \
+	  $(PY) manage.py runserver $(HOST):$(PORT) & web=$$!; \
 	  wait
 
 # Browser tests drive Debian's Chromium; install it if the machine lacks it.

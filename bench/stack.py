@@ -115,7 +115,8 @@ class Processes:
         self.port, self.sandbox_port = port, free_port()
         self.sandbox_env = env
         self.env = {**env, "NRS_SANDBOX_URL": f"http://127.0.0.1:{self.sandbox_port}/sandbox/nrs"}
-        self.web = self.worker = self.sandbox = None
+        self.web = self.worker = self.sandbox = self.standin = None
+        self.standin_url = ""
         self.logs = VAR / "logs"
         self.logs.mkdir(exist_ok=True)
 
@@ -144,18 +145,38 @@ class Processes:
             time.sleep(0.2)
         raise RuntimeError(f"gunicorn did not answer on :{port}; see {self.logs / f'{name}.log'}")
 
-    def start_worker(self) -> None:
-        self.worker = self._spawn("worker", [PYTHON, "manage.py", "qcluster"])
+    def start_worker(self, env: dict | None = None) -> None:
+        """The qcluster, with the deployment's environment or `env` (e.g. another NRS_SANDBOX_URL)."""
+        self.worker = self._spawn("worker", [PYTHON, "manage.py", "qcluster"], env)
+
+    def start_standin(self, latency_ms: float = 0) -> str:
+        """bench/nrs_standin.py on a free port: NRS answering every call after `latency_ms`. Its base URL."""
+        port = free_port()
+        script = str(ROOT / "bench" / "nrs_standin.py")
+        self.standin = self._spawn("standin", [PYTHON, script, "--port", str(port), "--latency-ms", str(latency_ms)])
+        self.standin_url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(f"{self.standin_url}/_standin/stats", timeout=1).status_code == 200:
+                    return self.standin_url
+            except requests.RequestException:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"the NRS stand-in did not answer on :{port}; see {self.logs / 'standin.log'}")
+
+    def stop_standin(self) -> None:
+        self.standin = _stop(self.standin)
 
     def stop_worker(self) -> None:
         self.worker = _stop(self.worker)
 
     def cpu_seconds(self) -> dict:
         """CPU time used so far (user + system) by each process tree: the web server's, the worker's, the
-        sandbox's (NRS's share, which would not be on this machine), and PostgreSQL's and Redis's when the
-        bench uses them (they run on these cores too; nothing else uses them meanwhile)."""
+        sandbox's and the NRS stand-in's (NRS's share, which would not be on this machine), and PostgreSQL's
+        and Redis's when the bench uses them (they run on these cores too; nothing else uses them meanwhile)."""
         table = _processes()
-        roles = {"web": self.web, "worker": self.worker, "sandbox": self.sandbox}
+        roles = {"web": self.web, "worker": self.worker, "sandbox": self.sandbox, "standin": self.standin}
         times = {role: _tree_cpu(table, p.pid) if p and p.poll() is None else 0.0 for role, p in roles.items()}
         uses_services = "DATABASE_URL" in self.env or "REDIS_URL" in self.env
         times["services"] = sum(cpu for _pid, _ppid, name, cpu in table if name in SERVICES) if uses_services else 0.0
@@ -165,6 +186,7 @@ class Processes:
         self.stop_worker()
         self.web = _stop(self.web)
         self.sandbox = _stop(self.sandbox)
+        self.standin = _stop(self.standin)
 
 
 SERVICES = ("postgres", "redis-server")
@@ -215,8 +237,9 @@ def _stop(process: subprocess.Popen | None) -> None:
 class Profiles:
     """py-spy sampling the web server's, the worker's and the sandbox's process trees while a figure is measured.
 
-    Writes collapsed stacks (`<figure>-web.txt`, `-worker.txt`, `-sandbox.txt`); bench/hotspots.py summarises
-    them.
+    Writes collapsed stacks (`<figure>-web.txt`, `-worker.txt`, `-sandbox.txt`, `-standin.txt`);
+    bench/hotspots.py summarises them. Only processes running when the figure starts are sampled (nrs_latency
+    starts its worker per phase: its worker is not).
     """
 
     def __init__(self, processes: Processes, folder: Path | None):
@@ -231,7 +254,8 @@ class Profiles:
         self.folder.mkdir(parents=True, exist_ok=True)
         samplers = []
         processes = self.processes
-        for role, process in (("web", processes.web), ("worker", processes.worker), ("sandbox", processes.sandbox)):
+        roles = ("web", "worker", "sandbox", "standin")
+        for role, process in ((role, getattr(processes, role)) for role in roles):
             if process is None or process.poll() is not None:
                 continue
             out = self.folder / f"{figure}-{role}.txt"

@@ -25,7 +25,10 @@ class InvoicingConfig(AppConfig):
     verbose_name = "Invoicing"
 
     def ready(self):
-        from invoicing import setup
+        from django_q.signals import post_spawn
+
+        from invoicing import dispatch, setup
 
         post_migrate.connect(ensure_schedules, sender=self)
         setup.connect_signals()
+        post_spawn.connect(dispatch.mark_worker_process, dispatch_uid="invoicing-dispatch-worker")

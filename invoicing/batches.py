@@ -795,7 +795,7 @@ def _create_one(batch: Batch, group_id, actor: services.Actor) -> bool:
         if group is None:
             return False  # another run has it, or had it
         try:
-            invoice = services.invoice_create(tenant=batch.tenant, data=group.data, actor=actor)
+            invoice = services.invoice_create(tenant=batch.tenant, data=group.data, actor=actor, bulk=True)
         except InvoiceError as error:  # something changed since validation, e.g. the number was used since
             _record_refusal(group, error)
             return True

@@ -157,6 +157,8 @@ class Invoice(TenantOwned):
     )
     rejection_reason = models.TextField(blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)  # left draft: the B2C 24-hour clock starts
+    # From a CSV batch (or another bulk source): waits behind the business's single invoices for NRS.
+    bulk = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -167,6 +169,8 @@ class Invoice(TenantOwned):
             models.Index(fields=["tenant", "document_number"]),
             # The invoice list, newest first: a page is read off the index, not sorted from the whole tenant.
             models.Index(fields=["tenant", "-created_at"], name="invoice_list_newest_first"),
+            # The NRS queue of one business, in the order the dispatcher takes it (invoicing/dispatch.py).
+            models.Index(fields=["tenant", "status", "bulk", "created_at"], name="invoice_nrs_queue_order"),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -1,14 +1,21 @@
-"""Reads for the invoice screens and the dashboard (always inside the request's tenant scope)."""
+"""Reads for the invoice screens and the dashboard (always inside the request's tenant scope), and the NRS queue
+and NRS's health as people and operators see them from outside: dashboard, admin banner, /status and /metrics.
+The platform-wide reads (`platform_…`, `nrs_call_latency`) are for operators and the public status page: they
+return totals only, never a business's name or count."""
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Min, Q, Sum
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_scopes import scopes_disabled
 
-from integrations.nrs.models import NrsCall
+from integrations.nrs.client import base_url_for, base_url_for_environment
+from integrations.nrs.models import NrsCall, NrsHost
 from invoicing.models import Invoice, Kind
+from tenants.models import Tenant
 
 Status = Invoice.Status
 ATTENTION = (Status.FAILED, Status.BLOCKED, Status.PENDING_REVIEW, Status.PENDING_APPROVAL)
@@ -165,3 +172,175 @@ def daily_chart(days: int = 30) -> dict:
         "total_n": sum(n for _, n, _ in series),
         "total_vat": sum((v for _, _, v in series), Decimal(0)),
     }
+
+
+# --- The NRS queue and NRS's health, seen from outside -----------------------------------------------------------
+# The banner reads on every page an admin opens, /metrics on every scrape: each read is one query, off an index
+# where one serves (nrs_call_latency and the B2C clock read rows; the clock only while NRS is away).
+
+B2C_SOON = timedelta(hours=4)  # the banner counts B2C invoices whose 24-hour reporting deadline is this close
+
+
+@dataclass(frozen=True)
+class NrsQueue:
+    waiting: int  # PENDING: queued for NRS, or waiting for a retry
+    in_flight: int  # SUBMITTING: being sent now
+    # Created at, not queued at (no such field): for an invoice that waited for review first, this overstates.
+    oldest_waiting_at: datetime | None
+
+    def oldest_waiting_seconds(self, now: datetime | None = None) -> float:
+        if self.oldest_waiting_at is None:
+            return 0.0
+        return max(0.0, ((now or timezone.now()) - self.oldest_waiting_at).total_seconds())
+
+
+def _queue(invoices) -> NrsQueue:
+    found = invoices.filter(status__in=(Status.PENDING, Status.SUBMITTING)).aggregate(
+        waiting=Count("pk", filter=Q(status=Status.PENDING)),
+        in_flight=Count("pk", filter=Q(status=Status.SUBMITTING)),
+        oldest=Min("created_at", filter=Q(status=Status.PENDING)),
+    )
+    return NrsQueue(found["waiting"], found["in_flight"], found["oldest"])
+
+
+def nrs_queue(tenant: Tenant) -> NrsQueue:
+    """One business's invoices waiting for NRS and being sent now (read off the tenant+status+created_at index)."""
+    return _queue(Invoice.objects.filter(tenant=tenant))
+
+
+def platform_nrs_queue() -> NrsQueue:
+    """Every business's together: operators' totals, never shown per business."""
+    with scopes_disabled():
+        return _queue(Invoice.objects.all())
+
+
+@dataclass(frozen=True)
+class B2cClock:
+    """The waiting B2C invoices against their 24-hour reporting deadline (submitted_at + 24 h)."""
+
+    waiting: int
+    nearest_deadline: datetime | None
+    due_soon: int  # the deadline falls within the next B2C_SOON
+    overdue: int  # the deadline has passed
+
+    @property
+    def soon_hours(self) -> int:
+        return int(B2C_SOON.total_seconds() // 3600)
+
+
+def b2c_clock(tenant: Tenant, now: datetime | None = None) -> B2cClock:
+    now = now or timezone.now()
+    day = timedelta(hours=24)
+    found = Invoice.objects.filter(
+        tenant=tenant, status=Status.PENDING, kind=Kind.B2C, submitted_at__isnull=False
+    ).aggregate(
+        waiting=Count("pk"),
+        first=Min("submitted_at"),
+        soon=Count("pk", filter=Q(submitted_at__gt=now - day, submitted_at__lte=now + B2C_SOON - day)),
+        overdue=Count("pk", filter=Q(submitted_at__lte=now - day)),
+    )
+    nearest = found["first"] + day if found["first"] else None
+    return B2cClock(found["waiting"], nearest, found["soon"], found["overdue"])
+
+
+@dataclass(frozen=True)
+class NrsOutage:
+    """What an admin's banner says while the business's NRS host is unreachable or asked us to slow down."""
+
+    unreachable: bool  # the circuit is open: nothing is sent until a probe finds NRS again
+    since: datetime | None  # the first failure in the row that opened it
+    paused_until: datetime | None  # NRS's Retry-After, when it asked us to slow down
+    waiting: int  # this business's invoices only
+    b2c: B2cClock
+
+
+def nrs_host(base_url: str) -> NrsHost | None:
+    """The shared row of one NRS host, as stored (no row yet: nothing has gone wrong with it)."""
+    return NrsHost.objects.filter(base_url=base_url.rstrip("/")).first()
+
+
+def nrs_outage(tenant: Tenant, now: datetime | None = None) -> NrsOutage | None:
+    """None while the business's NRS host answers normally: then only the host's row is read (by its unique URL)."""
+    now = now or timezone.now()
+    host = nrs_host(base_url_for(tenant))
+    if host is None:
+        return None
+    unreachable = host.circuit == NrsHost.Circuit.OPEN
+    paused = host.paused_until if host.paused_until and host.paused_until > now else None
+    if not unreachable and not paused:
+        return None
+    waiting = Invoice.objects.filter(tenant=tenant, status=Status.PENDING).count()
+    return NrsOutage(unreachable, host.failing_since if unreachable else None, paused, waiting, b2c_clock(tenant, now))
+
+
+@dataclass(frozen=True)
+class NrsReachability:
+    label: str  # "NRS" or "NRS sandbox": the public status page names no business
+    reachable: bool
+    since: datetime | None
+
+
+def nrs_reachability() -> list[NrsReachability]:
+    """One line per NRS host a business may send to: live first, then the sandbox (if it is another host)."""
+    urls: dict[str, str] = {}
+    for environment, label in ((Tenant.Environment.LIVE, _("NRS")), (Tenant.Environment.SANDBOX, _("NRS sandbox"))):
+        urls.setdefault(base_url_for_environment(environment), label)
+    rows = {row.base_url: row for row in NrsHost.objects.filter(base_url__in=urls)}
+    found = []
+    for url, label in urls.items():
+        row = rows.get(url)
+        down = row is not None and row.circuit == NrsHost.Circuit.OPEN
+        found.append(NrsReachability(label, not down, row.failing_since if down else None))
+    return found
+
+
+def nrs_hosts() -> list[NrsHost]:
+    """Every NRS host's shared state (a handful of rows), for /metrics."""
+    return list(NrsHost.objects.order_by("base_url"))
+
+
+def platform_invoice_outcomes() -> dict[str, int]:
+    """Invoices NRS certified (CERTIFIED or REPORTED) and invoices that failed, every business together."""
+    with scopes_disabled():
+        found = Invoice.objects.filter(status__in=(Status.CERTIFIED, Status.REPORTED, Status.FAILED)).aggregate(
+            certified=Count("pk", filter=Q(status__in=(Status.CERTIFIED, Status.REPORTED))),
+            failed=Count("pk", filter=Q(status=Status.FAILED)),
+        )
+    return {"certified": found["certified"], "failed": found["failed"]}
+
+
+LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)  # seconds
+
+
+@dataclass(frozen=True)
+class LatencyRow:
+    endpoint: str
+    outcome: str
+    buckets: list[tuple[float, int]]  # (upper bound in seconds, calls at most that long): cumulative
+    count: int
+    sum_seconds: float
+
+
+def nrs_call_latency(buckets=LATENCY_BUCKETS) -> list[LatencyRow]:
+    """Every NRS call ever made, per endpoint and outcome, counted into cumulative latency buckets in one query.
+
+    The whole table is read on each call (a scan, not an index look-up): fine for a scrape every 15 s up to a few
+    million calls; beyond that, roll old calls up into a table of their own."""
+    per_bucket = {f"le_{i}": Count("pk", filter=Q(duration_ms__lte=round(le * 1000))) for i, le in enumerate(buckets)}
+    with scopes_disabled():
+        rows = (
+            NrsCall.objects.order_by()
+            .values("endpoint", "outcome")
+            .annotate(count=Count("pk"), total_ms=Sum("duration_ms"), **per_bucket)
+            .order_by("endpoint", "outcome")
+        )
+        return [
+            LatencyRow(
+                row["endpoint"],
+                row["outcome"],
+                [(le, row[f"le_{i}"]) for i, le in enumerate(buckets)],
+                row["count"],
+                (row["total_ms"] or 0) / 1000,
+            )
+            for row in rows
+        ]

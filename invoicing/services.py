@@ -92,15 +92,18 @@ def events(invoice: Invoice, actor: Actor | None, entries: list[tuple[str, str, 
 # --- create, drafts -------------------------------------------------------------------------
 
 
-def invoice_create(*, tenant: Tenant, data, actor: Actor, draft: bool = False) -> Invoice:
+def invoice_create(*, tenant: Tenant, data, actor: Actor, draft: bool = False, bulk: bool = False) -> Invoice:
     """Validate and save an invoice; unless it is a draft, apply the gates (and queue it for NRS).
 
     The invoice is inserted once, with the status its gates give it: this is the API's hottest write.
+    `bulk`: one of many from a file or a connector, sent to NRS after the business's single invoices.
     """
     with scope(tenant=tenant):
         parsed = parse_invoice(data)
         checked = _check(tenant, parsed, draft=draft)
-        invoice = Invoice(tenant=tenant, created_by=actor.user if actor.user_id else None, created_by_key=actor.api_key)
+        invoice = Invoice(
+            tenant=tenant, created_by=actor.user if actor.user_id else None, created_by_key=actor.api_key, bulk=bulk
+        )
         _apply(invoice, checked)
         with transaction.atomic():
             if draft:

@@ -21,7 +21,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
-from integrations.nrs.client import NrsClient
+from integrations.nrs import hosts
+from integrations.nrs.client import NrsClient, base_url_for
 from integrations.nrs.errors import NrsBadCredentials, NrsError, NrsNotFound, NrsTransient
 from integrations.nrs.payload import Address, Document, Line, Party, build_document
 from integrations.nrs.qr import NoActiveKey, tenant_qr_payload
@@ -151,14 +152,28 @@ def _claim(invoice_id, now) -> bool:
 
 
 def submission_run(invoice_id, *, now=None) -> str:
-    """One attempt at sending an invoice. Returns what happened (for logs and tests)."""
+    """One attempt at sending an invoice, claimed here. Returns what happened (for logs and tests)."""
     now = now or timezone.now()
     if not _claim(invoice_id, now):
         return "skipped"
+    return submission_claimed(invoice_id, now=now)
+
+
+def submission_claimed(invoice_id, *, now=None) -> str:
+    """The attempt at an invoice already claimed (SUBMITTING) by this process: the dispatcher's unit of work."""
+    now = now or timezone.now()
     with scopes_disabled():
         invoice = Invoice.objects.select_related("tenant", "original").get(pk=invoice_id)
     with scope(tenant=invoice.tenant):
         return _attempt(invoice, now)
+
+
+def submission_release(invoice_id) -> None:
+    """Hand back an invoice claimed but not started (its process is stopping): PENDING, the attempt uncounted."""
+    with scopes_disabled():
+        Invoice.objects.filter(pk=invoice_id, status=Status.SUBMITTING).update(
+            status=Status.PENDING, submitting_since=None, attempts=F("attempts") - 1
+        )
 
 
 def _save(invoice, **changes):
@@ -259,6 +274,8 @@ def _finish(invoice: Invoice) -> str:
 
 
 def _transient(invoice: Invoice, exc: NrsTransient, now) -> str:
+    if exc.throttled or (exc.host_down and hosts.state(base_url_for(invoice.tenant), fresh=True).open):
+        return _wait_for_nrs(invoice, exc)
     if invoice.attempts >= settings.NRS_MAX_ATTEMPTS:
         return _fail(invoice, "SUBMISSION_ERROR", f"NRS did not succeed after {invoice.attempts} attempts: {exc}", exc)
     when = now + backoff(invoice.attempts)
@@ -266,6 +283,26 @@ def _transient(invoice: Invoice, exc: NrsTransient, now) -> str:
     event(invoice, "nrs.retry_scheduled", f"NRS was unavailable ({exc}); trying again at {when:%H:%M:%S} UTC.")
     enqueue(TASK, str(invoice.pk), when=when)
     return "retry"
+
+
+def _wait_for_nrs(invoice: Invoice, exc: NrsTransient) -> str:
+    """NRS as a whole is away or asked everyone to slow down: nothing about this invoice. It waits, the attempt
+    uncounted, and goes out as soon as the host takes calls again (the dispatcher asks the host before claiming)."""
+    if exc.throttled:
+        message = f"NRS asked us to slow down ({exc}); it goes out again shortly."
+    else:
+        message = f"NRS is unreachable ({exc}); it goes out automatically when NRS answers again."
+    with transaction.atomic():
+        _save(
+            invoice,
+            status=Status.PENDING,
+            attempts=max(invoice.attempts - 1, 0),
+            next_attempt_at=None,
+            submitting_since=None,
+            nrs_detail=str(exc),
+        )
+        event(invoice, "nrs.waiting", message)
+    return "waiting"
 
 
 def _fail(invoice: Invoice, reason: str, detail: str, exc: NrsError) -> str:
@@ -291,8 +328,10 @@ def invoice_retry(*, invoice: Invoice, actor: Actor) -> Invoice:
     return invoice
 
 
-def sweep(*, now=None) -> dict:
-    """Re-queue invoices a dead worker left in SUBMITTING, and PENDING ones whose turn has come."""
+def sweep(*, now=None, queue_each: bool = True) -> dict:
+    """Re-queue invoices a dead worker left in SUBMITTING, and PENDING ones whose turn has come.
+
+    `queue_each=False`: the caller wakes a dispatcher, which finds them all in the database."""
     now = now or timezone.now()
     stuck_before = now - timedelta(seconds=settings.NRS_STUCK_AFTER_SECONDS)
     with scopes_disabled():
@@ -313,7 +352,7 @@ def sweep(*, now=None) -> dict:
             .filter(Q(next_attempt_at__lte=now) | Q(next_attempt_at__isnull=True, updated_at__lt=stuck_before))
             .values_list("pk", flat=True)
         )
-    for invoice_id in due:
+    for invoice_id in due if queue_each else ():
         enqueue(TASK, str(invoice_id))
     if stuck or due:
         logger.info("Sweeper: %d stuck in SUBMITTING reset, %d queued", len(stuck), len(due))

@@ -2,15 +2,37 @@
 
 from django_scopes import scope, scopes_disabled
 
-from invoicing import submission
+from invoicing import dispatch, submission
 
 
 def submit_invoice(invoice_id: str) -> str:
+    """In a qcluster worker: this process's dispatcher claims waiting invoices fairly and keeps many in flight
+    (the id is only a hint: the database is the queue). Called directly (sync mode, a shell, tests): the one
+    invoice, here and now."""
+    if dispatch.in_worker():
+        return dispatch.dispatcher().run()
     return submission.submission_run(invoice_id)
 
 
 def sweep_invoices() -> dict:
+    if dispatch.in_worker():  # one dispatch serves every invoice due, instead of a task per invoice
+        found = submission.sweep(queue_each=False)
+        if found["stuck"] or found["queued"]:
+            submission.enqueue(dispatch.DISPATCH_TASK)
+        return found
     return submission.sweep()
+
+
+def dispatch_submissions() -> str:
+    """Claim and send whatever waits for NRS (queued by a dispatch whose time was up, or by the sweeper)."""
+    if dispatch.in_worker():
+        return dispatch.dispatcher().run()
+    worker = dispatch.Dispatcher()
+    try:
+        worker.run_until_idle()
+    finally:
+        worker.close()
+    return "idle"
 
 
 def render_pdf(invoice_id: str) -> bool:

@@ -25,10 +25,10 @@ class RequestIdMiddleware:
 
 
 def is_api_path(path: str) -> bool:
-    """Paths answered in JSON only, errors included: our API, /health and the NRS sandbox."""
+    """Paths machines call, whose errors are JSON, never an HTML page: our API, /health, /metrics and the sandbox."""
     from django.conf import settings
 
-    return path.startswith(("/api/", settings.NRS_SANDBOX_PREFIX.rstrip("/") + "/")) or path == "/health"
+    return path.startswith(("/api/", settings.NRS_SANDBOX_PREFIX.rstrip("/") + "/")) or path in ("/health", "/metrics")
 
 
 class ApiErrorMiddleware:

@@ -41,8 +41,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "portal",  # before django_q: its `qcluster` command is ours (portal/task_cluster.py)
     "django_q",
-    "portal",
     "tenants",
     "integrations.reference",
     "integrations.nrs",
@@ -85,6 +85,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "tenants.context_processors.tenant",
+                "invoicing.context_processors.nrs_banner",  # admins: NRS unreachable, their invoices waiting
             ],
         },
     },
@@ -196,6 +197,8 @@ NRS_SANDBOX_FAULTS = {
     "timeout_rate": env.float("NRS_SANDBOX_TIMEOUT_RATE", default=0.0),  # share that hang past the timeout
     "offline_rate": env.float("NRS_SANDBOX_OFFLINE_RATE", default=0.0),  # transmit: access points offline
     "lost_response_rate": env.float("NRS_SANDBOX_LOST_RESPONSE_RATE", default=0.0),  # sign done, answer lost
+    "throttle_rate": env.float("NRS_SANDBOX_THROTTLE_RATE", default=0.0),  # share of 429s with Retry-After
+    "retry_after_seconds": env.int("NRS_SANDBOX_RETRY_AFTER_SECONDS", default=2),
     "strict": env.bool("NRS_SANDBOX_STRICT", default=False),  # reject totals that do not reconcile
 }
 NRS_SANDBOX_TIMEOUT_SECONDS = env.float("NRS_SANDBOX_TIMEOUT_SECONDS", default=35.0)
@@ -203,6 +206,19 @@ NRS_SANDBOX_TIMEOUT_SECONDS = env.float("NRS_SANDBOX_TIMEOUT_SECONDS", default=3
 NRS_MAX_ATTEMPTS = env.int("NRS_MAX_ATTEMPTS", default=6)
 NRS_RETRY_BACKOFF = env.list("NRS_RETRY_BACKOFF", cast=int, default=[5, 30, 120, 600, 1800])
 NRS_STUCK_AFTER_SECONDS = env.int("NRS_STUCK_AFTER_SECONDS", default=420)  # > the task timeout
+# Calls in flight (invoicing/dispatch.py). NRS answers in hundreds of milliseconds to seconds: a worker process
+# keeps NRS_WORKER_THREADS invoices in flight, each with one call open at a time. The host limit is shared by
+# every worker process and machine (counted in the database) and NRS's 429/503 lower it for everyone; the
+# business limit keeps one business's backlog from taking every slot.
+NRS_WORKER_THREADS = env.int("NRS_WORKER_THREADS", default=48)
+NRS_HOST_CONCURRENCY = env.int("NRS_HOST_CONCURRENCY", default=96)
+NRS_BUSINESS_CONCURRENCY = env.int("NRS_BUSINESS_CONCURRENCY", default=64)
+NRS_DISPATCH_SECONDS = env.float("NRS_DISPATCH_SECONDS", default=60.0)  # one task's claiming, then the next task
+NRS_THROTTLE_PAUSE_SECONDS = env.float("NRS_THROTTLE_PAUSE_SECONDS", default=2.0)  # a 429/503 without Retry-After
+# The circuit: after this many host failures in a row (no connection, no answer, 5xx) invoices wait for NRS
+# instead of failing, and one probe every NRS_CIRCUIT_PROBE_SECONDS tests whether it is back.
+NRS_CIRCUIT_FAILURES = env.int("NRS_CIRCUIT_FAILURES", default=5)
+NRS_CIRCUIT_PROBE_SECONDS = env.float("NRS_CIRCUIT_PROBE_SECONDS", default=15.0)
 
 # --- Webhooks ------------------------------------------------------------------------------
 # Hosts that may be called over plain http and on internal addresses (development and tests only).
@@ -264,6 +280,14 @@ RATE_LIMITS = {
     "invoice_create": env.int("RATE_LIMIT_INVOICE_CREATE", default=60),
     "csv_submit": env.int("RATE_LIMIT_CSV_SUBMIT", default=5),
 }
+
+# --- Operators -----------------------------------------------------------------------------
+# /metrics (Prometheus) answers only `Authorization: Bearer <METRICS_TOKEN>`. Unset, the route is a 404: queue
+# depths and NRS health are nobody's business until an operator asks for them. A short token is refused, since
+# nothing throttles guesses at it.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+if METRICS_TOKEN and len(METRICS_TOKEN) < 16:
+    raise ImproperlyConfigured("METRICS_TOKEN must be at least 16 characters long (or unset to turn /metrics off).")
 
 # --- Security ------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

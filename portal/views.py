@@ -1,13 +1,17 @@
+import hmac
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login, logout
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from portal.forms import AcceptInvitationForm, BusinessForm, LoginForm, SignupForm
 from portal.throttle import login_failed, login_retry_after, login_succeeded
@@ -129,22 +133,61 @@ def invitation_view(request, token):
 @tenant_required
 def dashboard(request):
     from invoicing.selectors import dashboard as invoice_dashboard
+    from invoicing.selectors import nrs_queue
 
     readiness = tenant_readiness(request.tenant)
     return render(
         request,
         "portal/dashboard.html",
-        {"readiness": readiness, "ready": all(item.ok for item in readiness), **invoice_dashboard(request.tenant)},
+        {
+            "readiness": readiness,
+            "ready": all(item.ok for item in readiness),
+            "nrs_queue": nrs_queue(request.tenant),
+            **invoice_dashboard(request.tenant),
+        },
     )
 
 
+@never_cache
+@require_safe
+@tenant_required
+def dashboard_nrs_queue(request):
+    """The dashboard's NRS queue line alone: the open page refreshes it (static/js/app.js)."""
+    from invoicing.selectors import nrs_queue
+
+    return render(request, "portal/_nrs_queue.html", {"nrs_queue": nrs_queue(request.tenant)})
+
+
 def status_page(request):
-    return render(request, "portal/status.html")
+    from invoicing.selectors import nrs_reachability
+
+    return render(request, "portal/status.html", {"nrs": nrs_reachability()})
+
+
+def _plain(text: str, status: int) -> HttpResponse:
+    return HttpResponse(text + "\n", status=status, content_type="text/plain; charset=utf-8")
+
+
+@csrf_exempt  # a scraper has no session and no CSRF token; the bearer token is the credential
+@never_cache
+@require_safe
+def metrics(request):
+    """Prometheus scrape (portal/metrics.py), for the operator holding METRICS_TOKEN; off while it is unset."""
+    token = settings.METRICS_TOKEN
+    if not token:
+        return _plain("Not found.", 404)
+    scheme, _sep, presented = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(presented.strip().encode(), token.encode()):
+        response = _plain("Unauthorized: send Authorization: Bearer <METRICS_TOKEN>.", 401)
+        response["WWW-Authenticate"] = 'Bearer realm="metrics"'
+        return response
+    from portal.metrics import exposition
+
+    body, content_type = exposition()
+    return HttpResponse(body, content_type=content_type)
 
 
 def _queue_ok() -> bool:
-    from django.conf import settings
-
     if settings.Q_CLUSTER.get("redis"):
         from django_q.brokers import get_broker
 

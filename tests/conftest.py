@@ -57,6 +57,7 @@ def _fresh_cache(reference_data):
     """Login throttles live in the cache, rate limits in their own counters; each test starts with none."""
     from django.core.cache import cache
 
+    from integrations.nrs import hosts
     from integrations.reference import lookup
     from invoicing import setup
     from portal import ratelimit
@@ -65,6 +66,7 @@ def _fresh_cache(reference_data):
     ratelimit.purge_counters(now=time.time() + 3 * ratelimit.WINDOW)  # every window: on SQLite, no rollback undoes them
     lookup.clear()  # a code list a rolled-back test changed is read again
     setup.clear()  # and a business's set-up: the rollback also undid its version bumps
+    hosts.clear()  # and each NRS host's health: the rolled-back rows with it
 
 
 @pytest.fixture
@@ -137,13 +139,17 @@ def sandbox_url(live_server, settings):
 
 @pytest.fixture
 def connected_tenant(sandbox_url, key_file):
+    return sandbox_business(key_file, name="Kola Foods Ltd", telephone="+2348099999999")
+
+
+def sandbox_business(key_file, **fields):
     """A ready tenant whose NRS identity, credentials and key come from the embedded sandbox."""
     import uuid
 
     from integrations.nrs.services import nrs_sandbox_connect
     from tests.factories import make_ready
 
-    tenant = TenantFactory(name="Kola Foods Ltd", telephone="+2348099999999")
+    tenant = TenantFactory(**fields)
     make_ready(tenant, key_file)
     tenant.nrs_business_id = uuid.uuid4()  # replaced by the sandbox's own
     nrs_sandbox_connect(tenant=tenant)
@@ -154,7 +160,14 @@ def connected_tenant(sandbox_url, key_file):
 def set_faults(**values):
     from integrations.nrs.sandbox.models import SandboxFaults
 
-    defaults = {"latency_ms": 0, "error_rate": 0, "timeout_rate": 0, "offline_rate": 0, "lost_response_rate": 0}
+    defaults = {
+        "latency_ms": 0,
+        "error_rate": 0,
+        "timeout_rate": 0,
+        "offline_rate": 0,
+        "lost_response_rate": 0,
+        "throttle_rate": 0,
+    }
     SandboxFaults.objects.all().delete()
     SandboxFaults.objects.create(**{**defaults, **values})
 
@@ -179,10 +192,10 @@ def pytest_sessionfinish(session):
         leftover.unlink(missing_ok=True)
 
 
-@pytest.fixture
-def qcluster(sandbox_url, settings):
-    """A real django-q2 worker (`manage.py qcluster`) on the test database, talking to the live sandbox."""
-    import signal
+def start_qcluster(sandbox_url, settings, log_name="test-qcluster.log", **overrides):
+    """A real django-q2 cluster (`manage.py qcluster`) on the test database, talking to the live sandbox.
+
+    Returns (process, log path); stop it with `stop_qcluster`."""
     import subprocess
     import sys
     from pathlib import Path
@@ -194,29 +207,45 @@ def qcluster(sandbox_url, settings):
     env.update(
         {"NRS_SANDBOX_URL": sandbox_url, "Q_WORKERS": "1", "NRS_READ_TIMEOUT": "5", "MEDIA_ROOT": settings.MEDIA_ROOT}
     )
+    env.update({name: str(value) for name, value in overrides.items()})
     if connection.vendor == "sqlite":
         env["SQLITE_PATH"] = db["NAME"]
     else:
         env["DATABASE_URL"] = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
     root = Path(__file__).resolve().parent.parent
-    log = open(root / "var" / "test-qcluster.log", "w")
-    worker = subprocess.Popen(
-        [sys.executable, "manage.py", "qcluster"],
-        cwd=root,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    path = root / "var" / log_name
+    with open(path, "w") as log:
+        worker = subprocess.Popen(
+            [sys.executable, "manage.py", "qcluster"],
+            cwd=root,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    return worker, path
+
+
+def stop_qcluster(worker, timeout=5):
+    import signal
+    import subprocess
+
+    os.killpg(worker.pid, signal.SIGTERM)
+    try:
+        worker.wait(timeout=timeout)  # a clean stop is nice, not needed: the test is over
+    except subprocess.TimeoutExpired:
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait()
+
+
+@pytest.fixture
+def qcluster(sandbox_url, settings):
+    """A real django-q2 worker (`manage.py qcluster`) on the test database, talking to the live sandbox."""
+    worker, _log = start_qcluster(sandbox_url, settings)
     try:
         yield worker
     finally:
-        os.killpg(worker.pid, signal.SIGTERM)
-        try:
-            worker.wait(timeout=5)  # a clean stop is nice, not needed: the test is over
-        except subprocess.TimeoutExpired:
-            os.killpg(worker.pid, signal.SIGKILL)
-        log.close()
+        stop_qcluster(worker)
 
 
 # --- one Chromium for the whole session (Playwright's sync API allows one instance at a time) ------------

@@ -71,3 +71,28 @@ def make_ready(tenant, key_file: bytes):
         )
     services.crypto_key_upload(tenant=tenant, content=key_file)
     return tenant
+
+
+def invoices_in(tenant, status: str, count: int = 1, *, kind: str = "B2B", **fields) -> list:
+    """`count` bare invoices of `tenant` in `status` (one INSERT): for counts of the NRS queue, not for NRS."""
+    import uuid
+    from datetime import date
+
+    from django_scopes import scopes_disabled
+
+    from invoicing.models import Invoice
+
+    batch = uuid.uuid4().hex[:6]
+    with scopes_disabled():
+        return Invoice.objects.bulk_create(
+            Invoice(
+                tenant=tenant,
+                kind=kind,
+                type_code="381",
+                document_number=f"Q-{batch}-{i}",
+                issue_date=date(2026, 12, 1),
+                status=status,
+                **fields,
+            )
+            for i in range(count)
+        )

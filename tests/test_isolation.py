@@ -152,6 +152,7 @@ ROUTES = {
     "logout": Listing(nothing_of_a_tenant="POST only; GET is a 405"),
     "status": Listing(nothing_of_a_tenant="uptime page"),
     "health": Listing(nothing_of_a_tenant="uptime JSON"),
+    "metrics": Listing(nothing_of_a_tenant="operators' platform totals behind METRICS_TOKEN (unset here: a 404)"),
     "password_reset": Listing(nothing_of_a_tenant="e-mail form"),
     "password_reset_done": Listing(nothing_of_a_tenant="static page"),
     "password_reset_complete": Listing(nothing_of_a_tenant="static page"),
@@ -167,6 +168,7 @@ ROUTES = {
     ),
     # --- dashboard, onboarding, settings ----------------------------------------------------------------------
     "dashboard": Listing(),
+    "dashboard_nrs_queue": Listing(nothing_of_a_tenant="the NRS queue's counts: numbers, no strings of A's"),
     "onboarding": Listing(nothing_of_a_tenant="redirects to a step"),
     "onboarding_step": Public(
         *({"step": step} for step in ("business", "location", "nrs", "credentials", "keys", "done", "nope")),

@@ -15,13 +15,17 @@ import json
 import logging
 import threading
 import time
+from datetime import UTC, datetime
 from decimal import Decimal
+from email.utils import parsedate_to_datetime
 
 import requests
 from django.conf import settings
 
+from integrations.nrs import hosts
 from integrations.nrs.errors import NrsBadCredentials, NrsError, NrsNotFound, NrsRejected, NrsTransient
 from integrations.nrs.models import NrsCall
+from portal.queries import insert
 
 logger = logging.getLogger(__name__)
 _local = threading.local()
@@ -46,7 +50,11 @@ def _environment(base_url: str) -> dict:
 
 
 def base_url_for(tenant) -> str:
-    return (settings.NRS_LIVE_URL if tenant.environment == "live" else settings.NRS_SANDBOX_URL).rstrip("/")
+    return base_url_for_environment(tenant.environment)
+
+
+def base_url_for_environment(environment: str) -> str:
+    return (settings.NRS_LIVE_URL if environment == "live" else settings.NRS_SANDBOX_URL).rstrip("/")
 
 
 def to_json(data) -> str:
@@ -58,6 +66,20 @@ def _decimal_as_number(value):
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() and value.as_tuple().exponent >= 0 else float(value)
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def _retry_after(value) -> float | None:
+    """Retry-After in seconds (RFC 9110: a number of seconds or an HTTP date), capped at ten minutes."""
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            seconds = (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds()
+        except (TypeError, ValueError):
+            return None
+    return min(max(seconds, 0.0), 600.0)
 
 
 def redact(value):
@@ -154,12 +176,13 @@ class NrsClient:
             )
             result = self._outcome(response, envelope)
         except requests.Timeout:
-            result = NrsTransient("NRS did not answer in time.")
+            result = NrsTransient("NRS did not answer in time.", host_down=True)
         except requests.ConnectionError:
-            result = NrsTransient("Could not connect to NRS.")
+            result = NrsTransient("Could not connect to NRS.", host_down=True)
         except requests.RequestException as exc:
-            result = NrsTransient(f"Request to NRS failed: {type(exc).__name__}.")
+            result = NrsTransient(f"Request to NRS failed: {type(exc).__name__}.", host_down=True)
         duration_ms = int((time.monotonic() - started) * 1000)
+        hosts.call_ended(self.base_url, result if isinstance(result, NrsTransient) else None)
         self._record(endpoint, method, url, reference, body, response, result, duration_ms)
         if isinstance(result, NrsError):
             raise result
@@ -172,10 +195,18 @@ class NrsClient:
             body = response.json()
         except ValueError:
             body = None
+        throttled = status in (429, 503)
+        retry_after = _retry_after(response.headers.get("Retry-After")) if throttled else None
         if not isinstance(body, dict):
             if 200 <= status < 300 and body is not None and not envelope:
                 return body
-            return NrsTransient(f"NRS answered HTTP {status} without a JSON envelope.", status_code=status)
+            return NrsTransient(
+                f"NRS answered HTTP {status} without a JSON envelope.",
+                status_code=status,
+                host_down=status != 429,  # a proxy's page, an empty 502: NRS itself did not answer
+                throttled=throttled,
+                retry_after=retry_after,
+            )
         code = body.get("code")
         effective = code if isinstance(code, int) and code >= 400 else status
         if 200 <= effective < 300:
@@ -188,8 +219,14 @@ class NrsClient:
         kwargs = {"status_code": status, "details": details, "public_message": public}
         if "unable to validate api key" in text:
             return NrsBadCredentials(message, **kwargs)
-        if "try again later" in text or "access points are offline" in text or effective >= 500 or effective == 429:
-            return NrsTransient(message, **kwargs)
+        if effective >= 500 or effective == 429 or throttled:
+            # NRS as a whole is failing or asks everyone to slow down: the host's circuit and limit hear of it.
+            throttled = throttled or effective in (429, 503)
+            return NrsTransient(
+                message, host_down=effective >= 500, throttled=throttled, retry_after=retry_after, **kwargs
+            )
+        if "try again later" in text or "access points are offline" in text:
+            return NrsTransient(message, **kwargs)  # about this request (a duplicate sign, the buyer's access point)
         if effective == 404:
             return NrsNotFound(message, **kwargs)
         if effective in (401, 403):
@@ -199,18 +236,23 @@ class NrsClient:
     def _record(self, endpoint, method, url, reference, body, response, result, duration_ms):
         outcome = result.outcome if isinstance(result, NrsError) else NrsCall.Outcome.OK
         message = str(result) if isinstance(result, NrsError) else ""
-        NrsCall.objects.create(
-            tenant=self.tenant,
-            endpoint=endpoint,
-            method=method,
-            url=url[:500],
-            reference=reference[:120],
-            request_body=to_json(redact(body))[:_MAX_BODY] if body is not None else "",
-            status_code=response.status_code if response is not None else None,
-            response_body=response.text[:_MAX_BODY] if response is not None else "",
-            outcome=outcome,
-            message=message[:2000],
-            duration_ms=duration_ms,
+        # SQL written once per process (portal.queries.insert): four calls an invoice, dozens of invoices in flight.
+        insert(
+            [
+                NrsCall(
+                    tenant=self.tenant,
+                    endpoint=endpoint,
+                    method=method,
+                    url=url[:500],
+                    reference=reference[:120],
+                    request_body=to_json(redact(body))[:_MAX_BODY] if body is not None else "",
+                    status_code=response.status_code if response is not None else None,
+                    response_body=response.text[:_MAX_BODY] if response is not None else "",
+                    outcome=outcome,
+                    message=message[:2000],
+                    duration_ms=duration_ms,
+                )
+            ]
         )
         logger.info(
             "NRS %s %s -> %s %s in %d ms",

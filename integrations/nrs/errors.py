@@ -28,10 +28,21 @@ class NrsBadCredentials(NrsError):
 
 class NrsTransient(NrsError):
     """Timeout, connection error, 5xx, 'kindly try again later', 'access points are offline'. Retry later;
-    for a sign, ask confirm first: NRS may have signed it although we got no answer."""
+    for a sign, ask confirm first: NRS may have signed it although we got no answer.
+
+    `host_down`: NRS itself did not answer (no connection, no answer in time, 5xx, no envelope) rather than
+    refusing this one request; it feeds the host's circuit. `throttled`: NRS asked everyone to slow down (429,
+    503), for `retry_after` seconds when it said so.
+    """
 
     outcome = "transient"
     retryable = True
+
+    def __init__(self, message: str, *, host_down: bool = False, throttled: bool = False, retry_after=None, **kwargs):
+        super().__init__(message, **kwargs)
+        self.host_down = host_down
+        self.throttled = throttled
+        self.retry_after = retry_after
 
 
 class NrsNotFound(NrsError):

@@ -30,3 +30,32 @@ class NrsCall(TenantOwned):
 
     def __str__(self):
         return f"{self.method} {self.endpoint} → {self.status_code or '—'} {self.outcome}"
+
+
+class NrsHost(models.Model):
+    """One NRS host as every worker process and machine sees it: the database is what they all share.
+
+    `limit` is how many calls may be in flight to the host now (adaptive: NRS's 429/503 halve it, answers
+    grow it back to NRS_HOST_CONCURRENCY). The circuit opens after NRS_CIRCUIT_FAILURES failures in a row of
+    the host itself (no connection, no answer, 5xx): invoices then wait instead of failing, and one probe
+    now and then tests NRS. Each claim of invoices for the host writes `claimed_at` first: that row lock
+    (PostgreSQL) or write lock (SQLite) makes the count of calls in flight and the claim one step.
+    """
+
+    class Circuit(models.TextChoices):
+        CLOSED = "closed"
+        OPEN = "open"
+
+    base_url = models.CharField(max_length=300, unique=True)
+    limit = models.PositiveIntegerField()
+    limit_changed_at = models.DateTimeField(null=True, blank=True)
+    paused_until = models.DateTimeField(null=True, blank=True)  # NRS's Retry-After
+    circuit = models.CharField(max_length=6, choices=Circuit.choices, default=Circuit.CLOSED)
+    failures = models.PositiveIntegerField(default=0)  # host failures in a row
+    failing_since = models.DateTimeField(null=True, blank=True)  # the first of them: "unreachable since"
+    next_probe_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"{self.base_url} ({self.circuit})"

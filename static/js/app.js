@@ -49,4 +49,20 @@
     check();
     setInterval(check, 30000);
   }
+
+  // Parts of a page the server renders alone (the dashboard's NRS queue): fetched again every 15 s while the
+  // tab is visible. A redirect (signed out) or an error stops it; the page as loaded stays readable.
+  document.querySelectorAll("[data-refresh]").forEach(function (box) {
+    var last = null;
+    var timer = setInterval(function () {
+      if (document.hidden) return;
+      fetch(box.getAttribute("data-refresh"), { cache: "no-store", credentials: "same-origin" })
+        .then(function (r) {
+          if (!r.ok || r.redirected) { clearInterval(timer); return null; }
+          return r.text();
+        })
+        .then(function (html) { if (html && html !== last) { last = html; box.innerHTML = html; } })
+        .catch(function () {});
+    }, 15000);
+  });
 })();

@@ -105,15 +105,26 @@ def test_operators_set_faults_on_the_sandbox_page(client):
             "timeout_rate": 0.05,
             "offline_rate": 0,
             "lost_response_rate": 0.05,
+            "throttle_rate": 0.1,
+            "retry_after_seconds": 3,
             "strict": "on",
         },
     )
     assert response.status_code == 302
     faults = SandboxFaults.objects.get()
     assert (faults.error_rate, faults.lost_response_rate, faults.strict) == (0.2, 0.05, True)
+    assert (faults.throttle_rate, faults.retry_after_seconds) == (0.1, 3)
     bad = client.post(
         reverse("sandbox_faults"),
-        {"latency_ms": 0, "error_rate": 2, "timeout_rate": 0, "offline_rate": 0, "lost_response_rate": 0},
+        {
+            "latency_ms": 0,
+            "error_rate": 2,
+            "timeout_rate": 0,
+            "offline_rate": 0,
+            "lost_response_rate": 0,
+            "throttle_rate": 0,
+            "retry_after_seconds": 2,
+        },
     )
     assert "less than or equal to 1.0" in bad.content.decode()
 

@@ -81,6 +81,10 @@ def endpoint(*methods, auth=True):
             elif random.random() < conf["error_rate"]:
                 fault = "error_500"
                 response = error(500, "internal server error", TRY_LATER)
+            elif random.random() < conf.get("throttle_rate", 0.0):
+                fault = "throttled"
+                response = error(429, "too many requests", TRY_LATER)
+                response["Retry-After"] = str(conf.get("retry_after_seconds", 2))
             else:
                 if auth:
                     business = services.business_for_credentials(

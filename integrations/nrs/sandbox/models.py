@@ -86,6 +86,8 @@ class SandboxFaults(models.Model):
     timeout_rate = models.FloatField(default=0.0)
     offline_rate = models.FloatField(default=0.0)
     lost_response_rate = models.FloatField(default=0.0)
+    throttle_rate = models.FloatField(default=0.0)  # share of 429s, as NRS would slow a client down
+    retry_after_seconds = models.PositiveIntegerField(default=2)  # the Retry-After those 429s carry
     strict = models.BooleanField(default=False)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -96,6 +96,8 @@ def faults() -> dict:
         "timeout_rate": row.timeout_rate,
         "offline_rate": row.offline_rate,
         "lost_response_rate": row.lost_response_rate,
+        "throttle_rate": row.throttle_rate,
+        "retry_after_seconds": row.retry_after_seconds,
         "strict": row.strict,
     }
 

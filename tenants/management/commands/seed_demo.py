@@ -1,6 +1,7 @@
 """Creates (once) the demo business that `make run` prints: an admin, a clerk and an API key."""
 
 import json
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -15,7 +16,18 @@ from tenants.services import api_key_create, location_save, tenant_create, tenan
 DEMO_NAME = "Demo Trading Ltd"
 ADMIN = ("admin@demo.flowpoint.local", "demo-admin-pass")
 CLERK = ("clerk@demo.flowpoint.local", "demo-clerk-pass")
-CREDENTIALS_FILE = settings.VAR_DIR / "demo-credentials.json"
+
+
+def _credentials_file() -> Path:
+    """Beside the SQLite database the key belongs to: an instance on its own SQLITE_PATH (a second `make run`,
+    a test) must not overwrite var/'s key with one var/'s database does not know."""
+    database = settings.DATABASES["default"]
+    if "sqlite" in database["ENGINE"]:
+        return Path(database["NAME"]).parent / "demo-credentials.json"
+    return settings.VAR_DIR / "demo-credentials.json"
+
+
+CREDENTIALS_FILE = _credentials_file()
 
 
 def complete_demo_profile(tenant):
