@@ -44,6 +44,7 @@ from tenants.models import Tenant
 logger = logging.getLogger(__name__)
 Status = Invoice.Status
 DISPATCH_TASK = "invoicing.tasks.dispatch_submissions"
+RESUME_SCHEDULE = "nrs-resume"  # the dispatch that comes back when NRS may be reachable again
 POLL_SECONDS = 0.05  # how often a run looks again while invoices are in flight or a host is paused
 
 
@@ -148,7 +149,9 @@ class Dispatcher:
     are in flight: django-q2's own locks are not held by a worker parked on its queue then (a kill there
     stalls the whole cluster, django-q2 issues #23 and #339), and its timeout and STOP apply as to any task.
     A run ends when nothing is claimable or in flight, or after its budget (then, with work left, it queues
-    the next run so other tasks get the worker in between), or when the process is asked to stop.
+    the next run so other tasks get the worker in between), or when the process is asked to stop. While NRS is
+    unreachable or asked for a long pause, a run does not hold the worker: it leaves one schedule behind
+    (RESUME_SCHEDULE) for the next probe or the end of the pause, and that dispatch resumes the queue.
     """
 
     def __init__(self, size: int | None = None):
@@ -171,7 +174,8 @@ class Dispatcher:
         self.stop_requested = True
 
     def run(self, *, budget: float | None = None, wait_for_hosts: bool = True) -> str:
-        """Dispatch from the calling thread; returns why it ended: "idle", "budget" or "stopped"."""
+        """Dispatch from the calling thread; returns why it ended: "idle", "budget", "waiting for NRS" or
+        "stopped"."""
         budget = budget if budget is not None else run_budget()
         started = time.monotonic()
         renewed = started
@@ -188,8 +192,15 @@ class Dispatcher:
                 renewed = time.monotonic()
             if self._claim_round():
                 continue
-            if not self.in_flight and not (wait_for_hosts and self._paused_hosts()):
-                break
+            if not self.in_flight:
+                resume = _resume_at()
+                if resume is None:
+                    break  # nothing claimable waits: done
+                if not wait_for_hosts or (resume - timezone.now()).total_seconds() > POLL_SECONDS * 20:
+                    # NRS is away or asked for a long pause: free the worker, and come back when it is due.
+                    _schedule_resume(resume)
+                    ended = "waiting for NRS"
+                    break
             time.sleep(POLL_SECONDS)  # a sleep, not an Event: see the soak's Killer, which kills only inside I/O
         self._drain(started)
         if ended == "budget" and _work_waiting():
@@ -218,14 +229,6 @@ class Dispatcher:
                 self._start(invoice_id)
             claimed += len(ids)
         return claimed
-
-    def _paused_hosts(self) -> bool:
-        """Invoices wait for a host whose circuit is open or that asked for a pause: keep looking (and probing)."""
-        now = timezone.now()
-        return any(
-            not hosts.state(url).accepting(now) and _due_for(environments, now)
-            for url, environments in hosts_with_environments().items()
-        )
 
     def _renew_leases(self) -> None:
         """Tell the sweeper these rows are alive, however long NRS takes: it resets only rows of dead workers."""
@@ -288,6 +291,33 @@ def lease_seconds() -> float:
 def _due_for(environments, now) -> bool:
     with scopes_disabled():
         return Invoice.objects.filter(_due(now), tenant__environment__in=environments).exists()
+
+
+def _resume_at():
+    """When invoices that wait for a host whose circuit is open (its next probe) or that asked for a pause (its
+    Retry-After) may go out again; None when no invoice waits for such a host."""
+    now = timezone.now()
+    times = []
+    for url, environments in hosts_with_environments().items():
+        if not _due_for(environments, now):
+            continue
+        state = hosts.state(url)
+        if state.accepting(now):
+            continue
+        if state.open:
+            times.append(state.next_probe_at or now)
+        else:
+            times.append(state.paused_until)
+    return min(times) if times else None
+
+
+def _schedule_resume(when) -> None:
+    """One schedule, however many runs ask: a dispatch (which probes, then claims) when NRS may be back."""
+    from django_q.models import Schedule
+
+    fields = {"func": DISPATCH_TASK, "schedule_type": Schedule.ONCE, "repeats": 1, "next_run": when}
+    if not Schedule.objects.filter(name=RESUME_SCHEDULE).update(**fields):
+        Schedule.objects.create(name=RESUME_SCHEDULE, **fields)
 
 
 def _work_waiting() -> bool:

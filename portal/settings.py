@@ -210,7 +210,9 @@ NRS_STUCK_AFTER_SECONDS = env.int("NRS_STUCK_AFTER_SECONDS", default=420)  # > t
 # keeps NRS_WORKER_THREADS invoices in flight, each with one call open at a time. The host limit is shared by
 # every worker process and machine (counted in the database) and NRS's 429/503 lower it for everyone; the
 # business limit keeps one business's backlog from taking every slot.
-NRS_WORKER_THREADS = env.int("NRS_WORKER_THREADS", default=48)
+# Each thread holds a database connection while its invoice is in flight: on PostgreSQL, Q_WORKERS × threads × worker
+# machines (plus the web processes) must stay under max_connections (100 by default), hence the smaller default.
+NRS_WORKER_THREADS = env.int("NRS_WORKER_THREADS", default=16 if env.str("DATABASE_URL", default="") else 48)
 NRS_HOST_CONCURRENCY = env.int("NRS_HOST_CONCURRENCY", default=96)
 NRS_BUSINESS_CONCURRENCY = env.int("NRS_BUSINESS_CONCURRENCY", default=64)
 NRS_DISPATCH_SECONDS = env.float("NRS_DISPATCH_SECONDS", default=60.0)  # one task's claiming, then the next task

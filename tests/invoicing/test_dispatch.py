@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from django_q.models import Schedule
 from django_scopes import scope, scopes_disabled
 
 from integrations.nrs import hosts
@@ -151,6 +152,8 @@ def test_the_circuit_opens_and_closes_without_failing_invoices(two_businesses, s
     with scope(tenant=a):
         waited = [i for i in invoices if i.events.filter(kind="nrs.waiting").exists()]
     assert waited and max(reload(i).attempts for i in invoices) < settings.NRS_MAX_ATTEMPTS
+    resume = Schedule.objects.get(name=dispatch.RESUME_SCHEDULE)  # the worker is free meanwhile
+    assert resume.func == dispatch.DISPATCH_TASK and resume.next_run == host.next_probe_at
     asked = SandboxRequest.objects.count()
     run(size=2)
     assert SandboxRequest.objects.count() == asked  # open: no invoice is sent, no probe is due yet
