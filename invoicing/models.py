@@ -169,8 +169,12 @@ class Invoice(TenantOwned):
             models.Index(fields=["tenant", "document_number"]),
             # The invoice list, newest first: a page is read off the index, not sorted from the whole tenant.
             models.Index(fields=["tenant", "-created_at"], name="invoice_list_newest_first"),
-            # The NRS queue of one business, in the order the dispatcher takes it (invoicing/dispatch.py).
-            models.Index(fields=["tenant", "status", "bulk", "created_at"], name="invoice_nrs_queue_order"),
+            # The NRS queue of one business, in the order the dispatcher takes it (invoicing/dispatch.py). Partial:
+            # only waiting rows, and no query without `status = PENDING` can pick it (SQLite's planner chose a
+            # full index on tenant and status for the number-in-use check, a scan of every waiting invoice).
+            models.Index(
+                fields=["tenant", "bulk", "created_at"], condition=Q(status="PENDING"), name="invoice_nrs_queue_order"
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -2,11 +2,14 @@
 
 PENDING → (claimed) SUBMITTING → irn/validate → validate → sign → (B2B/B2G) transmit → CERTIFIED | REPORTED.
 - The row is claimed by a compare-and-swap UPDATE, in its own transaction, before any network call: a task
-  delivered twice does the work once.
+  delivered twice does the work once. In a worker, invoicing/dispatch.py claims many rows at once, fairly,
+  and runs each attempt here on a thread of its own (`submission_claimed`).
 - A rejected document is FAILED for good, with NRS's own words. Bad credentials hold it as BLOCKED.
 - A transient failure goes back to PENDING with a backoff; after the last attempt it is FAILED with
   SUBMISSION_ERROR. Once a sign has been sent, `confirm` is asked before any sign is sent again, so a lost
-  sign response never becomes a second sign.
+  sign response never becomes a second sign. When NRS as a whole is away (the host's circuit is open) or asks
+  everyone to slow down (429/503), the invoice waits in PENDING instead, the attempt uncounted: it did nothing
+  wrong (integrations/nrs/hosts.py).
 - A sweeper re-queues rows stuck in SUBMITTING (a worker died) and PENDING rows whose turn has come.
 """
 

@@ -68,8 +68,11 @@ class CursorWrapper(base.SQLiteCursorWrapper):
     def execute(self, query, params=None):
         if self.connection.in_transaction or self.wrapper is None or not _writes(query):
             return when_unlocked(self.connection, super().execute, query, params, patience=self.patience)
-        with self.wrapper.writing():
+        self.wrapper._take_writer_lock()
+        try:
             return when_unlocked(self.connection, super().execute, query, params, patience=self.patience)
+        finally:
+            self.wrapper._drop_writer_lock()
 
     def executemany(self, query, param_list):
         if not self.connection.in_transaction:
@@ -98,26 +101,19 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
     # --- the process's writers queue on one lock (see the module's doc) --------------------------------------
 
+    _writer = None  # this database file's lock, looked up once per connection
+
     def _take_writer_lock(self) -> None:
-        if not self._holds_writer_lock and not self.is_in_memory_db():
-            self._holds_writer_lock = _writer_lock(self.settings_dict["NAME"]).acquire(timeout=self.lock_patience)
+        if self._holds_writer_lock:
+            return
+        if self._writer is None:
+            self._writer = _writer_lock(self.settings_dict["NAME"])
+        self._holds_writer_lock = self._writer.acquire(timeout=self.lock_patience)
 
     def _drop_writer_lock(self) -> None:
         if self._holds_writer_lock:
             self._holds_writer_lock = False
-            _writer_lock(self.settings_dict["NAME"]).release()
-
-    def writing(self):
-        wrapper = self
-
-        class _Writing:
-            def __enter__(self):
-                wrapper._take_writer_lock()
-
-            def __exit__(self, *exc):
-                wrapper._drop_writer_lock()
-
-        return _Writing()
+            self._writer.release()
 
     def _start_transaction_under_autocommit(self):
         self._take_writer_lock()
