@@ -1,13 +1,19 @@
-"""`make soak`: the crash and fault soak of issue 7, at full size.
+"""`make soak`: the crash and fault soak of issues 7 and 15, at full size.
 
     .venv/bin/python bench/soak.py                    # 1,000 invoices, 10 worker kills (SQLite; PostgreSQL
-                                                      # when DATABASE_URL is set)
-    .venv/bin/python bench/soak.py --invoices 100 --kills 3 --keep --set q_timeout=10 --set stuck_after=12
+                                                      # when DATABASE_URL is set, Redis when REDIS_URL is)
+    .venv/bin/python bench/soak.py --set latency_ms=300                       # issue 15: NRS takes 300 ms a call
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/test REDIS_URL=redis://127.0.0.1:6379/0 \
+        .venv/bin/python bench/soak.py --set latency_ms=300 --set clusters=2  # issue 15: two qclusters, PG + Redis
+    .venv/bin/python bench/soak.py --invoices 100 --kills 3 --keep --set q_timeout=10 --set q_retry=12 \
+        --set stuck_after=12                                                  # CI size, work folder kept
 
 N invoices (70 % B2B, 20 % B2C, 10 % B2G; 2 % created through the API with the Flowpoint key, the rest through
 the service) go through the real pipeline: gunicorn serving the embedded NRS sandbox and the API, a django-q2
-cluster of two workers. The sandbox answers 20 % of calls with HTTP 500, lets 5 % hang past the client's read
-timeout and loses the answer of 5 % of the signs it performs; a worker is SIGKILLed at random moments; the
+cluster of two workers (or `clusters` separate `manage.py qcluster` processes of `workers` each, as on separate
+machines: each logs to its own qcluster-N.log, and a kill picks among the workers of all). The sandbox waits
+`latency_ms` before answering every call, answers 20 % of calls with HTTP 500, lets 5 % hang past the client's
+read timeout and loses the answer of 5 % of the signs it performs; a worker is SIGKILLed at random moments; the
 tenant's webhook endpoint is a receiver run by this script. At the end it prints one JSON object, and exits
 non-zero when a check fails:
 
@@ -22,28 +28,41 @@ non-zero when a check fails:
   log, cluster, driver, receiver), and no traceback does; every kill was made.
 
 Its database is its own: a fresh SQLite file in its work folder (var/soak/run-*, removed after a pass unless
---keep), or, with DATABASE_URL set, a database `<name>_soak` on that PostgreSQL server, dropped at the end.
+--keep), or, with DATABASE_URL set, a database `<name>_soak` on that PostgreSQL server, dropped at the end. With
+REDIS_URL set (django-q2's broker and the cache), Redis database SOAK_REDIS_DB on that server, flushed before
+and after (both are kept after a failure, or with --keep, until the next run): the queue's name is the
+cluster's, the same for every Flowpoint on the server (`make bench` flushes REDIS_URL's own database). Redis's
+broker does not redeliver a killed worker's task: the sweepers bring back its work.
 Production settings (DEBUG off) with short timings, so that a killed worker's work comes back within seconds:
 Q_TIMEOUT / Q_RETRY (django-q2's task timeout and redelivery), NRS_READ_TIMEOUT, NRS_SANDBOX_TIMEOUT_SECONDS,
 NRS_RETRY_BACKOFF, and the sweepers' stuck thresholds (NRS_STUCK_AFTER_SECONDS, WEBHOOK_STUCK_AFTER_SECONDS).
 NRS_MAX_ATTEMPTS is raised to 30: with 30 % of calls failing, six attempts give up on ~1 % of the invoices.
+`timing_problems` refuses timings that cannot hold, latency included (an attempt's longest run against Q_TIMEOUT
+and NRS_STUCK_AFTER_SECONDS). With latency, the sandbox's server gets more threads and the engine no more calls
+in flight than it has threads (`sized`). The summary's `peaks`: the most invoices in SUBMITTING at once, and on
+PostgreSQL the most connections to the soak's database (max_connections is 100 by default).
 
 The sweepers: django-q2's scheduler reads its Schedule rows every ~30 s and a schedule runs at most once a
-minute, which would dominate a run of this length. So the driver calls the same functions the schedules run
-(`invoicing.submission.sweep`, `integrations.webhooks.delivery.sweep`) every --sweep-interval seconds, with the
-soak's thresholds; the cluster's scheduled sweepers keep running beside them with the production ones.
+minute, which would dominate a run of this length. So the driver does what the schedules do in a worker
+(`invoicing.tasks.sweep_invoices`: the invoice sweeper, then one dispatch task for whatever it found;
+`integrations.webhooks.delivery.sweep`) every --sweep-interval seconds, with the soak's thresholds; the
+cluster's scheduled sweepers keep running beside them with the production ones.
 
 Invoices arrive as a business sends them, not all at once: the producer waits while `max_backlog` are queued and
 not yet tried (the invoice sweeper re-queues every due invoice each time it runs, so a queue that stays longer
 than the sweep interval fills with duplicate tasks). PDFs are not rendered (see `render_pdfs`; --pdfs to).
 
-The kills: when the number of finished invoices crosses a random mark, a random worker (a process of the cluster
+The kills: when the number of finished invoices crosses a random mark, a random worker (a process of the clusters
 that logged "ready for work") is stopped (SIGSTOP) and looked at in /proc. It is killed (SIGKILL) only inside a
 task, blocked on the network, the database or a file, at least MIN_TASK_AGE into that task; otherwise it is
-resumed and tried again a few milliseconds later. Elsewhere a kill takes down django-q2 itself, not only the task:
-a worker parked in the task queue's get() holds that queue's lock (django-q2 issue #23: no worker gets a task
-again), and one whose thread is still writing the last result holds the result queue's (issue #339: no result is
-saved or acknowledged again, and every task is redelivered for ever). --kill-anywhere kills wherever it lands.
+resumed and tried again a few milliseconds later. A dispatching worker (invoicing/dispatch.py) is such a one
+most of the time: its main thread sleeps between claims inside the task while its threads wait on NRS, and the
+kill takes every invoice it has in flight (each kill's `threads_on_sockets`); they stay SUBMITTING until the
+sweeper's threshold, then go out again, confirm-before-sign keeping each signed once. Elsewhere a kill takes
+down django-q2 itself, not only the task: a worker parked in the task queue's get() holds that queue's lock
+(django-q2 issue #23: no worker gets a task again), and one whose thread is still writing the last result holds
+the result queue's (issue #339: no result is saved or acknowledged again, and every task is redelivered for
+ever). --kill-anywhere kills wherever it lands.
 
 Any other SoakConfig field: --set name=value. The tests run this soak at CI size: tests/test_soak.py (`soak`).
 """
@@ -66,7 +85,7 @@ import tempfile
 import threading
 import time
 from collections import Counter, defaultdict
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -82,6 +101,7 @@ SIGN_PATH = "/sandbox/nrs/api/v1/invoice/sign"
 NOT_PROCESSED_FAULTS = ("timeout", "error_500")  # the sandbox answered these before looking at the request
 PDF_NOT_RENDERED = "soak/not-rendered.pdf"
 MIN_TASK_AGE = 0.1  # seconds a worker has been in its task before it may be killed (see Killer._try)
+SOAK_REDIS_DB = 15  # with REDIS_URL set: the Redis database the soak uses (see soak_redis_url)
 
 
 @dataclass
@@ -114,8 +134,72 @@ class SoakConfig:
     seed: int | None = None
     kill_anywhere: bool = False
     log_level: str = "INFO"
+    # NRS's answer time: the sandbox sleeps this long before every call (its SandboxFaults row's latency_ms).
+    latency_ms: int = 0
+    # Separate `manage.py qcluster` processes (as on separate machines), each with `workers` worker processes.
+    clusters: int = 1
+    # Sizes; 0: derived (see `sized`). The sandbox's server takes gunicorn_workers × gunicorn_threads calls at
+    # once; the engine (invoicing/dispatch.py) keeps up to NRS_HOST_CONCURRENCY in flight, on NRS_WORKER_THREADS
+    # threads per worker process.
     gunicorn_workers: int = 2
-    gunicorn_threads: int = 4
+    gunicorn_threads: int = 0
+    host_concurrency: int = 0
+    worker_threads: int = 0
+
+
+def sized(config: SoakConfig) -> SoakConfig:
+    """The config with its derived sizes (the fields left 0) filled in.
+
+    Without latency a call holds a server thread for milliseconds: 4 threads a gunicorn worker, and the
+    product's own NRS_HOST_CONCURRENCY and NRS_WORKER_THREADS (left 0: not set). With latency_ms each call holds
+    one that long: 16 threads a worker, and no more calls in flight than the server has threads (as an operator
+    sets NRS_HOST_CONCURRENCY to NRS's published limit: more would queue in gunicorn past the client's read
+    timeout, timeouts the soak does not inject), spread over the worker processes of every cluster. That also
+    keeps PostgreSQL's connections (a thread holds one) under its max_connections of 100 with two clusters."""
+    slow = config.latency_ms > 0
+    threads = config.gunicorn_threads or (16 if slow else 4)
+    host = config.host_concurrency or (config.gunicorn_workers * threads if slow else 0)
+    per_worker = -(-host // (config.clusters * config.workers)) if slow else 0  # rounded up
+    return replace(
+        config, gunicorn_threads=threads, host_concurrency=host, worker_threads=config.worker_threads or per_worker
+    )
+
+
+def timing_problems(config: SoakConfig, dispatch_seconds: float = 60.0) -> list[str]:
+    """What in the config's timings cannot hold (see SoakConfig's comment); empty when they all do.
+
+    An attempt's longest run: its calls each wait `latency_ms`, and two of them may time out (a sign, then
+    the confirm that asks whether it went through; or a confirm, then a transmit), at NRS_READ_TIMEOUT each.
+    A dispatch task claims for its budget (invoicing.dispatch.run_budget: min(NRS_DISPATCH_SECONDS, Q_TIMEOUT
+    / 4)), then lets what it started finish within 80 % of Q_TIMEOUT (Dispatcher._drain)."""
+    latency = config.latency_ms / 1000
+    attempt = 2 * config.read_timeout + 3 * latency
+    budget = min(dispatch_seconds, config.q_timeout / 4)
+    problems = []
+    if latency * 2 > config.read_timeout:
+        problems.append(f"latency_ms={config.latency_ms} leaves too little of read_timeout={config.read_timeout} s")
+    if config.read_timeout >= config.sandbox_timeout:
+        problems.append("an injected timeout (sandbox_timeout) must outlast the client's read_timeout")
+    if budget + attempt > 0.8 * config.q_timeout:
+        problems.append(
+            f"a dispatch task claims for {budget:g} s and its last attempt may take {attempt:g} s more: over the"
+            f" {0.8 * config.q_timeout:g} s (80 % of q_timeout) it waits for them"
+        )
+    if attempt >= config.stuck_after:
+        problems.append(f"an attempt may take {attempt:g} s: stuck_after must exceed it (the sweeper's threshold)")
+    if not config.q_timeout < config.q_retry <= config.stuck_after:
+        problems.append("q_timeout < q_retry <= stuck_after must hold (a task redelivered while it runs)")
+    return problems
+
+
+def config_value(name: str, text: str):
+    """A SoakConfig field's value from `--set name=text`, of the field's type."""
+    kind = SoakConfig.__dataclass_fields__[name].type
+    if kind is bool:
+        return text.strip().lower() in ("1", "true", "yes", "on")
+    if kind == int | None:
+        return None if text.strip().lower() in ("", "none") else int(text)
+    return kind(text)
 
 
 # --- syscalls of a stopped worker --------------------------------------------------------------------------
@@ -137,6 +221,8 @@ _TASK_IO = {
     },
 }  # fmt: skip
 _READ_WRITE = {"x86_64": (0, 1), "aarch64": (63, 64)}
+_WAITS = ("poll", "ppoll", "epoll_wait", "epoll_pwait", "select", "pselect6")  # on a socket, in these threads
+_SOCKET_IO = {"x86_64": (44, 45, 46, 47), "aarch64": (206, 207, 211, 212)}  # sendto, recvfrom, sendmsg, recvmsg
 
 
 def _syscall(pid: int, tid: int) -> tuple[int, list[str]]:
@@ -176,6 +262,26 @@ def kill_point(pid: int, machine: str | None = None) -> str | None:
     return None
 
 
+def threads_on_sockets(pid: int, machine: str | None = None) -> int:
+    """How many threads of the stopped process `pid`, other than its main one, wait on a socket: reading or
+    writing one, or polling (a dispatcher's threads, each with an invoice's NRS call or database query open)."""
+    machine = machine or platform.machine()
+    (read, write), polls = _READ_WRITE[machine], {k for k, v in _TASK_IO[machine].items() if v in _WAITS}
+    count = 0
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        if int(tid) == pid:
+            continue
+        try:
+            number, args = _syscall(pid, int(tid))
+        except OSError:
+            continue
+        if number in polls or (
+            number in (read, write, *_SOCKET_IO[machine]) and args and _fd_target(pid, args[0]).startswith("socket:")
+        ):
+            count += 1
+    return count
+
+
 def _stat(pid: int) -> list[str] | None:
     try:
         text = Path(f"/proc/{pid}/stat").read_text()
@@ -194,11 +300,14 @@ def free_port() -> int:
 
 
 class Cluster:
-    """gunicorn (serving the embedded sandbox and the API) and `manage.py qcluster`, each logging to a file."""
+    """gunicorn (serving the embedded sandbox and the API) and `config.clusters` separate `manage.py qcluster`
+    processes, each logging to a file of its own (qcluster-1.log, qcluster-2.log, ...)."""
 
     def __init__(self, env: dict, port: int, logs: Path, config: SoakConfig):
         self.env, self.port, self.logs, self.config = env, port, logs, config
-        self.web = self.qcluster = None
+        self.web = None
+        self.qclusters: list[subprocess.Popen] = []
+        self._seen: dict[int, tuple[int, dict[int, str]]] = {}  # cluster → (log offset read, {pid: name})
 
     def _spawn(self, name: str, args: list[str]) -> subprocess.Popen:
         log = open(self.logs / f"{name}.log", "ab")
@@ -208,6 +317,9 @@ class Cluster:
             )
         finally:
             log.close()
+
+    def qcluster_log(self, n: int) -> Path:
+        return self.logs / f"qcluster-{n}.log"
 
     def start(self) -> None:
         import requests
@@ -226,23 +338,30 @@ class Cluster:
             if time.monotonic() > deadline or self.web.poll() is not None:
                 raise RuntimeError(f"gunicorn did not answer on :{self.port}; see {self.logs / 'server.log'}")
             time.sleep(0.2)
-        self.qcluster = self._spawn("qcluster", [PYTHON, "manage.py", "qcluster"])
+        for n in range(1, self.config.clusters + 1):
+            self.qclusters.append(self._spawn(self.qcluster_log(n).stem, [PYTHON, "manage.py", "qcluster"]))
 
-    def workers(self) -> dict[int, str]:
-        """The cluster's live worker processes: pid → django-q2's process name."""
-        if not self.qcluster:
-            return {}
-        text = (self.logs / "qcluster.log").read_text(errors="replace")
+    def workers(self) -> dict[int, tuple[int, str]]:
+        """The live worker processes of every cluster: pid → (cluster number, django-q2's process name)."""
         found = {}
-        for name, pid in re.findall(r"(Process-\w+) ready for work at (\d+)", text):
-            stat = _stat(int(pid))
-            if stat and stat[0] not in ("Z", "X") and int(stat[3]) == self.qcluster.pid:
-                found[int(pid)] = name
+        for n, qcluster in enumerate(self.qclusters, 1):
+            offset, named = self._seen.get(n, (0, {}))
+            with open(self.qcluster_log(n), "rb") as log:  # only what was logged since the last look
+                log.seek(offset)
+                chunk = log.read()
+            whole = chunk[: chunk.rfind(b"\n") + 1]  # a line being written is read next time
+            text = whole.decode("utf-8", "replace")
+            named.update({int(pid): name for name, pid in re.findall(r"(Process-\w+) ready for work at (\d+)", text)})
+            self._seen[n] = (offset + len(whole), named)
+            for pid, name in named.items():
+                stat = _stat(pid)
+                if stat and stat[0] not in ("Z", "X") and int(stat[3]) == qcluster.pid:
+                    found[pid] = (n, name)
         return found
 
-    def current_task(self, name: str) -> tuple[str, float]:
-        """The task the worker `name` started last, and when (epoch seconds; 0 when not found)."""
-        with open(self.logs / "qcluster.log", "rb") as log:
+    def current_task(self, n: int, name: str) -> tuple[str, float]:
+        """The task the worker `name` of cluster `n` started last, and when (epoch seconds; 0 when not found)."""
+        with open(self.qcluster_log(n), "rb") as log:
             log.seek(max(0, log.seek(0, os.SEEK_END) - 512 * 1024))
             text = log.read().decode("utf-8", "replace")
         found = re.findall(rf"^(\S+ \S+),(\d+) .*{re.escape(name)} processing \S+ '([\w.]+)'", text, re.MULTILINE)
@@ -253,14 +372,20 @@ class Cluster:
         return func.rsplit(".", 1)[-1], started
 
     def stop(self) -> None:
-        for process in (self.qcluster, self.web):
-            if process and process.poll() is None:
+        """SIGTERM to every cluster at once (each stops in order: portal/task_cluster.py), then the server;
+        SIGKILL to whatever is left of each process group (a worker stopped in a task, say)."""
+        for group in (self.qclusters, [self.web] if self.web else []):
+            for process in group:
                 try:
                     os.killpg(process.pid, signal.SIGTERM)
-                    process.wait(timeout=5)
+                except ProcessLookupError:
+                    pass
+            deadline = time.monotonic() + 5
+            for process in group:
+                try:
+                    process.wait(timeout=max(0.1, deadline - time.monotonic()))
                 except subprocess.TimeoutExpired:
                     pass
-            if process:  # whatever the cluster left behind (a worker stopped in a task, say)
                 try:
                     os.killpg(process.pid, signal.SIGKILL)
                 except ProcessLookupError:
@@ -281,28 +406,40 @@ class Killer:
             workers = self.cluster.workers()
             if workers:
                 pid = self.rng.choice(sorted(workers))
-                point, task = self._try(pid, workers[pid])
+                n, name = workers[pid]
+                point, task, on_socket = self._try(pid, n, name)
                 if point:
                     self.done.append(
                         {
                             "n": len(self.done) + 1,
                             "at_s": round(time.monotonic() - self.started, 1),
+                            "cluster": n,
                             "pid": pid,
                             "blocked_in": point,
                             "task": task,
+                            "threads_on_sockets": on_socket,
                         }
                     )
-                    logger.info("kill %d: worker %d in %s", len(self.done), pid, point)
+                    logger.info(
+                        "kill %d: worker %d of cluster %d in %s (%s), %d threads waiting on sockets",
+                        len(self.done),
+                        pid,
+                        n,
+                        point,
+                        task,
+                        on_socket,
+                    )
                     return True
             time.sleep(self.rng.uniform(0.005, 0.03))
         logger.warning("no worker could be killed inside a task within %.0f s", patience)
         return False
 
-    def _try(self, pid: int, name: str) -> tuple[str | None, str]:
+    def _try(self, pid: int, n: int, name: str) -> tuple[str | None, str, int]:
+        """(where it was killed, or None; the task it was in; its threads blocked on a socket then)."""
         if self.anywhere:
-            task, _started = self.cluster.current_task(name)
+            task, _started = self.cluster.current_task(n, name)
             os.kill(pid, signal.SIGKILL)
-            return "anywhere", task
+            return "anywhere", task, 0
         try:
             os.kill(pid, signal.SIGSTOP)
             for _ in range(100):
@@ -311,16 +448,17 @@ class Killer:
                     break
                 time.sleep(0.001)
             point = kill_point(pid) if stat and stat[0] in ("T", "t") else None
-            task, started = self.cluster.current_task(name)  # stopped: it cannot start another meanwhile
+            task, started = self.cluster.current_task(n, name)  # stopped: it cannot start another meanwhile
             # The previous task's result goes to the monitor through a pipe, written by a thread of the worker
             # that holds the result queue's lock meanwhile: a kill then stops the monitor for good (django-q2
             # issue #339). Well into the next task, that write is long done.
             if not started or time.time() - started < MIN_TASK_AGE:
                 point = None
+            on_socket = threads_on_sockets(pid) if point else 0
             os.kill(pid, signal.SIGKILL if point else signal.SIGCONT)
-            return point, task
+            return point, task, on_socket
         except (ProcessLookupError, FileNotFoundError):
-            return None, "?"
+            return None, "?", 0
 
 
 class Receiver:
@@ -394,6 +532,26 @@ def soak_database_url(url: str) -> str:
     return urlunsplit(parts._replace(path=f"/{parts.path.lstrip('/') or 'postgres'}_soak"))
 
 
+def soak_redis_url(url: str) -> str:
+    """REDIS_URL's server, database SOAK_REDIS_DB: the soak's own, flushed before and after (django-q2's queue
+    is named after the cluster, `flowpoint`, whoever runs one: the soak must not share it, nor the cache)."""
+    parts = urlsplit(url)
+    if (parts.path.strip("/") or "0") == str(SOAK_REDIS_DB):
+        raise ValueError(f"REDIS_URL is the soak's own Redis database ({SOAK_REDIS_DB}), which it flushes")
+    return urlunsplit(parts._replace(path=f"/{SOAK_REDIS_DB}", query=""))
+
+
+def _flush_redis(db_env: dict) -> None:
+    if db_env.get("REDIS_URL"):
+        import redis
+
+        client = redis.Redis.from_url(db_env["REDIS_URL"])
+        try:
+            client.flushdb()
+        finally:
+            client.close()
+
+
 def _postgres(url: str, statement: str) -> None:
     import psycopg
 
@@ -407,6 +565,7 @@ def prepare_database(db_env: dict, logs: Path) -> None:
     if "DATABASE_URL" in db_env:
         _postgres(db_env["DATABASE_URL"], 'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         _postgres(db_env["DATABASE_URL"], 'CREATE DATABASE "{name}"')
+    _flush_redis(db_env)
     env = {**_base_env(), **db_env}
     with open(logs / "setup.log", "ab") as log:
         for command in (["migrate", "--noinput", "-v0"], ["createcachetable"], ["load_reference_data"]):
@@ -416,6 +575,7 @@ def prepare_database(db_env: dict, logs: Path) -> None:
 def drop_database(db_env: dict) -> None:
     if "DATABASE_URL" in db_env:
         _postgres(db_env["DATABASE_URL"], 'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    _flush_redis(db_env)
 
 
 def _base_env() -> dict:
@@ -452,6 +612,8 @@ def process_env(config: SoakConfig, db_env: dict, port: int, workdir: Path) -> d
             "NRS_RETRY_BACKOFF": config.retry_backoff,
             "NRS_MAX_ATTEMPTS": str(config.max_attempts),
             "NRS_STUCK_AFTER_SECONDS": str(config.stuck_after),
+            **({"NRS_HOST_CONCURRENCY": str(config.host_concurrency)} if config.host_concurrency else {}),
+            **({"NRS_WORKER_THREADS": str(config.worker_threads)} if config.worker_threads else {}),
             "RATE_LIMIT_API": "1000000",
             "RATE_LIMIT_INVOICE_CREATE": "1000000",
         }
@@ -468,6 +630,8 @@ def configure_standalone(workdir: Path) -> dict:
         db_env = {"DATABASE_URL": soak_database_url(os.environ["DATABASE_URL"])}
     else:
         db_env = {"SQLITE_PATH": str(workdir / "soak.sqlite3")}
+    if os.environ.get("REDIS_URL"):
+        db_env["REDIS_URL"] = soak_redis_url(os.environ["REDIS_URL"])
     os.environ.pop("SQLITE_PATH", None)
     os.environ.update(db_env)
     os.environ.update(
@@ -647,7 +811,6 @@ class Producer(threading.Thread):
 
 def progress(tenant) -> dict:
     from django.db.models import Count, Max, Sum
-    from django_q.models import OrmQ
     from django_scopes import scopes_disabled
 
     from integrations.webhooks.models import WebhookDelivery
@@ -665,9 +828,32 @@ def progress(tenant) -> dict:
         "total": sum(statuses.values()),
         "attempts": attempts["n"] or 0,
         "deliveries": states,
-        "queued_tasks": OrmQ.objects.count(),
+        "queued_tasks": _queued_tasks(),
+        "connections": _connections(),
         "marker": (attempts["n"], str(attempts["t"]), tuple(sorted(states.items()))),
     }
+
+
+def _connections() -> int | None:
+    """PostgreSQL: the connections to the soak's database (its max_connections is shared by every process)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()")
+        return cursor.fetchone()[0]
+
+
+def _queued_tasks() -> int:
+    from django.conf import settings
+    from django_q.models import OrmQ
+
+    if settings.Q_CLUSTER.get("redis"):
+        from invoicing.submission import _broker
+
+        return _broker(os.getpid()).queue_size()
+    return OrmQ.objects.count()
 
 
 def collect(tenant, receiver: Receiver, logs: Path) -> dict:
@@ -687,6 +873,8 @@ def collect(tenant, receiver: Receiver, logs: Path) -> dict:
             WebhookEvent.objects.filter(tenant=tenant).exclude(type=TEST_EVENT_TYPE).values("id", "type", "invoice_id")
         )
         deliveries = dict(WebhookDelivery.objects.filter(tenant=tenant).values_list("event_id", "state"))
+        delivered = WebhookDelivery.objects.filter(tenant=tenant, is_test=False, delivered_at__isnull=False)
+        delays = sorted((d - c).total_seconds() for d, c in delivered.values_list("delivered_at", "created_at"))
     signs = defaultdict(lambda: {"processed": 0, "faulted": 0})
     sign_rows, unreadable = 0, 0
     for body, fault in SandboxRequest.objects.filter(path=SIGN_PATH).values_list("request_body", "fault"):
@@ -701,7 +889,7 @@ def collect(tenant, receiver: Receiver, logs: Path) -> dict:
             unreadable += 1
     faults = dict(SandboxRequest.objects.values_list("fault").annotate(n=Count("id")).order_by())
     server_log = (logs / "server.log").read_text(errors="replace") if (logs / "server.log").exists() else ""
-    cluster_log = (logs / "qcluster.log").read_text(errors="replace") if (logs / "qcluster.log").exists() else ""
+    cluster_log = "".join(path.read_text(errors="replace") for path in sorted(logs.glob("qcluster*.log")))
     tasks = Counter(f.rsplit(".", 1)[-1] for f in re.findall(r"Process-\w+ processing \S+ '([\w.]+)'", cluster_log))
     return {
         "invoices": [{**row, "id": str(row["id"])} for row in invoices],
@@ -713,6 +901,11 @@ def collect(tenant, receiver: Receiver, logs: Path) -> dict:
         "faults": {"requests": sum(faults.values()), **{k or "none": v for k, v in faults.items()}},
         "events": [{**row, "invoice_id": str(row["invoice_id"]) if row["invoice_id"] else None} for row in events],
         "deliveries": deliveries,
+        "delivery_seconds": {
+            "median": round(delays[len(delays) // 2], 1) if delays else None,
+            "p95": round(delays[int(len(delays) * 0.95)], 1) if delays else None,
+            "max": round(delays[-1], 1) if delays else None,
+        },
         "received": receiver.snapshot(),
         "received_truncated": receiver.truncated,
         "log_files": sorted(str(p) for p in logs.glob("*.log")),
@@ -853,6 +1046,8 @@ def evaluate(facts: dict, *, expected_invoices: int, kills_wanted: int) -> dict:
             "bad_signatures": len(bad_signatures),
             "requests_cut_short_by_a_kill": facts.get("received_truncated", 0),
             "deliveries_not_succeeded": len(undelivered),
+            # From the event to its delivery: not a check (at-least-once has no deadline), how long hooks wait.
+            "delivery_seconds": facts.get("delivery_seconds", {}),
         },
         "kills": {
             "wanted": kills_wanted,
@@ -878,10 +1073,14 @@ def run_soak(config: SoakConfig, db_env: dict, workdir: Path) -> tuple[dict, dic
     """Run the soak on the database `db_env` points at (this process's Django uses it too).
 
     Returns the summary (what is printed) and the facts it was computed from."""
+    from django.conf import settings
     from django.test import override_settings
 
     from integrations.nrs.sandbox.models import SandboxFaults
 
+    config = sized(config)
+    if problems := timing_problems(config, settings.NRS_DISPATCH_SECONDS):
+        raise ValueError(f"the soak's timings do not hold: {problems}")
     workdir.mkdir(parents=True, exist_ok=True)
     logs = workdir / "logs"
     logs.mkdir(exist_ok=True)
@@ -904,12 +1103,14 @@ def run_soak(config: SoakConfig, db_env: dict, workdir: Path) -> tuple[dict, dic
         WEBHOOK_STUCK_AFTER_SECONDS=config.stuck_after,
         NRS_RETRY_BACKOFF=[int(s) for s in config.retry_backoff.split(",")],
         NRS_MAX_ATTEMPTS=config.max_attempts,
+        # The host's row starts at the limit of whichever process makes it first: perhaps this one.
+        **({"NRS_HOST_CONCURRENCY": config.host_concurrency} if config.host_concurrency else {}),
         WEBHOOK_ALLOWED_HOSTS=["127.0.0.1"],
         NRS_SANDBOX_EMBEDDED=True,
         SITE_URL=env["SITE_URL"],
     )
     overrides.enable()
-    run_problems, kills, producer, tenant, needles = [], None, None, None, {}
+    run_problems, kills, producer, tenant, needles, peaks = [], None, None, None, {}, {}
     try:
         tenant, needles = create_tenant(receiver.url, webhook_secret)
         SandboxFaults.objects.all().delete()
@@ -917,6 +1118,7 @@ def run_soak(config: SoakConfig, db_env: dict, workdir: Path) -> tuple[dict, dic
             error_rate=config.error_rate,
             timeout_rate=config.timeout_rate,
             lost_response_rate=config.lost_response_rate,
+            latency_ms=config.latency_ms,
         )
         cluster.start()
         logger.info(
@@ -926,7 +1128,7 @@ def run_soak(config: SoakConfig, db_env: dict, workdir: Path) -> tuple[dict, dic
         kills = Killer(cluster, rng, config.kill_anywhere, started)
         producer = Producer(tenant, config, rng, f"http://127.0.0.1:{port}", needles["flowpoint_api_key"])
         producer.start()
-        run_problems = _drive(config, tenant, receiver, cluster, kills, producer, rng, started)
+        run_problems = _drive(config, tenant, receiver, cluster, kills, producer, rng, started, peaks)
     finally:
         if producer:
             producer.stop.set()
@@ -952,17 +1154,26 @@ def run_soak(config: SoakConfig, db_env: dict, workdir: Path) -> tuple[dict, dic
     facts["run_problems"] = run_problems
     summary = evaluate(facts, expected_invoices=config.invoices, kills_wanted=config.kills)
     summary["runtime_s"] = runtime
+    summary["peaks"] = peaks
     summary["seed"] = seed
     summary["database"] = "postgresql" if "DATABASE_URL" in db_env else "sqlite"
+    summary["broker"] = "redis" if env.get("REDIS_URL") else "orm"
     summary["config"] = asdict(config)
     summary["work_folder"] = str(workdir)
     return summary, facts
 
 
-def _drive(config, tenant, receiver, cluster, killer, producer, rng, started) -> list[str]:
-    """Sweeps, kills and waits until the work is done (or the deadline passes, or nothing moves any more)."""
+def _drive(config, tenant, receiver, cluster, killer, producer, rng, started, peaks) -> list[str]:
+    """Sweeps, kills and waits until the work is done (or the deadline passes, or nothing moves any more).
+
+    `peaks` gets the most invoices seen in SUBMITTING at once, and (PostgreSQL) database connections."""
     from integrations.webhooks.delivery import sweep as sweep_webhooks
-    from invoicing.submission import sweep as sweep_invoices
+    from invoicing import dispatch, submission
+
+    def sweep_invoices():  # invoicing.tasks.sweep_invoices as a worker runs it: one dispatch for all it found
+        found = submission.sweep(queue_each=False)
+        if found["stuck"] or found["queued"]:
+            submission.enqueue(dispatch.DISPATCH_TASK)
 
     deadline = started + (config.deadline or 240 + 1.5 * config.invoices)
     stall_after = config.stall_after or max(90.0, 2 * (config.stuck_after + config.q_retry) + 2 * config.sweep_interval)
@@ -986,6 +1197,9 @@ def _drive(config, tenant, receiver, cluster, killer, producer, rng, started) ->
             next_look = now + 1.0
             state = progress(tenant)
             report = now >= next_report
+            peaks["submitting"] = max(peaks.get("submitting", 0), state["statuses"].get("SUBMITTING", 0))
+            if state["connections"] is not None:
+                peaks["db_connections"] = max(peaks.get("db_connections", 0), state["connections"])
             if state["marker"] != last_marker:
                 last_marker, last_move = state["marker"], now
             while marks and state["terminal"] >= marks[0]:
@@ -995,13 +1209,14 @@ def _drive(config, tenant, receiver, cluster, killer, producer, rng, started) ->
             if report:
                 next_report = now + 5.0
                 logger.info(
-                    "t=%ds created=%d statuses=%s deliveries=%s queue=%d kills=%d",
+                    "t=%ds created=%d statuses=%s deliveries=%s queue=%d kills=%d%s",
                     now - started,
                     len(producer.created),
                     state["statuses"],
                     state["deliveries"],
                     state["queued_tasks"],
                     len(killer.done),
+                    f" connections={state['connections']}" if state["connections"] is not None else "",
                 )
             finished = (
                 not producer.is_alive()
@@ -1048,7 +1263,12 @@ def main() -> int:
         help="any other SoakConfig field, e.g. q_timeout=10",
     )
     parser.add_argument("--workdir", type=Path, default=None, help="default: a new folder under var/soak/")
-    parser.add_argument("--keep", action="store_true", help="keep the work folder (database, logs) when all passed")
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the work folder (logs, SQLite) and the PostgreSQL and Redis databases when all passed (a failed"
+        " run keeps them)",
+    )
     args = parser.parse_args()
     config = SoakConfig(
         invoices=args.invoices,
@@ -1065,7 +1285,12 @@ def main() -> int:
         name, _, value = item.partition("=")
         if name not in SoakConfig.__dataclass_fields__:
             parser.error(f"unknown field {name!r}")
-        setattr(config, name, type(getattr(SoakConfig(), name) or 0.0)(value))
+        try:
+            setattr(config, name, config_value(name, value))
+        except ValueError as exc:
+            parser.error(f"{name}: {exc}")
+    if problems := timing_problems(config, float(os.environ.get("NRS_DISPATCH_SECONDS", 60))):
+        parser.error("; ".join(problems))
     (ROOT / "var" / "soak").mkdir(parents=True, exist_ok=True)
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="run-", dir=ROOT / "var" / "soak"))
     workdir.mkdir(parents=True, exist_ok=True)
@@ -1077,13 +1302,17 @@ def main() -> int:
     import django
 
     django.setup()
+    summary = None
     try:
         summary, _facts = run_soak(config, db_env, workdir)
     finally:
         from django.db import connections
 
         connections.close_all()
-        drop_database(db_env)
+        if summary and summary["ok"] and not args.keep:
+            drop_database(db_env)
+        elif set(db_env) - {"SQLITE_PATH"}:  # the next run starts them afresh
+            print(f"soak: kept {db_env} for a look", file=sys.stderr)
     print(json.dumps(summary, indent=2))
     if summary["ok"] and not args.keep:
         import shutil

@@ -1,12 +1,15 @@
-"""The crash and fault soak (issue 7) at CI size: bench/soak.py's run and checks, on the test database.
+"""The crash and fault soak (issues 7 and 15) at CI size: bench/soak.py's run and checks, on the test database.
 
-Full size (1,000 invoices, 10 kills): `.venv/bin/python bench/soak.py` (make soak). Here: 100 invoices through
-gunicorn + a two-worker django-q2 cluster while the sandbox injects 20 % 500s, 5 % timeouts and 5 % lost sign
-answers and three workers are SIGKILLed mid-task. The other tests: each check fails when it should, where a worker
-may be killed, and what the soak found (a certification whose webhook event was lost with its worker).
+Full size (1,000 invoices, 10 kills): `.venv/bin/python bench/soak.py --set latency_ms=300` (see its doc for the
+PostgreSQL + Redis run with two clusters). Here: 100 invoices through gunicorn + a two-worker django-q2 cluster
+while the sandbox takes 300 ms over every call, injects 20 % 500s, 5 % timeouts and 5 % lost sign answers, and
+three workers are SIGKILLed mid-task (dispatchers with invoices in flight). The other tests: each check fails
+when it should, where a worker may be killed, how the soak sizes itself for the latency and checks its timings,
+and what the soak found (a certification whose webhook event was lost with its worker).
 """
 
 import copy
+import dataclasses
 import json
 import os
 import signal
@@ -19,14 +22,31 @@ import pytest
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
-from bench.soak import SIGN_PATH, SoakConfig, collect, db_env_of_connection, evaluate, kill_point, run_soak, scan_logs
+from bench.soak import (
+    SIGN_PATH,
+    SoakConfig,
+    collect,
+    config_value,
+    db_env_of_connection,
+    evaluate,
+    kill_point,
+    run_soak,
+    scan_logs,
+    sized,
+    soak_redis_url,
+    threads_on_sockets,
+    timing_problems,
+)
 from tests.invoicing.conftest import body, ready_tenant  # noqa: F401  (a fixture)
 from tests.webhooks.support import make_endpoint
 
 pytestmark = pytest.mark.soak
 
-# Shorter than the full run's timings: a killed worker's invoice is back in the queue within ~15 s.
-CI = SoakConfig(invoices=100, kills=3, q_timeout=10, q_retry=12, stuck_after=12, sweep_interval=3.0, deadline=240)
+# Shorter than the full run's timings: a killed worker's invoice is back in the queue within ~15 s. NRS takes
+# 300 ms a call, as in the full run (issue 15).
+CI = SoakConfig(
+    invoices=100, kills=3, q_timeout=10, q_retry=12, stuck_after=12, sweep_interval=3.0, deadline=240, latency_ms=300
+)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -38,6 +58,10 @@ def test_the_soak_holds_at_ci_size(tmp_path):
     assert summary["lost"] == 0 and summary["sandbox"]["irns_signed_twice"] == 0
     assert summary["webhooks"]["events_not_received"] == summary["webhooks"]["status_events_missing"] == 0
     assert summary["kills"]["done"] == CI.kills
+    # The kills land in the engine: a worker dispatching (its main thread asleep between claims, its threads
+    # in NRS calls), not only in a webhook delivery.
+    assert {"submit_invoice", "dispatch_submissions"} & set(summary["kills"]["tasks_interrupted"])
+    assert summary["config"]["host_concurrency"] == 32 and summary["peaks"]["submitting"] > 1
     assert summary["logs"]["secret_hits"] == 0 and summary["logs"]["secrets_checked"] >= 10
     assert summary["faults_injected"]["error_500"] > 0 and summary["faults_injected"]["timeout"] > 0
 
@@ -183,6 +207,59 @@ def test_a_worker_parked_on_its_queue_is_not_killed_one_waiting_on_the_network_i
             for process in (parked, waiting):
                 process.kill()
                 process.wait()
+
+
+def test_a_dispatcher_asleep_between_claims_with_a_call_in_flight_may_be_killed():
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        code = (
+            "import socket, threading, time\n"
+            f"s = socket.create_connection(('127.0.0.1', {server.getsockname()[1]}))\n"
+            "threading.Thread(target=s.recv, args=(1,), daemon=True).start()\n"
+            "time.sleep(60)"
+        )
+        dispatcher = _stopped(code)
+        try:
+            assert kill_point(dispatcher.pid) in ("clock_nanosleep", "nanosleep", "select", "pselect6")
+            assert threads_on_sockets(dispatcher.pid) == 1
+        finally:
+            dispatcher.kill()
+            dispatcher.wait()
+
+
+# --- sizes and timings -----------------------------------------------------------------------------------------
+
+
+def test_with_latency_no_more_calls_go_out_than_the_sandbox_server_takes_at_once():
+    plain = sized(SoakConfig())
+    assert (plain.gunicorn_threads, plain.host_concurrency, plain.worker_threads) == (4, 0, 0)  # product defaults
+    one = sized(SoakConfig(latency_ms=300))
+    two = sized(SoakConfig(latency_ms=300, clusters=2))
+    assert one.host_concurrency == two.host_concurrency == one.gunicorn_workers * one.gunicorn_threads == 32
+    assert (one.worker_threads, two.worker_threads) == (16, 8)  # 32 threads over 2 or 4 worker processes
+    chosen = sized(SoakConfig(latency_ms=300, gunicorn_threads=8, worker_threads=3))
+    assert (chosen.host_concurrency, chosen.worker_threads) == (16, 3)
+
+
+def test_the_timings_hold_with_300_ms_per_call_and_are_refused_when_they_cannot():
+    assert timing_problems(sized(SoakConfig(latency_ms=300))) == []
+    assert timing_problems(sized(CI)) == []
+    slower = dataclasses.replace(CI, latency_ms=800)  # a task would give up on its last invoices
+    assert any("80 % of q_timeout" in p for p in timing_problems(slower))
+    assert any("read_timeout" in p for p in timing_problems(SoakConfig(latency_ms=1500)))
+    assert any("stuck_after must exceed" in p for p in timing_problems(SoakConfig(stuck_after=4)))
+    assert any("q_retry" in p for p in timing_problems(SoakConfig(q_retry=20)))
+
+
+def test_set_values_take_the_fields_type_and_redis_gets_a_database_of_its_own():
+    assert config_value("latency_ms", "300") == 300 and isinstance(config_value("latency_ms", "300"), int)
+    assert config_value("error_rate", "0.1") == 0.1 and config_value("seed", "none") is None
+    assert config_value("kill_anywhere", "false") is False and config_value("render_pdfs", "1") is True
+    assert soak_redis_url("redis://127.0.0.1:6379/0") == "redis://127.0.0.1:6379/15"
+    assert soak_redis_url("redis://:pw@127.0.0.1:6379") == "redis://:pw@127.0.0.1:6379/15"
+    with pytest.raises(ValueError):
+        soak_redis_url("redis://127.0.0.1:6379/15")  # the caller's own database: never flushed
 
 
 # --- what the soak found: a certification whose webhook event could be lost --------------------------------------
