@@ -850,7 +850,7 @@ def _queued_tasks() -> int:
     from django_q.models import OrmQ
 
     if settings.Q_CLUSTER.get("redis"):
-        from invoicing.submission import _broker
+        from portal.queueing import _broker
 
         return _broker(os.getpid()).queue_size()
     return OrmQ.objects.count()

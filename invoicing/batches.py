@@ -28,7 +28,7 @@ from invoicing import services
 from invoicing.errors import InvoiceError
 from invoicing.models import Batch, BatchInvoice, BatchRow, Invoice
 from invoicing.parsing import parse_invoice
-from invoicing.submission import enqueue
+from portal.queueing import enqueue
 
 MAX_BYTES = settings.CSV_UPLOAD_MAX_BYTES  # invoicing/uploads.py refuses a bigger file before it gets here
 MAX_ROWS = 20_000

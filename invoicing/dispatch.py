@@ -39,6 +39,7 @@ from integrations.nrs.client import base_url_for_environment
 from integrations.nrs.models import NrsHost
 from invoicing import submission
 from invoicing.models import Invoice
+from portal.queueing import enqueue
 from tenants.models import Tenant
 
 logger = logging.getLogger(__name__)
@@ -204,7 +205,7 @@ class Dispatcher:
             time.sleep(POLL_SECONDS)  # a sleep, not an Event: see the soak's Killer, which kills only inside I/O
         self._drain(started)
         if ended == "budget" and _work_waiting():
-            submission.enqueue(DISPATCH_TASK)  # the next run, after whatever else waits for this worker
+            enqueue(DISPATCH_TASK)  # the next run, after whatever else waits for this worker
         return ended
 
     def run_until_idle(self) -> None:

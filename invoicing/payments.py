@@ -10,7 +10,7 @@ from integrations.nrs.client import NrsClient
 from integrations.nrs.errors import NrsError, NrsNotFound
 from invoicing.errors import InvoiceError
 from invoicing.models import Invoice
-from invoicing.services import Actor, event
+from invoicing.services import Actor, event, invoice_enqueue
 from invoicing.totals import to_kobo
 
 Status = Invoice.Status
@@ -98,8 +98,6 @@ def _amount(invoice: Invoice, status: str, amount) -> Decimal:
 
 def invoice_reconcile(*, invoice: Invoice, actor: Actor) -> Invoice:
     """Ask NRS (confirm) and align: a sign NRS has but we missed is completed; payment state is synced."""
-    from invoicing.submission import invoice_enqueue
-
     with scope(tenant=invoice.tenant):
         if not invoice.is_certified and not invoice.sign_attempted:
             raise InvoiceError("NOT_SIGNED", "This invoice has not been sent to NRS yet; submit it first.")

@@ -18,6 +18,7 @@ from invoicing.parsing import MAX_AMOUNT, InvoiceInput, looks_like_uuid, parse_i
 from invoicing.setup import tenant_setup
 from invoicing.totals import document_totals, line_amounts, to_kobo
 from portal.queries import any_row, db_value, insert, row_where
+from portal.queueing import enqueue_on_commit
 from tenants.models import Location, Tenant
 from tenants.readiness import primary_location, tenant_readiness
 from tenants.validators import PHONE_RE
@@ -745,9 +746,15 @@ def _save_released(invoice: Invoice, new: bool = False) -> None:
 
 
 def _enqueue(invoice: Invoice) -> None:
-    from invoicing.submission import invoice_enqueue
-
     invoice_enqueue(invoice)
+
+
+SUBMIT_TASK = "invoicing.tasks.submit_invoice"  # NRS submission (invoicing/submission.py)
+
+
+def invoice_enqueue(invoice: Invoice, when=None) -> None:
+    """Queue the submission with the current transaction, with the id only."""
+    enqueue_on_commit(SUBMIT_TASK, str(invoice.pk), when=when)
 
 
 def invoice_review(*, invoice: Invoice, user, approve: bool, comment: str = "") -> Invoice:

@@ -13,13 +13,11 @@ PENDING → (claimed) SUBMITTING → irn/validate → validate → sign → (B2B
 - A sweeper re-queues rows stuck in SUBMITTING (a worker died) and PENDING rows whose turn has come.
 """
 
-import functools
 import logging
-import os
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, transaction
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
@@ -30,60 +28,19 @@ from integrations.nrs.errors import NrsBadCredentials, NrsError, NrsNotFound, Nr
 from integrations.nrs.payload import Address, Document, Line, Party, build_document
 from integrations.nrs.qr import NoActiveKey, tenant_qr_payload
 from invoicing.models import Invoice, Kind
-from invoicing.services import Actor, event
+from invoicing.services import SUBMIT_TASK as TASK
+from invoicing.services import Actor, event, invoice_enqueue
 from invoicing.setup import tenant_setup
+from portal.queueing import enqueue
 
 logger = logging.getLogger(__name__)
 Status = Invoice.Status
-TASK = "invoicing.tasks.submit_invoice"
 
 
 def backoff(attempt: int) -> timedelta:
     """Seconds before attempt `attempt + 1`: settings.NRS_RETRY_BACKOFF, the last value repeating."""
     steps = settings.NRS_RETRY_BACKOFF
     return timedelta(seconds=steps[min(attempt - 1, len(steps) - 1)])
-
-
-@functools.cache
-def _broker(pid: int):
-    """One broker per process: django-q2 builds a new one (a new Redis connection) for every task otherwise."""
-    from django_q.brokers import get_broker
-
-    return get_broker()
-
-
-def enqueue(func: str, *args, when=None) -> None:
-    """Hand work to django-q2 (or schedule it once at `when`)."""
-    from django_q.models import Schedule
-    from django_q.tasks import async_task
-
-    if when is None:
-        async_task(func, *args, broker=_broker(os.getpid()))
-    else:
-        Schedule.objects.create(
-            func=func, args=",".join(repr(a) for a in args), schedule_type=Schedule.ONCE, next_run=when, repeats=1
-        )
-
-
-def enqueue_on_commit(func: str, *args, when=None) -> None:
-    """Queue work that must start only once the current transaction has committed.
-
-    A schedule (`when`) is a row in this database, and so is a task with django-q2's ORM broker (the embedded
-    default): both are written inside the transaction, so they commit with the change that needs them (a crash
-    right after the commit cannot lose them) at no extra write. Redis, or the tests' sync mode, get the task
-    after the commit; a broker hiccup then is logged, and the sweepers queue the work again later.
-    """
-    from django_q.conf import Conf
-
-    if when is not None or (Conf.ORM == DEFAULT_DB_ALIAS and not Conf.SYNC):
-        enqueue(func, *args, when=when)
-    else:
-        transaction.on_commit(lambda: enqueue(func, *args, when=when), robust=True)
-
-
-def invoice_enqueue(invoice: Invoice, when=None) -> None:
-    """Queue the submission with the current transaction, with the id only."""
-    enqueue_on_commit(TASK, str(invoice.pk), when=when)
 
 
 def invoice_document(invoice: Invoice) -> dict:

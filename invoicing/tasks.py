@@ -3,6 +3,7 @@
 from django_scopes import scope, scopes_disabled
 
 from invoicing import dispatch, submission
+from portal.queueing import enqueue
 
 
 def submit_invoice(invoice_id: str) -> str:
@@ -18,7 +19,7 @@ def sweep_invoices() -> dict:
     if dispatch.in_worker():  # one dispatch serves every invoice due, instead of a task per invoice
         found = submission.sweep(queue_each=False)
         if found["stuck"] or found["queued"]:
-            submission.enqueue(dispatch.DISPATCH_TASK)
+            enqueue(dispatch.DISPATCH_TASK)
         return found
     return submission.sweep()
 

@@ -271,7 +271,7 @@ def _record(delivery: WebhookDelivery, outcome: Outcome, *, started, ended) -> s
 
 
 def _schedule(task, delivery_id, when):
-    from invoicing.submission import enqueue
+    from portal.queueing import enqueue
 
     enqueue(task, delivery_id, when=when)
 
@@ -288,7 +288,7 @@ def _update(delivery, **changes):
 def sweep(*, now=None) -> dict:
     """Free rows a dead worker left in `sending`, and queue due attempts whose task was lost."""
     from integrations.webhooks.services import TASK
-    from invoicing.submission import enqueue
+    from portal.queueing import enqueue
 
     now = now or timezone.now()
     # Work this old lost its worker: past any attempt's duration (WEBHOOK_TIMEOUT). The soak (bench/soak.py)

@@ -53,7 +53,7 @@ class WebhookError(Exception):
 
 
 def _enqueue(delivery_id, when=None) -> None:
-    from invoicing.submission import enqueue_on_commit
+    from portal.queueing import enqueue_on_commit
 
     enqueue_on_commit(TASK, delivery_id, when=when)
 
