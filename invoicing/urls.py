@@ -1,3 +1,9 @@
-from invoicing.views import batches, customers, invoices, items
+from invoicing.views import audit_log, batches, customers, invoices, items
 
-urlpatterns = [*batches.urlpatterns, *customers.urlpatterns, *items.urlpatterns, *invoices.urlpatterns]
+urlpatterns = [
+    *audit_log.urlpatterns,
+    *batches.urlpatterns,
+    *customers.urlpatterns,
+    *items.urlpatterns,
+    *invoices.urlpatterns,
+]

@@ -3,8 +3,11 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 
 from integrations.nrs.sandbox.urls import console_urlpatterns
+from invoicing import metrics
+from invoicing.views import dashboard
 from portal import api_errors, views
 from portal.openapi import annotate
+from tenants import accounts
 
 handler400 = api_errors.handler400
 handler403 = api_errors.handler403
@@ -48,19 +51,18 @@ urlpatterns = [
     path("api/v1/", include("invoicing.api.urls")),
     path("api/v1/", include("tenants.api_urls")),
     path("api/v1/", include("integrations.webhooks.api")),
-    path("", views.dashboard, name="dashboard"),
-    path("dashboard/nrs-queue", views.dashboard_nrs_queue, name="dashboard_nrs_queue"),
-    path("signup/", views.signup, name="signup"),
-    path("signup/business/", views.signup_business, name="signup_business"),
-    path("login/", views.login_view, name="login"),
-    path("logout/", views.logout_view, name="logout"),
-    path("invite/<str:token>/", views.invitation_view, name="invitation"),
-    path("status", views.status_page, name="status"),
+    path("", dashboard.dashboard, name="dashboard"),
+    path("dashboard/nrs-queue", dashboard.dashboard_nrs_queue, name="dashboard_nrs_queue"),
+    path("signup/", accounts.signup, name="signup"),
+    path("signup/business/", accounts.signup_business, name="signup_business"),
+    path("login/", accounts.login_view, name="login"),
+    path("logout/", accounts.logout_view, name="logout"),
+    path("invite/<str:token>/", accounts.invitation_view, name="invitation"),
+    path("status", dashboard.status_page, name="status"),
     path("health", views.health, name="health"),
-    path("metrics", views.metrics, name="metrics"),
+    path("metrics", metrics.metrics, name="metrics"),
     *password_reset,
     path("", include("tenants.urls")),
-    path("", include("portal.audit_log")),
     path("", include("invoicing.urls")),
     path("", include("integrations.webhooks.urls")),
     *sandbox_urls,

@@ -90,6 +90,22 @@ def invitation_by_token(token: str) -> Invitation | None:
 
 
 @transaction.atomic
+def account_signup(*, business_name: str, email: str, password: str, full_name: str) -> tuple[User, Tenant]:
+    """Sign-up: a new person and their new business, of which they are the admin, or neither."""
+    tenant = tenant_create(name=business_name, admin_email=email, admin_password=password, admin_name=full_name)
+    return User.objects.get(email__iexact=email.strip()), tenant
+
+
+@transaction.atomic
+def invitation_signup(*, invitation: Invitation, full_name: str, password: str):
+    """A person new to Flowpoint accepts an invitation: their account and their membership, or neither."""
+    first, _sep, last = full_name.partition(" ")
+    user = User.objects.create_user(invitation.email, password, first_name=first, last_name=last)
+    invitation_accept(invitation=invitation, user=user)
+    return user
+
+
+@transaction.atomic
 def invitation_accept(*, invitation: Invitation, user) -> Membership:
     if user.email.lower() != invitation.email.lower():
         raise ValidationError(f"This invitation is for {invitation.email}; sign in with that address.")

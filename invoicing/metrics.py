@@ -6,7 +6,14 @@ and how fast (NrsCall), and each NRS host's shared state (NrsHost). Platform tot
 business. The registry is our own, so nothing of prometheus_client's default process metrics leaks in.
 """
 
+import hmac
+
+from django.conf import settings
+from django.http import HttpResponse
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_safe
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.registry import Collector
@@ -78,3 +85,24 @@ registry.register(DatabaseCollector())
 def exposition() -> tuple[bytes, str]:
     """The scrape's body and its content type."""
     return generate_latest(registry), CONTENT_TYPE
+
+
+def _plain(text: str, status: int) -> HttpResponse:
+    return HttpResponse(text + "\n", status=status, content_type="text/plain; charset=utf-8")
+
+
+@csrf_exempt  # a scraper has no session and no CSRF token; the bearer token is the credential
+@never_cache
+@require_safe
+def metrics(request):
+    """The Prometheus scrape, for the operator holding METRICS_TOKEN; off while it is unset."""
+    token = settings.METRICS_TOKEN
+    if not token:
+        return _plain("Not found.", 404)
+    scheme, _sep, presented = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(presented.strip().encode(), token.encode()):
+        response = _plain("Unauthorized: send Authorization: Bearer <METRICS_TOKEN>.", 401)
+        response["WWW-Authenticate"] = 'Bearer realm="metrics"'
+        return response
+    body, content_type = exposition()
+    return HttpResponse(body, content_type=content_type)

@@ -1,3 +1,5 @@
+"""The forms of a person's account: sign-up, a new business, sign-in, accepting an invitation."""
+
 from django import forms
 from django.contrib.auth import authenticate, get_user_model, password_validation
 from django.utils.translation import gettext_lazy as _

@@ -1,0 +1,37 @@
+"""The business's home page (readiness, figures, the NRS queue) and the public status page."""
+
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
+
+from invoicing.selectors import dashboard as invoice_dashboard
+from invoicing.selectors import nrs_queue, nrs_reachability
+from tenants.permissions import tenant_required
+from tenants.readiness import tenant_readiness
+
+
+@tenant_required
+def dashboard(request):
+    readiness = tenant_readiness(request.tenant)
+    return render(
+        request,
+        "portal/dashboard.html",
+        {
+            "readiness": readiness,
+            "ready": all(item.ok for item in readiness),
+            "nrs_queue": nrs_queue(request.tenant),
+            **invoice_dashboard(request.tenant),
+        },
+    )
+
+
+@never_cache
+@require_safe
+@tenant_required
+def dashboard_nrs_queue(request):
+    """The dashboard's NRS queue line alone: the open page refreshes it (static/js/app.js)."""
+    return render(request, "portal/_nrs_queue.html", {"nrs_queue": nrs_queue(request.tenant)})
+
+
+def status_page(request):
+    return render(request, "portal/status.html", {"nrs": nrs_reachability()})
