@@ -47,7 +47,7 @@ def bench_tenant(context: Context, name: str) -> tuple:
     if name in context.tenants:
         return context.tenants[name]
     from integrations.nrs.services import nrs_sandbox_connect
-    from tenants.management.commands.seed_demo import complete_demo_profile
+    from tenants.demo import complete_demo_profile
     from tenants.services import api_key_create, tenant_create
 
     email = f"admin@{name.lower().replace(' ', '-')}.bench.local"

@@ -63,6 +63,7 @@ urlpatterns = [
     path("metrics", metrics.metrics, name="metrics"),
     *password_reset,
     path("", include("tenants.urls")),
+    path("", include("integrations.nrs.urls")),
     path("", include("invoicing.urls")),
     path("", include("integrations.webhooks.urls")),
     *sandbox_urls,

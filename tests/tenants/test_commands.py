@@ -34,7 +34,7 @@ def test_create_tenant_rejects_a_bad_email():
 
 
 def test_seed_demo_creates_the_demo_once_and_prints_working_logins(settings, tmp_path, monkeypatch):
-    from tenants.management.commands import seed_demo
+    from integrations.nrs.management.commands import seed_demo
 
     monkeypatch.setattr(seed_demo, "CREDENTIALS_FILE", tmp_path / "demo.json")
     first, second = StringIO(), StringIO()

@@ -1,4 +1,5 @@
-"""Creates (once) the demo business that `make run` prints: an admin, a clerk and an API key."""
+"""Creates (once) the demo business that `make run` prints: an admin, a clerk and an API key, connected to the
+embedded NRS sandbox when it runs (which is why the command lives with the NRS gateway, above tenants)."""
 
 import json
 from pathlib import Path
@@ -9,9 +10,9 @@ from django.core.management.base import BaseCommand
 from django_scopes import scope
 
 from integrations.nrs.services import nrs_sandbox_connect
-from integrations.reference.models import Country, Lga, State
-from tenants.models import Location, Membership, Tenant
-from tenants.services import api_key_create, location_save, tenant_create, tenant_update
+from tenants.demo import complete_demo_profile
+from tenants.models import Membership, Tenant
+from tenants.services import api_key_create, tenant_create
 
 DEMO_NAME = "Demo Trading Ltd"
 ADMIN = ("admin@demo.flowpoint.local", "demo-admin-pass")
@@ -28,27 +29,6 @@ def _credentials_file() -> Path:
 
 
 CREDENTIALS_FILE = _credentials_file()
-
-
-def complete_demo_profile(tenant):
-    tenant_update(
-        tenant=tenant,
-        tin="20198222-0002",
-        email="billing@demo.flowpoint.local",
-        telephone="+2348012345678",
-        description="Wholesale of food and beverages",
-    )
-    location_save(
-        location=Location(
-            tenant=tenant,
-            street="12 Allen Avenue",
-            city="Ikeja",
-            postal_zone="100001",
-            state=State.objects.get(pk="NG-LA"),
-            lga=Lga.objects.get(pk="NG-LA-IKJ"),
-            country=Country.objects.get(pk="NG"),
-        )
-    )
 
 
 class Command(BaseCommand):
