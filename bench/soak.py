@@ -669,9 +669,9 @@ def create_tenant(receiver_url: str, webhook_secret: str) -> tuple[object, dict]
 
     from integrations.nrs.sandbox.models import SandboxBusiness
     from integrations.nrs.services import nrs_sandbox_connect
-    from integrations.webhooks.models import EVENT_TYPES
     from integrations.webhooks.services import webhook_create
-    from tenants.management.commands.seed_demo import complete_demo_profile
+    from invoicing.events import EVENT_TYPES
+    from tenants.demo import complete_demo_profile
     from tenants.models import CryptoKey
     from tenants.readiness import tenant_readiness
     from tenants.services import api_key_create, tenant_create

@@ -13,6 +13,7 @@ from django_scopes import scope
 from integrations.nrs.payload import INVOICE_TYPE_CODES, build_irn
 from integrations.reference import lookup
 from invoicing.errors import InvoiceError
+from invoicing.events import publish
 from invoicing.models import Customer, GateRules, Invoice, InvoiceEvent, InvoiceLine, Item, Kind
 from invoicing.parsing import MAX_AMOUNT, InvoiceInput, looks_like_uuid, parse_invoice
 from invoicing.setup import tenant_setup
@@ -49,27 +50,16 @@ class Actor:
         return getattr(self.user, "pk", None)
 
 
-WEBHOOK_KINDS = {
-    "invoice.pending",
-    "invoice.certified",
-    "invoice.reported",
-    "invoice.failed",
-    "invoice.payment_updated",
-}
-
-
 def event(invoice: Invoice, kind: str, message: str = "", actor: Actor | None = None, **data) -> InvoiceEvent:
     return events(invoice, actor, [(kind, message, data)])[0]
 
 
 def events(invoice: Invoice, actor: Actor | None, entries: list[tuple[str, str, dict]]) -> list[InvoiceEvent]:
-    """Timeline entries (kind, message, data), in one insert, with the webhook events of those that have one.
+    """Timeline entries (kind, message, data), in one insert, each published to the apps above (events.py).
 
     Call it in the transaction that saves the change, after setting it on `invoice`: the change, its entries
-    and its webhook events (the invoice as it is now) commit together, so no event can be lost.
+    and what they publish (e.g. webhook events: the invoice as it is now) commit together, so none is lost.
     """
-    from integrations.webhooks.services import webhook_emit
-
     actor = actor or Actor()
     created = [
         InvoiceEvent(
@@ -85,8 +75,7 @@ def events(invoice: Invoice, actor: Actor | None, entries: list[tuple[str, str, 
     ]
     insert(created)
     for kind, _message, _data in entries:
-        if kind in WEBHOOK_KINDS:
-            webhook_emit(invoice=invoice, kind=kind)
+        publish(invoice=invoice, kind=kind)
     return created
 
 

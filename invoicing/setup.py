@@ -7,16 +7,17 @@ a few times in a business's life. Every change to them bumps `Tenant.setup_versi
 (the signals below, and `changed` where a service updates rows in bulk), and the tenant row itself is read
 afresh on every request (with its API key or its session). So a copy kept under (tenant, version) is current
 by construction: the first request after a change, in any process, sees a new version and reads again.
+The endpoint is the webhooks app's, above invoicing: it adds it to the copy with `extend`.
 """
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import F
 from django.db.models.signals import post_delete, post_save
 
-from integrations.webhooks.models import WebhookEndpoint
 from invoicing.models import GateRules
 from tenants.models import CryptoKey, Location, Tenant
 from tenants.readiness import ReadinessItem, active_key_on_file, primary_location, tenant_readiness
@@ -29,7 +30,7 @@ class Setup:
     location: Location | None  # the primary location, with its state and LGA
     has_key: bool
     rules: GateRules  # unsaved defaults when the business never set any
-    webhook_endpoint: WebhookEndpoint | None  # its events and whether it is paused; deliveries re-read it
+    extras: dict  # name -> what an app above invoicing keeps here (`extend`), e.g. the webhook endpoint
 
     def readiness(self, tenant: Tenant) -> list[ReadinessItem]:
         """The readiness checklist from this copy: no query beyond the tenant row already at hand."""
@@ -38,6 +39,15 @@ class Setup:
 
 _lock = threading.Lock()
 _copies: dict = {}  # tenant id -> (setup_version, Setup)
+_extras: dict[str, Callable[[Tenant], object]] = {}  # name -> how to read it
+
+
+def extend(name: str, read: Callable[[Tenant], object], *models) -> None:
+    """Keep `read(tenant)` in every copy as `extras[name]`, read again whenever a row of `models` is saved or
+    deleted. For the apps above invoicing (which it never imports), from their AppConfig.ready()."""
+    _extras[name] = read
+    for model in models:
+        _watch(model)
 
 
 def tenant_setup(tenant: Tenant) -> Setup:
@@ -48,7 +58,7 @@ def tenant_setup(tenant: Tenant) -> Setup:
         location=primary_location(tenant),
         has_key=active_key_on_file(tenant),
         rules=GateRules.objects.filter(tenant=tenant).first() or GateRules(tenant=tenant),
-        webhook_endpoint=WebhookEndpoint.objects.filter(tenant=tenant).first(),
+        extras={name: read(tenant) for name, read in _extras.items()},
     )
     if transaction.get_connection().in_atomic_block:
         return setup  # it may have read its own uncommitted change, which a rollback would undo but not un-keep
@@ -79,6 +89,10 @@ def connect_signals() -> None:
     """Every save or delete of what `Setup` holds. (Bulk `.update()`s of these models happen only in services
     that then save a row too, tenants.services location_save and the crypto-key functions, or that call
     `changed`: webhook pause and resume.)"""
-    for model in (Location, CryptoKey, GateRules, WebhookEndpoint):
-        post_save.connect(_changed, sender=model, dispatch_uid=f"setup-version-{model.__name__}")
-        post_delete.connect(_changed, sender=model, dispatch_uid=f"setup-version-{model.__name__}-delete")
+    for model in (Location, CryptoKey, GateRules):
+        _watch(model)
+
+
+def _watch(model) -> None:
+    post_save.connect(_changed, sender=model, dispatch_uid=f"setup-version-{model.__name__}")
+    post_delete.connect(_changed, sender=model, dispatch_uid=f"setup-version-{model.__name__}-delete")

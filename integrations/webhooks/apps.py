@@ -22,4 +22,12 @@ class WebhooksConfig(AppConfig):
     verbose_name = "Webhooks"
 
     def ready(self):
+        from integrations.webhooks import services
+        from integrations.webhooks.models import WebhookEndpoint
+        from invoicing import events, setup
+
         post_migrate.connect(ensure_schedules, sender=self)
+        # Invoicing never imports webhooks: it publishes its invoice events, and keeps the endpoint in its copy
+        # of a business's set-up (read by every create, which records the event in its own transaction).
+        events.listen(services.webhook_emit)
+        setup.extend(services.SETUP_ENDPOINT, services.tenant_endpoint, WebhookEndpoint)

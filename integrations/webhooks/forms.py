@@ -3,8 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from integrations.webhooks.models import EVENT_LABELS, EVENT_TYPES
 from integrations.webhooks.safety import url_problem
+from invoicing.events import EVENT_LABELS, EVENT_TYPES
 
 EVENT_CHOICES = [(t, f"{t} — {EVENT_LABELS[t]}") for t in EVENT_TYPES]
 

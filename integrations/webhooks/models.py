@@ -9,14 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from portal.crypto import EncryptedTextField
 from tenants.models import TenantOwned
 
-# The event types an endpoint can subscribe to (spec: "Invoice Webhook Events").
-EVENT_TYPES = ["invoice.pending", "invoice.certified", "invoice.failed", "invoice.payment_updated"]
-EVENT_LABELS = {
-    "invoice.pending": _("Accepted and queued for NRS"),
-    "invoice.certified": _("Certified by NRS (B2C: reported)"),
-    "invoice.failed": _("NRS submission failed"),
-    "invoice.payment_updated": _("Payment status reported to NRS"),
-}
+# The event types an endpoint can subscribe to are invoicing's (invoicing/events.py); this one is ours.
 TEST_EVENT_TYPE = "webhook.test"
 
 
@@ -28,7 +21,7 @@ class WebhookEndpoint(TenantOwned):
     """The tenant's callback URL (the spec allows one per tenant) and what it subscribes to."""
 
     url = models.CharField(_("URL"), max_length=500)
-    events = models.JSONField(default=list)  # subset of EVENT_TYPES
+    events = models.JSONField(default=list)  # subset of invoicing.events.EVENT_TYPES
     secret = EncryptedTextField()
     # During a rotation the old secret still signs (x-flowpoint-signature-previous) until this moment.
     previous_secret = EncryptedTextField(blank=True)

@@ -13,15 +13,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django_scopes import scope
 
-from integrations.webhooks.models import (
-    EVENT_TYPES,
-    TEST_EVENT_TYPE,
-    WebhookDelivery,
-    WebhookEndpoint,
-    WebhookEvent,
-)
+from integrations.webhooks.models import TEST_EVENT_TYPE, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from integrations.webhooks.safety import secret_grace, timeout, url_problem
 from invoicing import setup
+from invoicing.events import EVENT_TYPES, INVOICE_FAILED, PUBLISHED
 from portal.queries import insert
 from tenants.audit import audit, diff
 from tenants.models import Membership, Tenant
@@ -32,14 +27,7 @@ TASK = "integrations.webhooks.tasks.deliver"
 SECRET_MIN = 16
 SECRET_MAX = 256
 
-# InvoiceEvent kind → (webhook type, root status, source). Status None: the invoice's own, lower case.
-_KINDS = {
-    "invoice.pending": ("invoice.pending", "pending", None),
-    "invoice.certified": ("invoice.certified", "certified", "nrs.transmit"),
-    "invoice.reported": ("invoice.certified", "certified", "nrs.sign"),  # B2C: signed = reported
-    "invoice.failed": ("invoice.failed", "failed", "nrs.submit"),
-    "invoice.payment_updated": ("invoice.payment_updated", None, "payment.update"),
-}
+SETUP_ENDPOINT = "webhook_endpoint"  # the endpoint, kept in invoicing's per-process copy of a business's set-up
 
 
 class WebhookError(Exception):
@@ -342,7 +330,7 @@ def _record(*, tenant, type_, status, source, data, invoice_id=None, now, is_tes
         tenant=tenant, type=type_, status=status, source=source, data=data, invoice_id=invoice_id, emitted_at=now
     )
     insert([event])
-    endpoint = setup.tenant_setup(tenant).webhook_endpoint  # as of this request: a pause is re-checked at sending
+    endpoint = setup.tenant_setup(tenant).extras[SETUP_ENDPOINT]  # as of this request: re-checked at sending
     if endpoint is None or (not is_test and type_ not in endpoint.events):
         return event
     sending = endpoint.active or is_test
@@ -359,15 +347,20 @@ def _record(*, tenant, type_, status, source, data, invoice_id=None, now, is_tes
     return event
 
 
+def tenant_endpoint(tenant: Tenant) -> WebhookEndpoint | None:
+    return WebhookEndpoint.objects.filter(tenant=tenant).first()
+
+
 def webhook_emit(*, invoice, kind: str, source: str | None = None, now=None) -> WebhookEvent | None:
     """Record the webhook event for an invoice's InvoiceEvent `kind` (others are ignored) and queue its delivery.
 
-    Called in the transaction of the invoice change (invoicing.services.events); the data is the invoice as it
-    is now.
+    invoicing.events calls it (apps.py listens there) in the transaction of the invoice change: the data is the
+    invoice as it is now.
     """
-    if kind not in _KINDS:
+    published = PUBLISHED.get(kind)
+    if published is None:
         return None
-    type_, status, default_source = _KINDS[kind]
+    type_, status, default_source = published.type, published.status, published.source
     now = now or timezone.now()
     if status is None:  # payment updates: the root status is the spec's pending / certified / failed
         status = {"CERTIFIED": "certified", "REPORTED": "certified", "FAILED": "failed"}.get(invoice.status, "pending")
@@ -379,7 +372,7 @@ def webhook_emit(*, invoice, kind: str, source: str | None = None, now=None) -> 
             type_=type_,
             status=status,
             source=source,
-            data=invoice_data(invoice, failed=type_ == "invoice.failed"),
+            data=invoice_data(invoice, failed=type_ == INVOICE_FAILED),
             invoice_id=invoice.pk,
             now=now,
         )

@@ -81,3 +81,17 @@ def test_the_docs_name_the_real_headers_schedule_and_key():
 
     for seconds in RETRY_BACKOFF:
         assert f"~{seconds} s" in text
+
+
+def test_the_docs_event_table_lists_exactly_the_event_types_invoicing_publishes():
+    """The event names are defined once (invoicing/events.py); the docs' table follows them, in their order."""
+    from integrations.webhooks.models import TEST_EVENT_TYPE
+    from invoicing.events import EVENT_TYPES, PUBLISHED
+
+    table = DOC.read_text().split("## Events", 1)[1].split("\n## ", 1)[0]
+    rows = [line.split("|")[1:-1] for line in table.splitlines() if line.startswith("| `")][1:]  # [0]: the header
+    assert [row[0].strip().strip("`") for row in rows] == [*EVENT_TYPES, TEST_EVENT_TYPE]
+    sources = dict((row[0].strip().strip("`"), row[2]) for row in rows)
+    for published in PUBLISHED.values():
+        if published.source:
+            assert f"`{published.source}`" in sources[published.type], published
