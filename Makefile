@@ -63,9 +63,11 @@ soak: install
 fuzz: install
 	FUZZ_REQUESTS=$${FUZZ_REQUESTS:-5000} $(VENV)/bin/pytest -m fuzz tests/api/test_fuzz.py -q -s
 
+# lint-imports: the layers and the one-way imports written down in pyproject.toml ([tool.importlinter]).
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 test: install chromium lint
 	$(PY) manage.py makemigrations --check --dry-run
