@@ -1,10 +1,12 @@
 import re
 
+import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
 from django.urls import reverse
 from django_scopes import scopes_disabled
 
+from tenants import services
 from tenants.models import Membership, Tenant
 from tests.conftest import member
 from tests.factories import PASSWORD
@@ -125,3 +127,25 @@ def test_last_admin_cannot_be_demoted(admin_client, admin_user, tenant):
     with scopes_disabled():
         membership.refresh_from_db()
     assert membership.role == "admin"
+
+
+def test_a_new_persons_acceptance_is_one_transaction_no_account_without_its_membership(
+    admin_client, tenant, monkeypatch
+):
+
+    link = _invite(admin_client, "tunde@example.ng", "clerk")
+    invitation = services.invitation_by_token(link.strip("/").rsplit("/", 1)[-1])
+
+    def broken_audit(*args, **kwargs):
+        raise RuntimeError("the audit write failed")
+
+    monkeypatch.setattr(services, "audit", broken_audit)
+    with pytest.raises(RuntimeError):
+        services.invitation_signup(invitation=invitation, full_name="Tunde Bello", password="clerk-pass-2026")
+    assert not User.objects.filter(email="tunde@example.ng").exists()
+    assert services.invitation_by_token(link.strip("/").rsplit("/", 1)[-1]) is not None  # still open
+
+    monkeypatch.undo()
+    user = services.invitation_signup(invitation=invitation, full_name="Tunde Bello", password="clerk-pass-2026")
+    with scopes_disabled():
+        assert Membership.objects.get(user=user).role == "clerk" and user.first_name == "Tunde"
