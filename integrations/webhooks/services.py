@@ -330,7 +330,7 @@ def _record(*, tenant, type_, status, source, data, invoice_id=None, now, is_tes
         tenant=tenant, type=type_, status=status, source=source, data=data, invoice_id=invoice_id, emitted_at=now
     )
     insert([event])
-    endpoint = setup.tenant_setup(tenant).extras[SETUP_ENDPOINT]  # as of this request: re-checked at sending
+    endpoint = setup.tenant_setup(tenant).extras[SETUP_ENDPOINT]  # as of this request: a pause is re-checked at sending
     if endpoint is None or (not is_test and type_ not in endpoint.events):
         return event
     sending = endpoint.active or is_test
