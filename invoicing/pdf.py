@@ -25,9 +25,9 @@ from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from integrations.nrs.qr import qr_png
+from integrations.nrs.totals import LineAmounts, document_totals
 from integrations.reference.models import Country, TaxCategory
 from invoicing.models import Invoice
-from invoicing.totals import LineAmounts, document_totals
 
 TEMPLATE = "invoicing/pdf/invoice.html"
 FONT = "fonts/DejaVuSans.ttf"

@@ -11,12 +11,12 @@ from django.utils import timezone
 from django_scopes import scope
 
 from integrations.nrs.payload import INVOICE_TYPE_CODES, build_irn
+from integrations.nrs.totals import document_totals, line_amounts, to_kobo
 from integrations.reference import lookup
 from invoicing.errors import InvoiceError
 from invoicing.models import Customer, GateRules, Invoice, InvoiceEvent, InvoiceLine, Item, Kind
 from invoicing.parsing import MAX_AMOUNT, InvoiceInput, looks_like_uuid, parse_invoice
 from invoicing.setup import tenant_setup
-from invoicing.totals import document_totals, line_amounts, to_kobo
 from portal.queries import any_row, db_value, insert, row_where
 from portal.queueing import enqueue_on_commit
 from tenants.models import Location, Tenant

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, time
 from decimal import Decimal
 
-from invoicing.totals import document_totals, line_amounts
+from integrations.nrs.totals import document_totals, line_amounts
 
 INVOICE_TYPE_CODES = {"invoice": "381", "credit_note": "380", "debit_note": "384"}
 
