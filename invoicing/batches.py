@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from django_scopes import scope, scopes_disabled
 
 from integrations.nrs.payload import build_irn
-from invoicing import services
+from invoicing import services, validation
 from invoicing.errors import InvoiceError
 from invoicing.models import Batch, BatchInvoice, BatchRow, Invoice
 from invoicing.parsing import parse_invoice
@@ -333,7 +333,7 @@ def batch_upload(*, tenant, file, actor: services.Actor, submit: bool = False) -
     """
     with scope(tenant=tenant):
         if submit:
-            services._supplier_ready(tenant)  # refuse before storing anything, as invoice_create would
+            validation.supplier_check(tenant)  # refuse before storing anything, as invoice_create would
         name = (getattr(file, "name", "") or "upload.csv").rsplit("/", 1)[-1][:255]
         batch = Batch(
             tenant=tenant,
@@ -395,10 +395,9 @@ def invoice_check(*, tenant, data: dict) -> None:
     """invoice_create's checks of the invoice itself, without saving anything; raises InvoiceError.
 
     The supplier set-up and the document-number conflicts, which invoice_create also checks, are checked
-    once per batch instead (see validate_table). This reaches for services._check because services.py has no
-    public dry run; a public `invoice_check(*, tenant, data, draft=False)` there would replace this function.
+    once per batch instead (see validate_table).
     """
-    services._check(tenant, parse_invoice(data), draft=True)
+    validation.invoice_check(tenant, parse_invoice(data), draft=True)
 
 
 @dataclass
@@ -538,7 +537,7 @@ def validate_table(tenant, table: Table, progress=None) -> tuple[list, list]:
     _check_conflicts(tenant, groups)
     problems = []
     try:
-        services._supplier_ready(tenant)
+        validation.supplier_check(tenant)
     except InvoiceError as error:
         problems.append(
             Problem(
@@ -553,7 +552,7 @@ def _check_conflicts(tenant, groups: list) -> None:
     numbered = [g for g in groups if g.document_number and len(g.document_number) <= 50]
     used = {}
     for chunk in _chunks([g.document_number for g in numbered], 500):
-        for number, status in Invoice.objects.filter(document_number__in=chunk, status__in=services.LIVE).values_list(
+        for number, status in Invoice.objects.filter(document_number__in=chunk, status__in=validation.LIVE).values_list(
             "document_number", "status"
         ):
             used[number] = status
@@ -735,7 +734,7 @@ def batch_submit(*, batch: Batch, actor: services.Actor) -> Batch:
                 "No invoice of this file is valid: there is nothing to submit. Fix the errors and upload it again.",
                 fields={"batchId": "no valid invoices"},
             )
-        services._supplier_ready(locked.tenant)
+        validation.supplier_check(locked.tenant)
         locked.submit_requested = True
         locked.submitted_by = actor.user if actor.user_id else None
         locked.submitted_by_key = actor.api_key
