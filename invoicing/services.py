@@ -10,10 +10,12 @@ from django.utils import timezone
 from django_scopes import scope
 
 from integrations.nrs.payload import INVOICE_TYPE_CODES, build_irn
+from integrations.nrs.shapes import Party
 from integrations.nrs.totals import document_totals, to_kobo
 from invoicing.errors import InvoiceError
 from invoicing.models import GateRules, Invoice, InvoiceEvent, InvoiceLine, Kind
 from invoicing.parsing import parse_invoice
+from invoicing.shapes import OPTIONAL_TEXT, buyer_input, line_input, line_of, supplier_party
 from invoicing.validation import Checked, invoice_check
 from portal.queries import any_row, insert
 from portal.queueing import enqueue_on_commit
@@ -149,24 +151,8 @@ def _lock_editable(invoice: Invoice) -> None:
 
 
 def supplier_snapshot(tenant: Tenant, location: Location | None = None) -> dict:
-    location = location or primary_location(tenant)
-    return {
-        "name": tenant.name,
-        "tin": tenant.tin,
-        "email": tenant.effective_email(),
-        "telephone": tenant.telephone,
-        "description": tenant.description,
-        "address": {
-            "street": location.street if location else "",
-            "city": location.city if location else "",
-            "postal_zone": location.postal_zone if location else "",
-            "lga": location.lga_id if location else "",
-            "lga_name": location.lga.name if location else "",
-            "state": location.state_id if location else "",
-            "state_name": location.state.name if location else "",
-            "country": location.country_id if location else "NG",
-        },
-    }
+    """The business as the invoice keeps it, as issued (at its primary location unless `location` is given)."""
+    return supplier_party(tenant, location or primary_location(tenant)).as_dict()
 
 
 def _apply(invoice: Invoice, checked: Checked) -> None:
@@ -178,13 +164,13 @@ def _apply(invoice: Invoice, checked: Checked) -> None:
     invoice.issue_date = parsed.issue_date
     invoice.due_date = parsed.due_date
     invoice.currency = parsed.currency
-    invoice.note = parsed.note
-    invoice.po_reference = parsed.po_reference
+    for name, value in parsed.texts.items():
+        setattr(invoice, name, value)
     invoice.original = checked.original
     invoice.customer = checked.customer
-    invoice.buyer = checked.buyer
+    invoice.buyer = checked.buyer.as_dict()
     invoice.supplier = supplier_snapshot(invoice.tenant, checked.location)
-    totals = document_totals([(amounts, line.tax_scheme, line.tax_rate) for line, amounts, _ in checked.lines])
+    totals = document_totals([(amounts, line.tax_category, line.tax_rate) for line, amounts, _ in checked.lines])
     invoice.line_extension = totals.line_extension
     invoice.tax_total = totals.tax
     invoice.payable = totals.payable
@@ -209,7 +195,7 @@ def _save_lines(invoice: Invoice, checked: Checked) -> None:
                 hsn_code=line.hsn_code,
                 isic_code=line.isic_code if not line.hsn_code else "",
                 category=line.category,
-                tax_category=line.tax_scheme,
+                tax_category=line.tax_category,
                 tax_rate=line.tax_rate,
                 unit=line.unit,
                 line_extension=amounts.line_extension,
@@ -222,8 +208,6 @@ def _save_lines(invoice: Invoice, checked: Checked) -> None:
 
 def invoice_as_data(invoice: Invoice) -> dict:
     """An invoice back into the create body (a draft re-checked at submit, or copied into a form)."""
-    buyer = invoice.buyer or {}
-    address = buyer.get("address", {})
     return {
         "invoice_kind": invoice.kind,
         "invoice_type": invoice.invoice_type,
@@ -231,39 +215,11 @@ def invoice_as_data(invoice: Invoice) -> dict:
         "issue_date": invoice.issue_date.isoformat(),
         "due_date": invoice.due_date.isoformat() if invoice.due_date else None,
         "currency": invoice.currency,
-        "note": invoice.note,
-        "po_reference": invoice.po_reference,
+        **{name: getattr(invoice, name) for name in OPTIONAL_TEXT},
         "original_invoice_id": str(invoice.original_id) if invoice.original_id else "",
         "customer_id": invoice.customer_id,
-        "customer": {
-            "name": buyer.get("name", ""),
-            "tin": buyer.get("tin", ""),
-            "email": buyer.get("email", ""),
-            "phone": buyer.get("telephone", ""),
-            "address": address.get("street", ""),
-            "city": address.get("city", ""),
-            "postal_code": address.get("postal_zone", ""),
-            "state": address.get("state", ""),
-            "lga": address.get("lga", ""),
-            "country": address.get("country", "NG"),
-        },
-        "lines": [
-            {
-                "description": ln.description,
-                "quantity": ln.quantity,
-                "unit_price": ln.unit_price,
-                "discount": ln.discount,
-                "fee": ln.fee,
-                "hsn_code": ln.hsn_code,
-                "isic_code": ln.isic_code,
-                "category": ln.category,
-                "tax_scheme": ln.tax_category,
-                "tax_rate": ln.tax_rate,
-                "unit_of_measure": ln.unit,
-                "item_id": ln.item_id,
-            }
-            for ln in invoice.lines.all()
-        ],
+        "customer": buyer_input(Party.from_dict(invoice.buyer)),
+        "lines": [line_input(line_of(row)) for row in invoice.lines.all()],
     }
 
 

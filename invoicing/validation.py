@@ -5,19 +5,21 @@ note corrects, and the supplier's set-up. Nothing here writes; services keep the
 Shape and type are checked before this, in parsing.py; what comes back (`Checked`) is what services save.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from django.core.validators import validate_email
 from django.db import connection
 from django.db.models import Sum
 
-from integrations.nrs.totals import document_totals, line_amounts
+from integrations.nrs.shapes import Party
+from integrations.nrs.totals import document_totals
 from integrations.reference import lookup
 from invoicing.errors import InvoiceError
 from invoicing.models import Customer, GateRules, Invoice, Item, Kind
 from invoicing.parsing import MAX_AMOUNT, InvoiceInput, looks_like_uuid
 from invoicing.setup import tenant_setup
+from invoicing.shapes import buyer_party, customer_input
 from portal.queries import db_value, row_where
 from tenants.models import Location, Tenant
 from tenants.readiness import tenant_readiness
@@ -43,8 +45,8 @@ class Checked:
     parsed: InvoiceInput
     kind: str
     customer: Customer | None
-    buyer: dict
-    lines: list  # (LineInput, LineAmounts, item)
+    buyer: Party
+    lines: list  # (Line, LineAmounts, item), complete
     original: Invoice | None
     readiness: list | None = None  # the tenant's checklist as checked (not for drafts), reused at release
     location: Location | None = None  # the primary location read for that checklist, reused in the snapshot
@@ -83,7 +85,7 @@ def invoice_check(tenant: Tenant, parsed: InvoiceInput, *, draft: bool, exclude=
 
     customer, buyer, kind = _buyer(tenant, parsed)
     lines = _lines(tenant, parsed)
-    totals = document_totals([(amounts, line.tax_scheme, line.tax_rate) for line, amounts, _ in lines])
+    totals = document_totals([(amounts, line.tax_category, line.tax_rate) for line, amounts, _ in lines])
     if totals.payable <= 0:
         raise InvoiceError(
             "ZERO_VALUE",
@@ -153,18 +155,7 @@ def _buyer(tenant: Tenant, parsed: InvoiceInput):
     if customer is not None:
         if customer.kind == Kind.B2G and kind == Kind.B2B:
             kind = Kind.B2G  # the spec: B2G is inferred from a buyer TIN saved as a government customer
-        saved = {
-            "name": customer.name,
-            "tin": customer.tin,
-            "email": customer.email,
-            "phone": customer.phone,
-            "address": customer.address,
-            "city": customer.city,
-            "postal_code": customer.postal_code,
-            "state": customer.state_id or "",
-            "lga": customer.lga_id or "",
-            "country": customer.country_id or "NG",
-        }
+        saved = customer_input(customer)
         given = {k: given.get(k) or saved.get(k, "") for k in saved}
     given["country"] = (given.get("country") or "NG").upper()
 
@@ -227,50 +218,40 @@ def _buyer(tenant: Tenant, parsed: InvoiceInput):
             f"Unknown country {given['country']}.",
             fields={"customer.country": "must be an ISO alpha-2 code such as NG"},
         )
-    buyer = {
-        "name": given["name"],
-        "tin": given.get("tin", ""),
-        "email": given.get("email", ""),
-        "telephone": given.get("phone", ""),
-        "description": "",
-        "address": {
-            "street": given.get("address", ""),
-            "city": given.get("city", ""),
-            "postal_zone": given.get("postal_code", ""),
-            "lga": lga,
-            "lga_name": lookup.lgas()[lga][0] if lga else "",
-            "state": state,
-            "state_name": lookup.states()[state] if state else "",
-            "country": given["country"],
-        },
-    }
+    buyer = buyer_party(
+        given,
+        lga_name=lookup.lgas()[lga][0] if lga else "",
+        state_name=lookup.states()[state] if state else "",
+    )
     return customer, buyer, kind
 
 
 def _lines(tenant: Tenant, parsed: InvoiceInput) -> list:
     checked = []
-    item_ids = [line.item_id for line in parsed.lines if line.item_id]
+    item_ids = [int(line.item_code) for line in parsed.lines if line.item_code]
     items = {item.pk: item for item in Item.objects.filter(pk__in=item_ids)} if item_ids else {}
     categories = lookup.tax_categories()
     for index, line in enumerate(parsed.lines):
         where = f"lines[{index}]"
-        item = items.get(line.item_id) if line.item_id else None
-        if line.item_id and item is None:
+        item = items.get(int(line.item_code)) if line.item_code else None
+        if line.item_code and item is None:
             raise InvoiceError(
                 "incomplete_unpatchable",
                 f"Line {index + 1} names an unknown item.",
                 fields={f"{where}.item_id": "unknown item"},
             )
         if item is not None:  # a saved item fills what the line leaves out
-            line.description = line.description or item.name
-            if line.unit_price is None:
-                line.unit_price = Decimal(item.unit_price_kobo) / 100
-            line.hsn_code = line.hsn_code or (item.hs_code_id or "")
-            line.isic_code = line.isic_code or (item.service_code_id or "")
-            line.category = line.category or item.category
-            line.tax_scheme = line.tax_scheme or item.tax_scheme_id
-            line.tax_rate = line.tax_rate if line.tax_rate is not None else item.tax_rate
-            line.unit = line.unit or (item.unit_id or "")
+            line = replace(
+                line,
+                description=line.description or item.name,
+                unit_price=Decimal(item.unit_price_kobo) / 100 if line.unit_price is None else line.unit_price,
+                hsn_code=line.hsn_code or (item.hs_code_id or ""),
+                isic_code=line.isic_code or (item.service_code_id or ""),
+                category=line.category or item.category,
+                tax_category=line.tax_category or item.tax_scheme_id,
+                tax_rate=line.tax_rate if line.tax_rate is not None else item.tax_rate,
+                unit=line.unit or (item.unit_id or ""),
+            )
         if not line.description:
             raise InvoiceError(
                 "incomplete_unpatchable",
@@ -309,15 +290,15 @@ def _lines(tenant: Tenant, parsed: InvoiceInput) -> list:
                 f"Line {index + 1} needs an HS code (goods) or ISIC code (services).",
                 fields={f"{where}.hsn_code": "required"},
             )
-        line.tax_scheme = line.tax_scheme or "STANDARD_VAT"
-        if line.tax_scheme not in categories:
+        line = replace(line, tax_category=line.tax_category or "STANDARD_VAT")
+        if line.tax_category not in categories:
             raise InvoiceError(
                 "incomplete_unpatchable",
-                f"Line {index + 1}: unknown tax scheme {line.tax_scheme}.",
+                f"Line {index + 1}: unknown tax scheme {line.tax_category}.",
                 fields={f"{where}.tax_scheme": "must be a tax category such as STANDARD_VAT"},
             )
         if line.tax_rate is None:
-            line.tax_rate = Decimal("7.5") if line.tax_scheme == "STANDARD_VAT" else Decimal("0")
+            line = replace(line, tax_rate=Decimal("7.5") if line.tax_category == "STANDARD_VAT" else Decimal("0"))
         if not Decimal(0) <= line.tax_rate <= 100:
             raise InvoiceError(
                 "incomplete_unpatchable",
@@ -330,13 +311,7 @@ def _lines(tenant: Tenant, parsed: InvoiceInput) -> list:
                 f"Line {index + 1}: discount and fee cannot be negative.",
                 fields={f"{where}.discount": "must not be negative"},
             )
-        amounts = line_amounts(
-            quantity=line.quantity,
-            unit_price=line.unit_price,
-            discount=line.discount,
-            fee=line.fee,
-            tax_rate=line.tax_rate,
-        )
+        amounts = line.amounts
         if amounts.line_extension < 0:
             raise InvoiceError(
                 "incomplete_unpatchable",

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from invoicing.shapes import LINE_FIELDS
+
 MAX_BYTES = settings.CSV_UPLOAD_MAX_BYTES  # invoicing/uploads.py refuses a bigger file before it gets here
 MAX_ROWS = 20_000
 
@@ -92,18 +94,12 @@ TEMPLATE_ROWS += (
     },
 )
 
-# Where a key of InvoiceError.fields lives in the file.
-_LINE_FIELD_COLUMN = {
-    "description": "line_description",
-    "quantity": "line_quantity",
-    "unit_price": "line_unit_price",
-    "hsn_code": "line_hsn_code",
-    "isic_code": "line_isic_code",
-    "tax_scheme": "line_tax_scheme",
-    "tax_rate": "line_tax_rate",
-    "discount": "line_discount",
-    "fee": "line_discount",
-    "unit_of_measure": "line_unit_of_measure",
+# A column is named after the create body's key it fills: line_<key> for a line (shapes.LINE_FIELDS),
+# customer_<key> for the buyer (shapes.BUYER_FIELDS), the key itself for the invoice's own fields.
+INVOICE_COLUMNS = tuple(name for name in HEADER_COLUMNS if name not in CUSTOMER_COLUMNS)
+# Where a key of InvoiceError.fields about a line lives in the file (a fee is given as a negative discount).
+_LINE_FIELD_COLUMN = {key: f"line_{key}" for key in LINE_FIELDS if f"line_{key}" in LINE_COLUMNS} | {
+    "fee": "line_discount"
 }
 _LINE_KEY = re.compile(r"^lines\[(\d+)\](?:\.(\w+))?$")
 
@@ -334,32 +330,15 @@ def group_rows(rows: list) -> list:
 def as_body(group: Group) -> dict:
     """The create body of an invoice: header fields from its first row, one line per row."""
     first = group.first.values
-    return {
-        "invoice_kind": first.get("invoice_kind", ""),
-        "invoice_type": first.get("invoice_type", "") or "invoice",
-        "document_number": group.document_number,
-        "issue_date": first.get("issue_date", ""),
-        "due_date": first.get("due_date", ""),
-        "currency": first.get("currency", "") or "NGN",
-        "customer": {name.removeprefix("customer_"): first.get(name, "") for name in CUSTOMER_COLUMNS},
-        "lines": [
-            {
-                "description": r.values.get("line_description", ""),
-                "quantity": r.values.get("line_quantity", ""),
-                "unit_price": r.values.get("line_unit_price", ""),
-                "hsn_code": r.values.get("line_hsn_code", ""),
-                "isic_code": r.values.get("line_isic_code", ""),
-                "tax_scheme": r.values.get("line_tax_scheme", ""),
-                "tax_rate": r.values.get("line_tax_rate", ""),
-                "discount": r.values.get("line_discount", ""),
-                "unit_of_measure": r.values.get("line_unit_of_measure", ""),
-            }
-            for r in group.rows
-        ],
-        "note": first.get("note", ""),
-        "po_reference": first.get("po_reference", ""),
-        "original_irn": first.get("original_irn", ""),
-    }
+    body = {name: first.get(name, "") for name in INVOICE_COLUMNS}
+    body["invoice_type"] = body["invoice_type"] or "invoice"
+    body["currency"] = body["currency"] or "NGN"
+    body["document_number"] = group.document_number
+    body["customer"] = {name.removeprefix("customer_"): first.get(name, "") for name in CUSTOMER_COLUMNS}
+    body["lines"] = [
+        {name.removeprefix("line_"): row.values.get(name, "") for name in LINE_COLUMNS} for row in group.rows
+    ]
+    return body
 
 
 def place(key: str, group: Group) -> tuple[Row, str | None]:

@@ -36,7 +36,10 @@ def document_for(tenant, number="INV001", day=date(2026, 11, 20), kind="B2B", in
             customer=ACME if kind != "B2C" else None,
             lines=[
                 Line(
-                    name="Rice, 50 kg bags", quantity=Decimal("1000"), unit_price=Decimal("500.00"), hsn_code="1006.30"
+                    description="Rice, 50 kg bags",
+                    quantity=Decimal("1000"),
+                    unit_price=Decimal("500.00"),
+                    hsn_code="1006.30",
                 )
             ],
             **extra,
