@@ -19,7 +19,7 @@ from invoicing.errors import InvoiceError
 from invoicing.models import Customer, GateRules, Invoice, Item, Kind
 from invoicing.parsing import MAX_AMOUNT, InvoiceInput, looks_like_uuid
 from invoicing.setup import tenant_setup
-from invoicing.shapes import buyer_party, customer_input
+from invoicing.shapes import DEFAULT_COUNTRY, buyer_party, customer_input
 from portal.queries import db_value, row_where
 from tenants.models import Location, Tenant
 from tenants.readiness import tenant_readiness
@@ -157,7 +157,7 @@ def _buyer(tenant: Tenant, parsed: InvoiceInput):
             kind = Kind.B2G  # the spec: B2G is inferred from a buyer TIN saved as a government customer
         saved = customer_input(customer)
         given = {k: given.get(k) or saved.get(k, "") for k in saved}
-    given["country"] = (given.get("country") or "NG").upper()
+    given["country"] = (given.get("country") or DEFAULT_COUNTRY).upper()
 
     if not given.get("name"):
         raise InvoiceError(

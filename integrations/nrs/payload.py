@@ -10,10 +10,8 @@ from dataclasses import dataclass, field
 from datetime import date, time
 from decimal import Decimal
 
-from integrations.nrs.shapes import Address, Line, Party
+from integrations.nrs.shapes import Line, Party
 from integrations.nrs.totals import document_totals
-
-__all__ = ["Address", "Document", "Line", "Party", "build_document", "build_irn"]
 
 INVOICE_TYPE_CODES = {"invoice": "381", "credit_note": "380", "debit_note": "384"}
 # The document's optional text fields, sent only when given: a Document field and a document key of one name.

@@ -1,7 +1,8 @@
 from datetime import date
 from decimal import Decimal
 
-from integrations.nrs.payload import Address, Document, Line, Party, build_document, build_irn
+from integrations.nrs.payload import Document, build_document, build_irn
+from integrations.nrs.shapes import Address, Line, Party
 
 LAGOS = Address(street="12 Allen Avenue", city="Ikeja", postal_zone="100001", lga="NG-LA-IKJ", state="NG-LA")
 ACME = Party(

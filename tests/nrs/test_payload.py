@@ -5,7 +5,8 @@ from datetime import date
 from decimal import Decimal
 
 from integrations.nrs.client import to_json
-from integrations.nrs.payload import Address, Document, Line, Party, build_document, build_irn
+from integrations.nrs.payload import Document, build_document, build_irn
+from integrations.nrs.shapes import Address, Line, Party
 
 SUPPLIER = Party(
     name="Kola Foods Ltd",
