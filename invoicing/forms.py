@@ -9,11 +9,14 @@ from django.utils.translation import gettext_lazy as _
 
 from integrations.reference.models import Lga, State, TaxCategory
 from invoicing.models import GateRules, Invoice, Kind
-
-BUYER_FIELDS = ("name", "tin", "email", "phone", "address", "city", "postal_code", "state", "lga", "country")
+from invoicing.shapes import BUYER_FIELDS, OPTIONAL_TEXT
 
 
 class InvoiceForm(forms.Form):
+    # The invoice's own fields, in the editor's order (the buyer and the lines come after).
+    HEADER_FIELDS = ("invoice_kind", "document_number", "issue_date", "due_date", "currency", *OPTIONAL_TEXT)
+    CUSTOMER_FIELDS = tuple(f"customer_{name}" for name in BUYER_FIELDS)  # the buyer, in the editor's order
+
     invoice_kind = forms.ChoiceField(label=_("Invoice for"), choices=Kind.choices, initial=Kind.B2B)
     document_number = forms.CharField(
         label=_("Invoice number"),
@@ -65,8 +68,7 @@ class InvoiceForm(forms.Form):
             "issue_date": data["issue_date"].isoformat() if data["issue_date"] else None,
             "due_date": data["due_date"].isoformat() if data["due_date"] else None,
             "currency": data["currency"] or "NGN",
-            "note": data["note"],
-            "po_reference": data["po_reference"],
+            **{name: data[name] for name in OPTIONAL_TEXT},
             "original_invoice_id": data["original_invoice_id"],
             "customer_id": data["customer_id"] or None,
             "customer": {name: data[f"customer_{name}"] for name in BUYER_FIELDS},
@@ -85,8 +87,7 @@ class InvoiceForm(forms.Form):
                 "issue_date",
                 "due_date",
                 "currency",
-                "note",
-                "po_reference",
+                *OPTIONAL_TEXT,
                 "original_invoice_id",
                 "customer_id",
             )

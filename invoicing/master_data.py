@@ -32,12 +32,13 @@ from django.utils import timezone
 
 from integrations.reference.models import Country, HsCode, Lga, QuantityUnit, ServiceCode, State, TaxCategory
 from invoicing.models import Customer, Item, Kind
+from invoicing.shapes import DEFAULT_COUNTRY, customer_input
 from tenants.models import Tenant
 from tenants.validators import PHONE_RE, TIN_RE
 
 CUSTOMER_KINDS = (Kind.B2B, Kind.B2G)
 DEFAULT_TAX_SCHEME = "STANDARD_VAT"
-DEFAULT_COUNTRY = "NG"
+_API_NAMES = {"postal_code": "postalCode"}  # the buyer fields the API spells in camelCase
 MAX_KOBO = 10**18 - 1  # an invoice line holds at most 16 digits of naira and 2 of kobo
 SEARCH_LIMIT_MAX = 200
 _HS_DIGITS = re.compile(r"^\d{6}$")
@@ -67,20 +68,10 @@ class MasterDataError(Exception):
 
 
 def customer_data(customer: Customer) -> dict:
-    """A customer in the API's input shape (what an update starts from and a form shows)."""
-    return {
-        "customerKind": customer.kind,
-        "name": customer.name,
-        "tin": customer.tin,
-        "email": customer.email,
-        "phone": customer.phone,
-        "address": customer.address,
-        "city": customer.city,
-        "postalCode": customer.postal_code,
-        "state": customer.state_id or "",
-        "lga": customer.lga_id or "",
-        "country": customer.country_id or DEFAULT_COUNTRY,
-    }
+    """A customer in the API's input shape (what an update starts from and a form shows): the buyer fields an
+    invoice takes from it, in the API's spelling."""
+    buyer = customer_input(customer)
+    return {"customerKind": customer.kind, **{_API_NAMES.get(key, key): value for key, value in buyer.items()}}
 
 
 def customer_row(customer: Customer) -> dict:

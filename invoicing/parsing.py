@@ -8,8 +8,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from integrations.nrs.shapes import Line
 from invoicing.errors import InvoiceError
 from invoicing.models import Invoice, Kind
+from invoicing.shapes import BUYER_FIELDS, LINE_FIELDS, OPTIONAL_TEXT
 
 # What the database holds (invoicing/models.py): quantities of 14 digits and 4 decimals, money of 16 digits and 2
 # decimals. An amount the columns cannot hold would be saved (SQLite) and then fail every read of the invoice, or
@@ -21,23 +23,6 @@ UUID_SHAPED = re.compile(r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9
 # Django's `.values` builds a new list from the enum on every read: these are read on every create.
 KINDS = frozenset(Kind.values)
 INVOICE_TYPES = frozenset(Invoice.Type.values)
-CUSTOMER_FIELDS = ("name", "tin", "email", "phone", "address", "city", "postal_code", "state", "lga", "country")
-
-
-@dataclass
-class LineInput:
-    description: str = ""
-    quantity: Decimal | None = None
-    unit_price: Decimal | None = None
-    discount: Decimal = Decimal("0")
-    fee: Decimal = Decimal("0")
-    hsn_code: str = ""
-    isic_code: str = ""
-    category: str = ""
-    tax_scheme: str = ""
-    tax_rate: Decimal | None = None
-    unit: str = ""
-    item_id: int | None = None
 
 
 @dataclass
@@ -48,11 +33,10 @@ class InvoiceInput:
     issue_date: date | None = None
     due_date: date | None = None
     currency: str = "NGN"
-    customer: dict = field(default_factory=dict)
+    customer: dict = field(default_factory=dict)  # the create body's buyer, as BUYER_FIELDS spell it
     customer_id: int | None = None
-    lines: list = field(default_factory=list)
-    note: str = ""
-    po_reference: str = ""
+    lines: list = field(default_factory=list)  # Line, unchecked
+    texts: dict = field(default_factory=dict)  # OPTIONAL_TEXT, by name
     original_invoice_id: str = ""
     original_irn: str = ""
 
@@ -114,8 +98,8 @@ def parse_invoice(data) -> InvoiceInput:
         errors["issue_date"] = "required (YYYY-MM-DD)"
     parsed.due_date = grab("due_date", _date, "must be a date YYYY-MM-DD")
     parsed.currency = (grab("currency", lambda v: _text(v, 3), "must be a currency code like NGN") or "NGN").upper()
-    parsed.note = grab("note", lambda v: _text(v, 2000), "must be text") or ""
-    parsed.po_reference = grab("po_reference", lambda v: _text(v, 100), "must be text") or ""
+    for name, text in OPTIONAL_TEXT.items():
+        parsed.texts[name] = grab(name, lambda v, limit=text.max_length: _text(v, limit), "must be text") or ""
     parsed.original_invoice_id = grab("original_invoice_id", _text, "must be an invoice id") or ""
     parsed.original_irn = grab("original_irn", _text, "must be an IRN") or ""
     customer_id = data.get("customer_id")
@@ -131,7 +115,7 @@ def parse_invoice(data) -> InvoiceInput:
     if not isinstance(customer, dict):
         errors["customer"] = "must be an object"
         customer = {}
-    for name in CUSTOMER_FIELDS:
+    for name in BUYER_FIELDS:
         try:
             parsed.customer[name] = _text(customer.get(name), 200)
         except TypeError:
@@ -147,17 +131,17 @@ def parse_invoice(data) -> InvoiceInput:
         if not isinstance(raw, dict):
             errors[where] = "must be an object"
             continue
-        line = LineInput()
-        for name, target, convert in (
-            ("description", "description", _text),
-            ("hsn_code", "hsn_code", lambda v: _text(v, 20)),
-            ("isic_code", "isic_code", lambda v: _text(v, 10)),
-            ("category", "category", lambda v: _text(v, 200)),
-            ("tax_scheme", "tax_scheme", lambda v: _text(v, 40).upper()),
-            ("unit_of_measure", "unit", lambda v: _text(v, 20)),
+        line = {"discount": Decimal("0"), "fee": Decimal("0")}  # body key → value, as LINE_FIELDS names them
+        for name, convert in (
+            ("description", _text),
+            ("hsn_code", lambda v: _text(v, 20)),
+            ("isic_code", lambda v: _text(v, 10)),
+            ("category", lambda v: _text(v, 200)),
+            ("tax_scheme", lambda v: _text(v, 40).upper()),
+            ("unit_of_measure", lambda v: _text(v, 20)),
         ):
             try:
-                setattr(line, target, convert(raw.get(name)))
+                line[name] = convert(raw.get(name))
             except TypeError:
                 errors[f"{where}.{name}"] = "must be text"
         for name in ("quantity", "unit_price", "discount", "fee", "tax_rate"):
@@ -170,18 +154,21 @@ def parse_invoice(data) -> InvoiceInput:
             if value is not None and abs(value) >= limit:
                 errors[f"{where}.{name}"] = f"must be less than {limit:,.0f}"
             elif value is not None:
-                setattr(line, name, value)
-        if line.quantity is not None and line.unit_price is not None and f"{where}.fee" not in errors:
-            amount = abs(line.quantity * line.unit_price) + abs(line.fee)
+                line[name] = value
+        quantity, unit_price = line.get("quantity"), line.get("unit_price")
+        if quantity is not None and unit_price is not None and f"{where}.fee" not in errors:
+            amount = abs(quantity * unit_price) + abs(line["fee"])
             total += amount
             if amount >= MAX_AMOUNT:
                 errors[f"{where}.quantity"] = f"quantity × unit_price + fee must be less than {MAX_AMOUNT:,.0f}"
         if raw.get("item_id") not in (None, ""):
             try:
-                line.item_id = int(raw["item_id"])
+                line["item_id"] = str(int(raw["item_id"]))
             except (TypeError, ValueError):
                 errors[f"{where}.item_id"] = "must be the id of a saved item"
-        parsed.lines.append(line)
+        # Unset until validation completes it (from a saved item, or the defaults), so no Line default applies.
+        unchecked = {"quantity": None, "unit_price": None, "tax_scheme": "", "tax_rate": None, **line}
+        parsed.lines.append(Line(**{LINE_FIELDS[key]: value for key, value in unchecked.items()}))
     if len(lines) > 500:
         errors["lines"] = "at most 500 lines per invoice"
     elif total >= MAX_AMOUNT and not errors:

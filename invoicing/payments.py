@@ -8,10 +8,10 @@ from django_scopes import scope
 
 from integrations.nrs.client import NrsClient
 from integrations.nrs.errors import NrsError, NrsNotFound
+from integrations.nrs.totals import to_kobo
 from invoicing.errors import InvoiceError
 from invoicing.models import Invoice
 from invoicing.services import Actor, event, invoice_enqueue
-from invoicing.totals import to_kobo
 
 Status = Invoice.Status
 Payment = Invoice.Payment

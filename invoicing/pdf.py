@@ -25,9 +25,10 @@ from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from integrations.nrs.qr import qr_png
+from integrations.nrs.shapes import Address, Party
+from integrations.nrs.totals import LineAmounts, document_totals
 from integrations.reference.models import Country, TaxCategory
 from invoicing.models import Invoice
-from invoicing.totals import LineAmounts, document_totals
 
 TEMPLATE = "invoicing/pdf/invoice.html"
 FONT = "fonts/DejaVuSans.ttf"
@@ -115,30 +116,29 @@ def html_to_pdf(html: str) -> bytes:
 # --- the document ---------------------------------------------------------------------------------
 
 
-def _place(address: dict) -> list[str]:
+def _place(address: Address) -> list[str]:
     """Address lines as a Nigerian reader expects them: street; city and postcode; LGA and state; foreign country."""
-    address = address or {}
-    lines = [address.get("street", "")]
-    lines.append(" ".join(part for part in (address.get("city", ""), address.get("postal_zone", "")) if part))
-    lga = address.get("lga_name") or ""
-    state = address.get("state_name") or ""
+    lines = [address.street]
+    lines.append(" ".join(part for part in (address.city, address.postal_zone) if part))
+    lga = address.lga_name or ""
+    state = address.state_name or ""
     if state and not state.lower().endswith(("state", "territory")):
         state = f"{state} State"
     lines.append(", ".join(part for part in (f"{lga} LGA" if lga else "", state) if part))
-    country = (address.get("country") or "").upper()
+    country = (address.country or "").upper()
     if country and country != "NG":  # a Nigerian address needs no country line on a Nigerian invoice
         lines.append(Country.objects.filter(pk=country).values_list("name", flat=True).first() or country)
     return [line for line in lines if line]
 
 
 def _party(snapshot: dict) -> dict:
-    snapshot = snapshot or {}
+    party = Party.from_dict(snapshot)
     return {
-        "name": snapshot.get("name", ""),
-        "tin": snapshot.get("tin", ""),
-        "email": snapshot.get("email", ""),
-        "telephone": snapshot.get("telephone", ""),
-        "address_lines": _place(snapshot.get("address") or {}),
+        "name": party.name,
+        "tin": party.tin,
+        "email": party.email,
+        "telephone": party.telephone,
+        "address_lines": _place(party.address),
     }
 
 

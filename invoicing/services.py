@@ -1,41 +1,29 @@
 """Every change to an invoice goes through these functions: create (form, API body or CSV row), drafts,
-the review/approval gates, retries and payments. Submission to NRS is in submission.py."""
+the review/approval gates, retries and payments. Submission to NRS is in submission.py.
+
+The rules an invoice must meet are in validation.py; these functions own the transactions and the timeline."""
 
 from dataclasses import dataclass
-from decimal import Decimal
 
-from django.core.validators import validate_email
-from django.db import IntegrityError, connection, transaction
-from django.db.models import Sum
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django_scopes import scope
 
 from integrations.nrs.payload import INVOICE_TYPE_CODES, build_irn
-from integrations.reference import lookup
+from integrations.nrs.shapes import Party
+from integrations.nrs.totals import document_totals, to_kobo
 from invoicing.errors import InvoiceError
 from invoicing.events import publish
-from invoicing.models import Customer, GateRules, Invoice, InvoiceEvent, InvoiceLine, Item, Kind
-from invoicing.parsing import MAX_AMOUNT, InvoiceInput, looks_like_uuid, parse_invoice
-from invoicing.setup import tenant_setup
-from invoicing.totals import document_totals, line_amounts, to_kobo
-from portal.queries import any_row, db_value, insert, row_where
+from invoicing.models import GateRules, Invoice, InvoiceEvent, InvoiceLine, Kind
+from invoicing.parsing import parse_invoice
+from invoicing.shapes import OPTIONAL_TEXT, buyer_input, line_input, line_of, supplier_party
+from invoicing.validation import Checked, invoice_check
+from portal.queries import any_row, insert
 from portal.queueing import enqueue_on_commit
 from tenants.models import Location, Tenant
 from tenants.readiness import primary_location, tenant_readiness
-from tenants.validators import PHONE_RE
 
 Status = Invoice.Status
-LIVE = (
-    Status.PENDING_REVIEW,
-    Status.PENDING_APPROVAL,
-    Status.BLOCKED,
-    Status.PENDING,
-    Status.SUBMITTING,
-    Status.CERTIFIED,
-    Status.REPORTED,
-    Status.FAILED,
-)
-CERTIFIED = (Status.CERTIFIED, Status.REPORTED)
 
 
 @dataclass(frozen=True)
@@ -90,7 +78,7 @@ def invoice_create(*, tenant: Tenant, data, actor: Actor, draft: bool = False, b
     """
     with scope(tenant=tenant):
         parsed = parse_invoice(data)
-        checked = _check(tenant, parsed, draft=draft)
+        checked = invoice_check(tenant, parsed, draft=draft)
         invoice = Invoice(
             tenant=tenant, created_by=actor.user if actor.user_id else None, created_by_key=actor.api_key, bulk=bulk
         )
@@ -113,7 +101,7 @@ def invoice_update_draft(*, invoice: Invoice, data, actor: Actor) -> Invoice:
     """Replace a draft's content (the buyer and lines are validated again)."""
     with scope(tenant=invoice.tenant):
         _lock_editable(invoice)
-        checked = _check(invoice.tenant, parse_invoice(data), draft=True, exclude=invoice.pk)
+        checked = invoice_check(invoice.tenant, parse_invoice(data), draft=True, exclude=invoice.pk)
         with transaction.atomic():
             _apply(invoice, checked)
             invoice.save()
@@ -128,7 +116,7 @@ def invoice_submit(*, invoice: Invoice, actor: Actor) -> Invoice:
     with scope(tenant=invoice.tenant):
         _lock_editable(invoice)
         data = invoice_as_data(invoice)
-        checked = _check(invoice.tenant, parse_invoice(data), draft=False, exclude=invoice.pk)
+        checked = invoice_check(invoice.tenant, parse_invoice(data), draft=False, exclude=invoice.pk)
         with transaction.atomic():
             _apply(invoice, checked)
             _release(invoice, actor, checked.readiness, checked.rules)
@@ -151,403 +139,9 @@ def _lock_editable(invoice: Invoice) -> None:
         )
 
 
-# --- checks ---------------------------------------------------------------------------------
-
-
-@dataclass
-class Checked:
-    parsed: InvoiceInput
-    kind: str
-    customer: Customer | None
-    buyer: dict
-    lines: list  # (LineInput, LineAmounts, item)
-    original: Invoice | None
-    readiness: list | None = None  # the tenant's checklist as checked (not for drafts), reused at release
-    location: Location | None = None  # the primary location read for that checklist, reused in the snapshot
-    rules: GateRules | None = None  # the review/approval rules, read with the location (not for drafts)
-
-
-def _check(tenant: Tenant, parsed: InvoiceInput, *, draft: bool, exclude=None) -> Checked:
-    number = parsed.document_number
-    if not number:
-        raise InvoiceError(
-            "invalid_document_number", "The document number is required.", fields={"document_number": "required"}
-        )
-    if looks_like_uuid(number) or not any(ch.isalnum() for ch in number):
-        raise InvoiceError(
-            "invalid_document_number",
-            "Use a human-readable invoice number such as INV-2026-001, not a UUID.",
-            fields={"document_number": "must be a human-readable number, not a UUID"},
-        )
-    if parsed.currency not in lookup.currencies():
-        raise InvoiceError(
-            "incomplete_unpatchable",
-            f"Unknown currency {parsed.currency}.",
-            fields={"currency": "must be an ISO 4217 code such as NGN"},
-        )
-    if parsed.due_date and parsed.issue_date and parsed.due_date < parsed.issue_date:
-        raise InvoiceError(
-            "incomplete_unpatchable",
-            "The due date is before the issue date.",
-            fields={"due_date": "must be on or after the issue date"},
-        )
-
-    customer, buyer, kind = _buyer(tenant, parsed)
-    lines = _lines(tenant, parsed)
-    totals = document_totals([(amounts, line.tax_scheme, line.tax_rate) for line, amounts, _ in lines])
-    if totals.payable <= 0:
-        raise InvoiceError(
-            "ZERO_VALUE",
-            "The invoice total is zero; lines must add up to a positive amount.",
-            fields={"lines": "total payable must be greater than zero"},
-        )
-    original = _original(tenant, parsed, totals.payable, exclude)
-    readiness = location = rules = None
-    if not draft:
-        setup = tenant_setup(tenant)
-        location, rules = setup.location, setup.rules
-        readiness = setup.readiness(tenant)
-        _supplier_ready(tenant, readiness)
-        conflict = _number_in_use(tenant, number, exclude)
-        if conflict:
-            certified = conflict in CERTIFIED
-            raise InvoiceError(
-                "DOCUMENT_NUMBER_CONFLICT_INVOICE",
-                f"Invoice number {number} is already used by a{' certified' if certified else 'n'} invoice "
-                f"({Status(conflict).label.lower()}). Pick a different number.",
-                fields={"document_number": "already used"},
-                status=409,
-            )
-    return Checked(parsed, kind, customer, buyer, lines, original, readiness, location, rules)
-
-
-def _number_in_use(tenant: Tenant, number: str, exclude=None) -> str | None:
-    """The status of another live invoice of this business with this number, if there is one.
-
-    In SQL written once: the ORM compiled this lookup anew for every create, a tenth of a create's work. Only
-    the status is read: the whole row (JSON snapshots and all) was once the costliest query of a create.
-    """
-    sql, params = _NUMBER_IN_USE_SQL, [db_value(Invoice, "tenant", tenant.pk), number, *LIVE]
-    if exclude is not None:
-        sql += " AND id <> %s"
-        params.append(db_value(Invoice, "id", exclude))
-    with connection.cursor() as cursor:
-        cursor.execute(sql + " LIMIT 1", params)
-        row = cursor.fetchone()
-    return row[0] if row else None
-
-
-_NUMBER_IN_USE_SQL = (
-    f"SELECT status FROM {Invoice._meta.db_table} WHERE tenant_id = %s AND document_number = %s"
-    f" AND status IN ({', '.join(['%s'] * len(LIVE))})"
-)
-
-
-def _buyer(tenant: Tenant, parsed: InvoiceInput):
-    """The buyer as it will be issued: the request's fields, completed from a saved customer."""
-    given = dict(parsed.customer)
-    customer = None
-    # Live customers of this business only: the tenant is in the SQL, as the scope would add it.
-    if parsed.customer_id:
-        where = "tenant_id = %s AND id = %s AND archived_at IS NULL"
-        customer = row_where(Customer, where, [db_value(Customer, "tenant", tenant.pk), parsed.customer_id])
-        if customer is None:
-            raise InvoiceError(
-                "CUSTOMER_VALIDATION_FAILED",
-                "The chosen customer does not exist.",
-                fields={"customer_id": "unknown customer"},
-            )
-    elif given.get("tin"):  # one live customer per TIN
-        where = "tenant_id = %s AND tin = %s AND archived_at IS NULL"
-        customer = row_where(Customer, where, [db_value(Customer, "tenant", tenant.pk), given["tin"]])
-    kind = parsed.kind
-    if customer is not None:
-        if customer.kind == Kind.B2G and kind == Kind.B2B:
-            kind = Kind.B2G  # the spec: B2G is inferred from a buyer TIN saved as a government customer
-        saved = {
-            "name": customer.name,
-            "tin": customer.tin,
-            "email": customer.email,
-            "phone": customer.phone,
-            "address": customer.address,
-            "city": customer.city,
-            "postal_code": customer.postal_code,
-            "state": customer.state_id or "",
-            "lga": customer.lga_id or "",
-            "country": customer.country_id or "NG",
-        }
-        given = {k: given.get(k) or saved.get(k, "") for k in saved}
-    given["country"] = (given.get("country") or "NG").upper()
-
-    if not given.get("name"):
-        raise InvoiceError(
-            "CUSTOMER_VALIDATION_FAILED", "The buyer's name is required.", fields={"customer.name": "required"}
-        )
-    if kind in (Kind.B2B, Kind.B2G):
-        if parsed.customer_id and customer is not None:
-            if not customer.tin and not parsed.customer.get("tin"):
-                raise InvoiceError(
-                    "unresolved_b2b_missing_tin",
-                    f"The saved customer {customer.name} has no TIN; send customer.tin.",
-                    fields={"customer.tin": "required"},
-                )
-            if not all(given.get(k) for k in ("address", "city", "postal_code")):
-                raise InvoiceError(
-                    "unresolved_b2b_customer_address",
-                    f"The saved customer {customer.name} has no full address; send it.",
-                    fields={
-                        f"customer.{k}": "required" for k in ("address", "city", "postal_code") if not given.get(k)
-                    },
-                )
-        problems = {}
-        for name in ("tin", "email", "address", "city", "postal_code"):
-            if not given.get(name):
-                problems[f"customer.{name}"] = "required"
-        if given.get("tin") and len(given["tin"]) < 5:
-            problems["customer.tin"] = "must be at least 5 characters (e.g. 12345678-0001 or RC-1234567)"
-        if given.get("email"):
-            try:
-                validate_email(given["email"])
-            except Exception:
-                problems["customer.email"] = "must be a valid e-mail address"
-        if given.get("phone") and not PHONE_RE.match(given["phone"]):
-            problems["customer.phone"] = "must start with + and the country code, e.g. +2348012345678"
-        if problems:
-            raise InvoiceError(
-                "CUSTOMER_VALIDATION_FAILED",
-                f"{kind} invoices need the buyer's TIN, e-mail, address, city and postal code.",
-                fields=problems,
-            )
-    state = given.get("state") or ""
-    if state and state not in lookup.states():
-        raise InvoiceError(
-            "CUSTOMER_VALIDATION_FAILED",
-            f"Unknown state code {given['state']}.",
-            fields={"customer.state": "must be an NRS state code such as NG-LA"},
-        )
-    lga = given.get("lga") or ""
-    if lga and lookup.lgas().get(lga, ("", None))[1] != state:
-        raise InvoiceError(
-            "CUSTOMER_VALIDATION_FAILED",
-            "The buyer's LGA must be an LGA of the buyer's state.",
-            fields={"customer.lga": "must be an NRS LGA code of customer.state"},
-        )
-    if given["country"] not in lookup.countries():
-        raise InvoiceError(
-            "CUSTOMER_VALIDATION_FAILED",
-            f"Unknown country {given['country']}.",
-            fields={"customer.country": "must be an ISO alpha-2 code such as NG"},
-        )
-    buyer = {
-        "name": given["name"],
-        "tin": given.get("tin", ""),
-        "email": given.get("email", ""),
-        "telephone": given.get("phone", ""),
-        "description": "",
-        "address": {
-            "street": given.get("address", ""),
-            "city": given.get("city", ""),
-            "postal_zone": given.get("postal_code", ""),
-            "lga": lga,
-            "lga_name": lookup.lgas()[lga][0] if lga else "",
-            "state": state,
-            "state_name": lookup.states()[state] if state else "",
-            "country": given["country"],
-        },
-    }
-    return customer, buyer, kind
-
-
-def _lines(tenant: Tenant, parsed: InvoiceInput) -> list:
-    checked = []
-    item_ids = [line.item_id for line in parsed.lines if line.item_id]
-    items = {item.pk: item for item in Item.objects.filter(pk__in=item_ids)} if item_ids else {}
-    categories = lookup.tax_categories()
-    for index, line in enumerate(parsed.lines):
-        where = f"lines[{index}]"
-        item = items.get(line.item_id) if line.item_id else None
-        if line.item_id and item is None:
-            raise InvoiceError(
-                "incomplete_unpatchable",
-                f"Line {index + 1} names an unknown item.",
-                fields={f"{where}.item_id": "unknown item"},
-            )
-        if item is not None:  # a saved item fills what the line leaves out
-            line.description = line.description or item.name
-            if line.unit_price is None:
-                line.unit_price = Decimal(item.unit_price_kobo) / 100
-            line.hsn_code = line.hsn_code or (item.hs_code_id or "")
-            line.isic_code = line.isic_code or (item.service_code_id or "")
-            line.category = line.category or item.category
-            line.tax_scheme = line.tax_scheme or item.tax_scheme_id
-            line.tax_rate = line.tax_rate if line.tax_rate is not None else item.tax_rate
-            line.unit = line.unit or (item.unit_id or "")
-        if not line.description:
-            raise InvoiceError(
-                "incomplete_unpatchable",
-                f"Line {index + 1} needs a description.",
-                fields={f"{where}.description": "required"},
-            )
-        if line.quantity is None or line.quantity <= 0:
-            raise InvoiceError(
-                "incomplete_unpatchable",
-                f"Line {index + 1} needs a quantity above zero.",
-                fields={f"{where}.quantity": "must be greater than 0"},
-            )
-        if line.unit_price is None or line.unit_price <= 0:
-            raise InvoiceError(
-                "unresolvable_unit_price",
-                f"Line {index + 1} needs a positive unit price.",
-                fields={f"{where}.unit_price": "must be greater than 0"},
-            )
-        if line.hsn_code:
-            if line.hsn_code not in lookup.hs_codes():
-                raise InvoiceError(
-                    "unresolvable_hsn",
-                    f"Line {index + 1}: {line.hsn_code} is not a known HS code.",
-                    fields={f"{where}.hsn_code": "unknown HS code; see GET /api/v1/helpers/hs-codes"},
-                )
-        elif line.isic_code:
-            if line.isic_code not in lookup.service_codes():
-                raise InvoiceError(
-                    "unresolvable_hsn",
-                    f"Line {index + 1}: {line.isic_code} is not a known service code.",
-                    fields={f"{where}.isic_code": "unknown ISIC code"},
-                )
-        else:
-            raise InvoiceError(
-                "unresolvable_hsn",
-                f"Line {index + 1} needs an HS code (goods) or ISIC code (services).",
-                fields={f"{where}.hsn_code": "required"},
-            )
-        line.tax_scheme = line.tax_scheme or "STANDARD_VAT"
-        if line.tax_scheme not in categories:
-            raise InvoiceError(
-                "incomplete_unpatchable",
-                f"Line {index + 1}: unknown tax scheme {line.tax_scheme}.",
-                fields={f"{where}.tax_scheme": "must be a tax category such as STANDARD_VAT"},
-            )
-        if line.tax_rate is None:
-            line.tax_rate = Decimal("7.5") if line.tax_scheme == "STANDARD_VAT" else Decimal("0")
-        if not Decimal(0) <= line.tax_rate <= 100:
-            raise InvoiceError(
-                "incomplete_unpatchable",
-                f"Line {index + 1}: the tax rate must be 0–100.",
-                fields={f"{where}.tax_rate": "must be between 0 and 100"},
-            )
-        if line.discount < 0 or line.fee < 0:
-            raise InvoiceError(
-                "incomplete_unpatchable",
-                f"Line {index + 1}: discount and fee cannot be negative.",
-                fields={f"{where}.discount": "must not be negative"},
-            )
-        amounts = line_amounts(
-            quantity=line.quantity,
-            unit_price=line.unit_price,
-            discount=line.discount,
-            fee=line.fee,
-            tax_rate=line.tax_rate,
-        )
-        if amounts.line_extension < 0:
-            raise InvoiceError(
-                "incomplete_unpatchable",
-                f"Line {index + 1}: the discount exceeds the line amount.",
-                fields={f"{where}.discount": "must not exceed quantity × price"},
-            )
-        if amounts.line_extension >= MAX_AMOUNT:  # a saved item's price × a huge quantity (as parsing bounds the rest)
-            raise InvoiceError(
-                "incomplete_unpatchable",
-                f"Line {index + 1}: the amount is too large.",
-                fields={f"{where}.quantity": f"quantity × unit_price must be less than {MAX_AMOUNT:,.0f}"},
-            )
-        checked.append((line, amounts, item))
-    if sum(amounts.line_extension for _line, amounts, _item in checked) >= MAX_AMOUNT:
-        raise InvoiceError(
-            "incomplete_unpatchable",
-            "The invoice total is too large.",
-            fields={"lines": f"the lines must add up to less than {MAX_AMOUNT:,.0f}"},
-        )
-    return checked
-
-
-def _original(tenant: Tenant, parsed: InvoiceInput, payable: Decimal, exclude) -> Invoice | None:
-    if parsed.invoice_type == Invoice.Type.INVOICE:
-        return None
-    query = Invoice.objects.filter(invoice_type=Invoice.Type.INVOICE)
-    if parsed.original_invoice_id:
-        try:
-            original = query.filter(pk=parsed.original_invoice_id).first()
-        except Exception:  # not a UUID
-            original = None
-    elif parsed.original_irn:
-        original = query.filter(irn=parsed.original_irn).first()
-    else:
-        raise InvoiceError(
-            "incomplete_unpatchable",
-            "A credit or debit note must name the certified invoice it corrects.",
-            fields={"original_invoice_id": "required (or original_irn)"},
-        )
-    if original is None or original.status not in CERTIFIED:
-        raise InvoiceError(
-            "incomplete_unpatchable",
-            "The invoice being corrected must be a certified invoice of this business.",
-            fields={"original_invoice_id": "must be a certified invoice"},
-        )
-    if parsed.invoice_type == Invoice.Type.CREDIT_NOTE:
-        credited = Invoice.objects.filter(
-            original=original, invoice_type=Invoice.Type.CREDIT_NOTE, status__in=LIVE
-        ).exclude(pk=exclude).aggregate(total=Sum("payable"))["total"] or Decimal("0")
-        left = original.payable - credited
-        if payable > left:
-            raise InvoiceError(
-                "CREDIT_NOTE_EXCEEDS_INVOICE",
-                f"This credit note ({payable}) is more than what is left of invoice "
-                f"{original.document_number} ({left}).",
-                fields={"lines": f"credit notes on this invoice can total at most {left} more"},
-            )
-    return original
-
-
-def _supplier_ready(tenant: Tenant, readiness: list | None = None) -> None:
-    """The spec's supplier checks on create and submit, most fundamental first (on `readiness` if given)."""
-    if readiness is None:
-        readiness = tenant_readiness(tenant)
-    missing = {item.key: item for item in readiness if not item.ok}
-    for key in ("business_profile", "primary_location"):
-        if key in missing:
-            raise InvoiceError(
-                "SUPPLIER_VALIDATION_FAILED",
-                f"Your business profile is incomplete: {missing[key].detail}",
-                detail="Complete Settings → Business profile and Locations.",
-            )
-    for key, reason in (
-        ("nrs_business_id", "NO_BUSINESS_ID"),
-        ("nrs_service_id", "NO_SERVICE_ID"),
-        ("crypto_key", "NO_KEYS"),
-    ):
-        if key in missing:
-            raise InvoiceError(reason, missing[key].detail, detail="Complete NRS set-up in Settings.")
-
-
 def supplier_snapshot(tenant: Tenant, location: Location | None = None) -> dict:
-    location = location or primary_location(tenant)
-    return {
-        "name": tenant.name,
-        "tin": tenant.tin,
-        "email": tenant.effective_email(),
-        "telephone": tenant.telephone,
-        "description": tenant.description,
-        "address": {
-            "street": location.street if location else "",
-            "city": location.city if location else "",
-            "postal_zone": location.postal_zone if location else "",
-            "lga": location.lga_id if location else "",
-            "lga_name": location.lga.name if location else "",
-            "state": location.state_id if location else "",
-            "state_name": location.state.name if location else "",
-            "country": location.country_id if location else "NG",
-        },
-    }
+    """The business as the invoice keeps it, as issued (at its primary location unless `location` is given)."""
+    return supplier_party(tenant, location or primary_location(tenant)).as_dict()
 
 
 def _apply(invoice: Invoice, checked: Checked) -> None:
@@ -559,13 +153,13 @@ def _apply(invoice: Invoice, checked: Checked) -> None:
     invoice.issue_date = parsed.issue_date
     invoice.due_date = parsed.due_date
     invoice.currency = parsed.currency
-    invoice.note = parsed.note
-    invoice.po_reference = parsed.po_reference
+    for name, value in parsed.texts.items():
+        setattr(invoice, name, value)
     invoice.original = checked.original
     invoice.customer = checked.customer
-    invoice.buyer = checked.buyer
+    invoice.buyer = checked.buyer.as_dict()
     invoice.supplier = supplier_snapshot(invoice.tenant, checked.location)
-    totals = document_totals([(amounts, line.tax_scheme, line.tax_rate) for line, amounts, _ in checked.lines])
+    totals = document_totals([(amounts, line.tax_category, line.tax_rate) for line, amounts, _ in checked.lines])
     invoice.line_extension = totals.line_extension
     invoice.tax_total = totals.tax
     invoice.payable = totals.payable
@@ -590,7 +184,7 @@ def _save_lines(invoice: Invoice, checked: Checked) -> None:
                 hsn_code=line.hsn_code,
                 isic_code=line.isic_code if not line.hsn_code else "",
                 category=line.category,
-                tax_category=line.tax_scheme,
+                tax_category=line.tax_category,
                 tax_rate=line.tax_rate,
                 unit=line.unit,
                 line_extension=amounts.line_extension,
@@ -603,8 +197,6 @@ def _save_lines(invoice: Invoice, checked: Checked) -> None:
 
 def invoice_as_data(invoice: Invoice) -> dict:
     """An invoice back into the create body (a draft re-checked at submit, or copied into a form)."""
-    buyer = invoice.buyer or {}
-    address = buyer.get("address", {})
     return {
         "invoice_kind": invoice.kind,
         "invoice_type": invoice.invoice_type,
@@ -612,39 +204,11 @@ def invoice_as_data(invoice: Invoice) -> dict:
         "issue_date": invoice.issue_date.isoformat(),
         "due_date": invoice.due_date.isoformat() if invoice.due_date else None,
         "currency": invoice.currency,
-        "note": invoice.note,
-        "po_reference": invoice.po_reference,
+        **{name: getattr(invoice, name) for name in OPTIONAL_TEXT},
         "original_invoice_id": str(invoice.original_id) if invoice.original_id else "",
         "customer_id": invoice.customer_id,
-        "customer": {
-            "name": buyer.get("name", ""),
-            "tin": buyer.get("tin", ""),
-            "email": buyer.get("email", ""),
-            "phone": buyer.get("telephone", ""),
-            "address": address.get("street", ""),
-            "city": address.get("city", ""),
-            "postal_code": address.get("postal_zone", ""),
-            "state": address.get("state", ""),
-            "lga": address.get("lga", ""),
-            "country": address.get("country", "NG"),
-        },
-        "lines": [
-            {
-                "description": ln.description,
-                "quantity": ln.quantity,
-                "unit_price": ln.unit_price,
-                "discount": ln.discount,
-                "fee": ln.fee,
-                "hsn_code": ln.hsn_code,
-                "isic_code": ln.isic_code,
-                "category": ln.category,
-                "tax_scheme": ln.tax_category,
-                "tax_rate": ln.tax_rate,
-                "unit_of_measure": ln.unit,
-                "item_id": ln.item_id,
-            }
-            for ln in invoice.lines.all()
-        ],
+        "customer": buyer_input(Party.from_dict(invoice.buyer)),
+        "lines": [line_input(line_of(row)) for row in invoice.lines.all()],
     }
 
 

@@ -25,12 +25,14 @@ from django_scopes import scope, scopes_disabled
 from integrations.nrs import hosts
 from integrations.nrs.client import NrsClient, base_url_for
 from integrations.nrs.errors import NrsBadCredentials, NrsError, NrsNotFound, NrsTransient
-from integrations.nrs.payload import Address, Document, Line, Party, build_document
+from integrations.nrs.payload import Document, build_document
 from integrations.nrs.qr import NoActiveKey, tenant_qr_payload
+from integrations.nrs.shapes import Party
 from invoicing.models import Invoice, Kind
 from invoicing.services import SUBMIT_TASK as TASK
 from invoicing.services import Actor, event, invoice_enqueue
 from invoicing.setup import tenant_setup
+from invoicing.shapes import OPTIONAL_TEXT, line_of
 from portal.queueing import enqueue
 
 logger = logging.getLogger(__name__)
@@ -45,42 +47,7 @@ def backoff(attempt: int) -> timedelta:
 
 def invoice_document(invoice: Invoice) -> dict:
     """The NRS document, rebuilt from what was issued (snapshots and lines), never from live settings."""
-
-    def party(data):
-        address = data.get("address", {})
-        return Party(
-            name=data.get("name", ""),
-            tin=data.get("tin", ""),
-            email=data.get("email", ""),
-            telephone=data.get("telephone", ""),
-            description=data.get("description", ""),
-            address=Address(
-                street=address.get("street", ""),
-                city=address.get("city", ""),
-                postal_zone=address.get("postal_zone", ""),
-                lga=address.get("lga", ""),
-                state=address.get("state", ""),
-                country=address.get("country", "NG"),
-            ),
-        )
-
-    lines = [
-        Line(
-            name=line.description,
-            quantity=line.quantity,
-            unit_price=line.unit_price,
-            tax_category=line.tax_category,
-            tax_rate=line.tax_rate,
-            hsn_code=line.hsn_code,
-            product_category=line.category,
-            isic_code=line.isic_code,
-            service_category=line.category,
-            item_code=str(line.item_id or ""),
-            discount_amount=line.discount,
-            fee_amount=line.fee,
-        )
-        for line in invoice.lines.all()
-    ]
+    buyer = Party.from_dict(invoice.buyer)
     original = invoice.original
     return build_document(
         Document(
@@ -90,13 +57,12 @@ def invoice_document(invoice: Invoice) -> dict:
             due_date=invoice.due_date,
             invoice_type=invoice.invoice_type,
             invoice_kind=invoice.kind,
-            supplier=party(invoice.supplier),
-            customer=party(invoice.buyer) if invoice.kind != Kind.B2C or invoice.buyer.get("tin") else None,
-            lines=lines,
+            supplier=Party.from_dict(invoice.supplier),
+            customer=buyer if invoice.kind != Kind.B2C or buyer.tin else None,
+            lines=[line_of(row) for row in invoice.lines.all()],
             currency=invoice.currency,
-            note=invoice.note,
-            order_reference=invoice.po_reference,
             billing_references=[(original.irn, original.issue_date)] if original else [],
+            **{text.nrs: getattr(invoice, name) for name, text in OPTIONAL_TEXT.items() if text.nrs},
         )
     )
 

@@ -3,7 +3,7 @@ workbook, PDF or image saved or picked by mistake.
 
 The portal form and the API both ask csv_upload_refusal(), so they refuse the same files with the same words;
 each turns the refusal into its own answer (a form error; JSON 413 or 400). Such a file never becomes a batch:
-there is nothing in it to preview. Rows and columns are checked later, per batch (invoicing/batches.py).
+there is nothing in it to preview. Rows and columns are checked later, per batch (invoicing/batches/).
 """
 
 from dataclasses import dataclass

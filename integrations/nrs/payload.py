@@ -2,56 +2,20 @@
 from the tenant's profile and primary location, the buyer, lines, taxes grouped by category and rate,
 reconciled totals, and billing_reference for credit and debit notes.
 
-The builder reads plain dataclasses so it does not care whether the invoice came from a form, the API or a
-CSV row; the invoicing app maps its rows onto them.
+The builder reads plain values (shapes.py: Party, Line) so it does not care whether the invoice came from a
+form, the API or a CSV row; the invoicing app maps its rows onto them. Nothing here imports invoicing.
 """
 
 from dataclasses import dataclass, field
 from datetime import date, time
 from decimal import Decimal
 
-from invoicing.totals import document_totals, line_amounts
+from integrations.nrs.shapes import Line, Party
+from integrations.nrs.totals import document_totals
 
 INVOICE_TYPE_CODES = {"invoice": "381", "credit_note": "380", "debit_note": "384"}
-
-
-@dataclass(frozen=True)
-class Address:
-    street: str
-    city: str
-    postal_zone: str
-    lga: str
-    state: str
-    country: str = "NG"
-
-
-@dataclass(frozen=True)
-class Party:
-    name: str
-    tin: str
-    email: str
-    address: Address
-    telephone: str = ""
-    description: str = ""
-
-
-@dataclass(frozen=True)
-class Line:
-    name: str
-    quantity: Decimal
-    unit_price: Decimal
-    tax_category: str = "STANDARD_VAT"
-    tax_rate: Decimal = Decimal("7.5")
-    hsn_code: str = ""
-    product_category: str = ""
-    isic_code: str = ""
-    service_category: str = ""
-    description: str = ""
-    item_code: str = ""
-    discount_rate: Decimal = Decimal("0")
-    discount_amount: Decimal = Decimal("0")
-    fee_rate: Decimal = Decimal("0")
-    fee_amount: Decimal = Decimal("0")
+# The document's optional text fields, sent only when given: a Document field and a document key of one name.
+OPTIONAL_TEXT = ("note", "order_reference")
 
 
 @dataclass(frozen=True)
@@ -98,45 +62,35 @@ def _party(party: Party) -> dict:
     return data
 
 
-def _line(line: Line, currency: str) -> tuple[dict, object]:
-    amounts = line_amounts(
-        quantity=line.quantity,
-        unit_price=line.unit_price,
-        discount=line.discount_amount,
-        fee=line.fee_amount,
-        tax_rate=line.tax_rate,
-    )
+def _line(line: Line, currency: str) -> dict:
     data = {}
+    # NRS reads a product category for goods and a service category for services; the line's name stands in.
     if line.hsn_code:
-        data.update({"hsn_code": line.hsn_code, "product_category": line.product_category or line.name})
+        data.update({"hsn_code": line.hsn_code, "product_category": line.category or line.description})
     else:
-        data.update({"isic_code": line.isic_code, "service_category": line.service_category or line.name})
+        data.update({"isic_code": line.isic_code, "service_category": line.category or line.description})
     data.update(
         {
-            "discount_rate": Decimal(line.discount_rate),
-            "discount_amount": Decimal(line.discount_amount),
-            "fee_rate": Decimal(line.fee_rate),
-            "fee_amount": Decimal(line.fee_amount),
+            "discount_rate": Decimal(0),  # discounts and fees are amounts; NRS's rates stay 0
+            "discount_amount": Decimal(line.discount),
+            "fee_rate": Decimal(0),
+            "fee_amount": Decimal(line.fee),
             "invoiced_quantity": Decimal(line.quantity),
-            "line_extension_amount": amounts.line_extension,
+            "line_extension_amount": line.amounts.line_extension,
             "item": {
-                "name": line.name,
-                "description": line.description or line.name,
+                "name": line.description,
+                "description": line.description,
                 "sellers_item_identification": line.item_code,
             },
             "price": {"price_amount": Decimal(line.unit_price), "base_quantity": 1, "price_unit": f"{currency} per 1"},
         }
     )
-    return data, amounts
+    return data
 
 
 def build_document(doc: Document) -> dict:
-    lines, amounts = [], []
-    for line in doc.lines:
-        data, line_amount = _line(line, doc.currency)
-        lines.append(data)
-        amounts.append((line_amount, line.tax_category, Decimal(line.tax_rate)))
-    totals = document_totals(amounts)
+    lines = [_line(line, doc.currency) for line in doc.lines]
+    totals = document_totals((line.amounts, line.tax_category, Decimal(line.tax_rate)) for line in doc.lines)
     document = {
         "business_id": str(doc.business_id),
         "irn": doc.irn,
@@ -152,10 +106,9 @@ def build_document(doc: Document) -> dict:
         document["due_date"] = doc.due_date.isoformat()
     if doc.issue_time:
         document["issue_time"] = doc.issue_time.strftime("%H:%M:%S")
-    if doc.note:
-        document["note"] = doc.note
-    if doc.order_reference:
-        document["order_reference"] = doc.order_reference
+    for name in OPTIONAL_TEXT:
+        if getattr(doc, name):
+            document[name] = getattr(doc, name)
     if doc.customer is not None:
         document["accounting_customer_party"] = _party(doc.customer)
     if doc.billing_references:

@@ -4,8 +4,9 @@ register = template.Library()
 
 
 @register.filter
-def split(value: str) -> list[str]:
-    return value.split()
+def split(value) -> list[str]:
+    """Field names given as "a b c", or as a form's tuple of names."""
+    return value.split() if isinstance(value, str) else list(value)
 
 
 @register.filter

@@ -419,7 +419,7 @@ def test_the_sweeper_queues_again_the_batches_whose_task_was_lost(client, key, m
     from django.utils import timezone
 
     queued = []
-    monkeypatch.setattr("invoicing.batches.enqueue", lambda func, *args: queued.append((func, *args)))
+    monkeypatch.setattr("invoicing.batches.services.enqueue", lambda func, *args: queued.append((func, *args)))
     lost = upload(client, key, csv_bytes([good_row(1)])).json()["batchId"]  # its validation task never ran
     slow = upload(client, key, csv_bytes([good_row(2)])).json()["batchId"]
     stuck = validated(client, key, csv_bytes([good_row(3)]))["batchId"]
@@ -619,11 +619,11 @@ def chains_in_threads(monkeypatch):
 
     from django.db import connection
 
-    from invoicing import batches
+    from invoicing.batches import services as batch_services
 
-    pool = ThreadPoolExecutor(max_workers=batches.SUBMIT_CHAINS)
+    pool = ThreadPoolExecutor(max_workers=batch_services.SUBMIT_CHAINS)
     futures = []
-    real_enqueue = batches.enqueue
+    real_enqueue = batch_services.enqueue
 
     def run(batch_id):
         try:
@@ -632,7 +632,7 @@ def chains_in_threads(monkeypatch):
             connection.close()  # this thread's own connection
 
     def enqueue(func, *args, **kwargs):
-        if func == batches.SUBMIT_TASK:
+        if func == batch_services.SUBMIT_TASK:
             futures.append(pool.submit(run, *args))
             return None
         return real_enqueue(func, *args, **kwargs)
@@ -644,7 +644,7 @@ def chains_in_threads(monkeypatch):
             done += 1
         return [f.result() for f in futures]
 
-    monkeypatch.setattr(batches, "enqueue", enqueue)
+    monkeypatch.setattr(batch_services, "enqueue", enqueue)
     yield wait
     pool.shutdown(wait=True)
 

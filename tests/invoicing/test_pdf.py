@@ -19,6 +19,7 @@ from integrations.nrs.payload import build_irn
 from integrations.nrs.qr import qr_payload
 from integrations.nrs.sandbox.models import SandboxBusiness
 from integrations.nrs.sandbox.services import business_provision, qr_decrypt
+from integrations.nrs.totals import line_amounts
 from invoicing.models import Invoice, InvoiceLine
 from invoicing.pdf import (
     ResourceRefused,
@@ -29,7 +30,6 @@ from invoicing.pdf import (
     render_invoice_pdf,
 )
 from invoicing.templatetags.money import money, naira
-from invoicing.totals import line_amounts
 from tests.factories import TenantFactory
 
 SANDBOX_MARK = "SANDBOX — NOT A TAX INVOICE"

@@ -1,7 +1,8 @@
 from datetime import date
 from decimal import Decimal
 
-from integrations.nrs.payload import Address, Document, Line, Party, build_document, build_irn
+from integrations.nrs.payload import Document, build_document, build_irn
+from integrations.nrs.shapes import Address, Line, Party
 
 LAGOS = Address(street="12 Allen Avenue", city="Ikeja", postal_zone="100001", lga="NG-LA-IKJ", state="NG-LA")
 ACME = Party(
@@ -36,7 +37,10 @@ def document_for(tenant, number="INV001", day=date(2026, 11, 20), kind="B2B", in
             customer=ACME if kind != "B2C" else None,
             lines=[
                 Line(
-                    name="Rice, 50 kg bags", quantity=Decimal("1000"), unit_price=Decimal("500.00"), hsn_code="1006.30"
+                    description="Rice, 50 kg bags",
+                    quantity=Decimal("1000"),
+                    unit_price=Decimal("500.00"),
+                    hsn_code="1006.30",
                 )
             ],
             **extra,

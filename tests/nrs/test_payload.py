@@ -5,7 +5,8 @@ from datetime import date
 from decimal import Decimal
 
 from integrations.nrs.client import to_json
-from integrations.nrs.payload import Address, Document, Line, Party, build_document, build_irn
+from integrations.nrs.payload import Document, build_document, build_irn
+from integrations.nrs.shapes import Address, Line, Party
 
 SUPPLIER = Party(
     name="Kola Foods Ltd",
@@ -42,11 +43,11 @@ def test_the_500000_at_7_5_percent_vector_exactly():
             note="Thank you for your business",
             lines=[
                 Line(
-                    name="Rice, 50 kg bags",
+                    description="Rice, 50 kg bags",
                     quantity=Decimal("1000"),
                     unit_price=Decimal("500.00"),
                     hsn_code="1006.30",
-                    product_category="Rice",
+                    category="Rice",
                     item_code="RICE-50",
                 )
             ],
@@ -148,24 +149,24 @@ def test_taxes_group_by_category_and_rate_and_round_half_up_per_line():
             billing_references=[("INV001-94ND90NR-20261101", date(2026, 11, 1))],
             lines=[
                 # 3 × 33.33 = 99.99; 7.5 % = 7.49925 → 7.50 (half-up at the line)
-                Line(name="Pens", quantity=Decimal("3"), unit_price=Decimal("33.33"), hsn_code="9608.10"),
+                Line(description="Pens", quantity=Decimal("3"), unit_price=Decimal("33.33"), hsn_code="9608.10"),
                 # 2 × 10.05 − 0.10 discount + 0.05 fee = 20.05; 7.5 % = 1.50375 → 1.50
                 Line(
-                    name="Paper",
+                    description="Paper",
                     quantity=Decimal("2"),
                     unit_price=Decimal("10.05"),
-                    discount_amount=Decimal("0.10"),
-                    fee_amount=Decimal("0.05"),
+                    discount=Decimal("0.10"),
+                    fee=Decimal("0.05"),
                     hsn_code="4802.56",
                 ),
                 Line(
-                    name="Consulting",
+                    description="Consulting",
                     quantity=Decimal("1"),
                     unit_price=Decimal("1000"),
                     tax_category="ZERO_VAT",
                     tax_rate=Decimal("0"),
                     isic_code="7020",
-                    service_category="Management consultancy",
+                    category="Management consultancy",
                 ),
             ],
         )

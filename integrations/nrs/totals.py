@@ -1,4 +1,7 @@
-"""Invoice arithmetic, in Decimal: per line qty × price − discount + fee, tax per line, half-up to kobo."""
+"""Invoice arithmetic, in Decimal: per line qty × price − discount + fee, tax per line, half-up to kobo.
+
+Plain values only, so the NRS payload reconciles its totals with the very rules invoicing saves them by
+(invoicing imports it from here; nothing here imports invoicing)."""
 
 from collections import OrderedDict
 from dataclasses import dataclass
