@@ -1077,6 +1077,7 @@ def run_soak(config: SoakConfig, db_env: dict, workdir: Path) -> tuple[dict, dic
     from django.test import override_settings
 
     from integrations.nrs.sandbox.models import SandboxFaults
+    from integrations.webhooks.signing import generate_secret
 
     config = sized(config)
     if problems := timing_problems(config, settings.NRS_DISPATCH_SECONDS):
@@ -1095,7 +1096,7 @@ def run_soak(config: SoakConfig, db_env: dict, workdir: Path) -> tuple[dict, dic
     port = free_port()
     env = process_env(config, db_env, port, workdir)
     cluster = Cluster(env, port, logs, config)
-    webhook_secret = "whsec_" + secrets.token_urlsafe(32)
+    webhook_secret = generate_secret()  # Standard Webhooks' form, as the portal makes them
     receiver = Receiver(webhook_secret, logs / "receiver.log")
     started = time.monotonic()
     overrides = override_settings(
