@@ -18,7 +18,7 @@ import requests
 from django.db.models import Max, Min
 from django_scopes import scope, scopes_disabled
 
-from bench import load
+from bench import load, stack
 from portal.openapi import SPEC_B2B_REQUEST
 
 TERMINAL = ("CERTIFIED", "REPORTED", "FAILED")
@@ -46,16 +46,10 @@ def bench_tenant(context: Context, name: str) -> tuple:
     """A ready business connected to the embedded sandbox: (tenant, API key plaintext, admin e-mail)."""
     if name in context.tenants:
         return context.tenants[name]
-    from integrations.nrs.services import nrs_sandbox_connect
-    from tenants.demo import complete_demo_profile
-    from tenants.services import api_key_create, tenant_create
-
     email = f"admin@{name.lower().replace(' ', '-')}.bench.local"
-    tenant = tenant_create(name=f"{name} Ltd", admin_email=email, admin_password=PASSWORD, admin_name="Bench Admin")
-    with scope(tenant=tenant):
-        complete_demo_profile(tenant)
-        _key, plaintext = api_key_create(tenant=tenant, name="bench")
-    nrs_sandbox_connect(tenant=tenant)
+    tenant, plaintext = stack.connected_tenant(
+        f"{name} Ltd", admin_email=email, admin_password=PASSWORD, admin_name="Bench Admin", key_name="bench"
+    )
     context.tenants[name] = (tenant, plaintext, email)
     return context.tenants[name]
 

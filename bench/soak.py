@@ -78,7 +78,6 @@ import random
 import re
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -92,7 +91,10 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
-PYTHON = sys.executable
+sys.path.insert(0, str(ROOT))  # run as a script: `bench` and the project importable
+
+from bench import stack  # noqa: E402
+
 logger = logging.getLogger("soak")
 
 TERMINAL = ("CERTIFIED", "REPORTED", "FAILED")
@@ -283,20 +285,11 @@ def threads_on_sockets(pid: int, machine: str | None = None) -> int:
 
 
 def _stat(pid: int) -> list[str] | None:
-    try:
-        text = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    return text[text.rindex(")") + 2 :].split()  # state, ppid, pgrp, session, ...
+    stat = stack.proc_stat(pid)
+    return stat[1] if stat else None  # state, ppid, pgrp, session, ...
 
 
 # --- the processes -----------------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Cluster:
@@ -309,37 +302,18 @@ class Cluster:
         self.qclusters: list[subprocess.Popen] = []
         self._seen: dict[int, tuple[int, dict[int, str]]] = {}  # cluster → (log offset read, {pid: name})
 
-    def _spawn(self, name: str, args: list[str]) -> subprocess.Popen:
-        log = open(self.logs / f"{name}.log", "ab")
-        try:
-            return subprocess.Popen(
-                args, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-            )
-        finally:
-            log.close()
-
     def qcluster_log(self, n: int) -> Path:
         return self.logs / f"qcluster-{n}.log"
 
     def start(self) -> None:
-        import requests
-
-        gunicorn = [PYTHON, "-m", "gunicorn", "portal.wsgi", "-b", f"127.0.0.1:{self.port}"]
-        gunicorn += ["-w", str(self.config.gunicorn_workers), "-k", "gthread", "--threads"]
-        gunicorn += [str(self.config.gunicorn_threads), "--access-logfile", "-", "--error-logfile", "-"]
-        self.web = self._spawn("server", gunicorn)
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if requests.get(f"http://127.0.0.1:{self.port}/sandbox/nrs/api", timeout=2).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            if time.monotonic() > deadline or self.web.poll() is not None:
-                raise RuntimeError(f"gunicorn did not answer on :{self.port}; see {self.logs / 'server.log'}")
-            time.sleep(0.2)
+        options = ("-w", str(self.config.gunicorn_workers), "-k", "gthread", "--threads")
+        options += (str(self.config.gunicorn_threads), "--access-logfile", "-", "--error-logfile", "-")
+        # Ready when the embedded sandbox answers: the workers' first calls go there.
+        self.web = stack.start_gunicorn(
+            "server", self.port, self.env, self.logs, options=options, ready_path="/sandbox/nrs/api", timeout=60
+        )
         for n in range(1, self.config.clusters + 1):
-            self.qclusters.append(self._spawn(self.qcluster_log(n).stem, [PYTHON, "manage.py", "qcluster"]))
+            self.qclusters.append(stack.start_qcluster(self.qcluster_log(n).stem, self.env, self.logs))
 
     def workers(self) -> dict[int, tuple[int, str]]:
         """The live worker processes of every cluster: pid → (cluster number, django-q2's process name)."""
@@ -372,25 +346,9 @@ class Cluster:
         return func.rsplit(".", 1)[-1], started
 
     def stop(self) -> None:
-        """SIGTERM to every cluster at once (each stops in order: portal/task_cluster.py), then the server;
-        SIGKILL to whatever is left of each process group (a worker stopped in a task, say)."""
-        for group in (self.qclusters, [self.web] if self.web else []):
-            for process in group:
-                try:
-                    os.killpg(process.pid, signal.SIGTERM)
-                except ProcessLookupError:
-                    pass
-            deadline = time.monotonic() + 5
-            for process in group:
-                try:
-                    process.wait(timeout=max(0.1, deadline - time.monotonic()))
-                except subprocess.TimeoutExpired:
-                    pass
-                try:
-                    os.killpg(process.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-                process.wait()
+        """Every cluster at once, then the server (each a few seconds to stop, then SIGKILLed)."""
+        stack.stop(*self.qclusters, grace=5)
+        stack.stop(self.web, grace=5)
 
 
 class Killer:
@@ -527,11 +485,6 @@ class Receiver:
 # --- database and environment ------------------------------------------------------------------------------
 
 
-def soak_database_url(url: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=f"/{parts.path.lstrip('/') or 'postgres'}_soak"))
-
-
 def soak_redis_url(url: str) -> str:
     """REDIS_URL's server, database SOAK_REDIS_DB: the soak's own, flushed before and after (django-q2's queue
     is named after the cluster, `flowpoint`, whoever runs one: the soak must not share it, nor the cache)."""
@@ -541,41 +494,21 @@ def soak_redis_url(url: str) -> str:
     return urlunsplit(parts._replace(path=f"/{SOAK_REDIS_DB}", query=""))
 
 
-def _flush_redis(db_env: dict) -> None:
-    if db_env.get("REDIS_URL"):
-        import redis
-
-        client = redis.Redis.from_url(db_env["REDIS_URL"])
-        try:
-            client.flushdb()
-        finally:
-            client.close()
-
-
-def _postgres(url: str, statement: str) -> None:
-    import psycopg
-
-    parts = urlsplit(url)
-    with psycopg.connect(urlunsplit(parts._replace(path="/postgres")), autocommit=True) as conn:
-        conn.execute(statement.format(name=parts.path.lstrip("/")))
-
-
 def prepare_database(db_env: dict, logs: Path) -> None:
     """A fresh database: migrated, with its cache table and the reference data."""
     if "DATABASE_URL" in db_env:
-        _postgres(db_env["DATABASE_URL"], 'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        _postgres(db_env["DATABASE_URL"], 'CREATE DATABASE "{name}"')
-    _flush_redis(db_env)
-    env = {**_base_env(), **db_env}
+        stack.recreate_postgres_database(db_env["DATABASE_URL"])
+    if db_env.get("REDIS_URL"):
+        stack.flush_redis(db_env["REDIS_URL"])
     with open(logs / "setup.log", "ab") as log:
-        for command in (["migrate", "--noinput", "-v0"], ["createcachetable"], ["load_reference_data"]):
-            subprocess.run([PYTHON, "manage.py", *command], cwd=ROOT, env=env, check=True, stdout=log, stderr=log)
+        stack.migrate({**_base_env(), **db_env}, log=log)
 
 
 def drop_database(db_env: dict) -> None:
     if "DATABASE_URL" in db_env:
-        _postgres(db_env["DATABASE_URL"], 'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    _flush_redis(db_env)
+        stack.drop_postgres_database(db_env["DATABASE_URL"])
+    if db_env.get("REDIS_URL"):
+        stack.flush_redis(db_env["REDIS_URL"])
 
 
 def _base_env() -> dict:
@@ -589,19 +522,16 @@ def process_env(config: SoakConfig, db_env: dict, port: int, workdir: Path) -> d
     """The environment of the server and the cluster: production settings, the soak's timings."""
     from django.conf import settings
 
-    env = _base_env()
-    env.update(db_env)
+    env = stack.production_env(
+        {**_base_env(), **db_env},
+        port=port,  # the embedded sandbox is SITE_URL + /sandbox/nrs
+        secret_key=settings.SECRET_KEY,  # the driver's own, so that it reads what they encrypt
+        encryption_keys=",".join(settings.FIELD_ENCRYPTION_KEYS),
+        media_root=workdir / "media",
+        log_level=config.log_level,
+    )
     env.update(
         {
-            "DEBUG": "false",
-            "SECRET_KEY": settings.SECRET_KEY,  # the driver's own, so that it reads what they encrypt
-            "FIELD_ENCRYPTION_KEYS": ",".join(settings.FIELD_ENCRYPTION_KEYS),
-            "ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "SITE_URL": f"http://127.0.0.1:{port}",  # the embedded sandbox is SITE_URL + /sandbox/nrs
-            "SECURE_SSL_REDIRECT": "false",
-            "WEBHOOK_ALLOWED_HOSTS": "127.0.0.1",
-            "MEDIA_ROOT": str(workdir / "media"),
-            "LOG_LEVEL": config.log_level,
             "PYTHONUNBUFFERED": "1",
             "Q_WORKERS": str(config.workers),
             "Q_TIMEOUT": str(config.q_timeout),
@@ -614,8 +544,6 @@ def process_env(config: SoakConfig, db_env: dict, port: int, workdir: Path) -> d
             "NRS_STUCK_AFTER_SECONDS": str(config.stuck_after),
             **({"NRS_HOST_CONCURRENCY": str(config.host_concurrency)} if config.host_concurrency else {}),
             **({"NRS_WORKER_THREADS": str(config.worker_threads)} if config.worker_threads else {}),
-            "RATE_LIMIT_API": "1000000",
-            "RATE_LIMIT_INVOICE_CREATE": "1000000",
         }
     )
     return env
@@ -627,7 +555,7 @@ def configure_standalone(workdir: Path) -> dict:
     from cryptography.fernet import Fernet
 
     if os.environ.get("DATABASE_URL"):
-        db_env = {"DATABASE_URL": soak_database_url(os.environ["DATABASE_URL"])}
+        db_env = {"DATABASE_URL": stack.database_url_for(os.environ["DATABASE_URL"], "soak")}
     else:
         db_env = {"SQLITE_PATH": str(workdir / "soak.sqlite3")}
     if os.environ.get("REDIS_URL"):
@@ -668,22 +596,18 @@ def create_tenant(receiver_url: str, webhook_secret: str) -> tuple[object, dict]
     from django_scopes import scope
 
     from integrations.nrs.sandbox.models import SandboxBusiness
-    from integrations.nrs.services import nrs_sandbox_connect
     from integrations.webhooks.services import webhook_create
     from invoicing.events import EVENT_TYPES
-    from tenants.demo import complete_demo_profile
     from tenants.models import CryptoKey
     from tenants.readiness import tenant_readiness
-    from tenants.services import api_key_create, tenant_create
 
     password = "Soak-" + secrets.token_urlsafe(18)
-    tenant = tenant_create(
-        name="Soak Foods Ltd", admin_email=f"admin-{secrets.token_hex(4)}@soak.example.ng", admin_password=password
+    tenant, api_key = stack.connected_tenant(
+        "Soak Foods Ltd",
+        admin_email=f"admin-{secrets.token_hex(4)}@soak.example.ng",
+        admin_password=password,
+        key_name="Soak integration",
     )
-    with scope(tenant=tenant):
-        complete_demo_profile(tenant)  # the demo business's TIN, contacts and Ikeja address
-        _key, api_key = api_key_create(tenant=tenant, name="Soak integration")
-    nrs_sandbox_connect(tenant=tenant)
     tenant.refresh_from_db()
     missing = [item.label for item in tenant_readiness(tenant) if not item.ok]
     if missing:
@@ -1077,6 +1001,7 @@ def run_soak(config: SoakConfig, db_env: dict, workdir: Path) -> tuple[dict, dic
     from django.test import override_settings
 
     from integrations.nrs.sandbox.models import SandboxFaults
+    from integrations.webhooks.signing import generate_secret
 
     config = sized(config)
     if problems := timing_problems(config, settings.NRS_DISPATCH_SECONDS):
@@ -1092,10 +1017,10 @@ def run_soak(config: SoakConfig, db_env: dict, workdir: Path) -> tuple[dict, dic
     root.addHandler(handler)
     previous_level = root.level
     root.setLevel(getattr(logging, config.log_level))
-    port = free_port()
+    port = stack.free_port()
     env = process_env(config, db_env, port, workdir)
     cluster = Cluster(env, port, logs, config)
-    webhook_secret = "whsec_" + secrets.token_urlsafe(32)
+    webhook_secret = generate_secret()  # Standard Webhooks' form, as the portal makes them
     receiver = Receiver(webhook_secret, logs / "receiver.log")
     started = time.monotonic()
     overrides = override_settings(
@@ -1296,7 +1221,6 @@ def main() -> int:
     workdir.mkdir(parents=True, exist_ok=True)
     (workdir / "logs").mkdir(exist_ok=True)
     db_env = configure_standalone(workdir)
-    sys.path.insert(0, str(ROOT))
     print(f"soak: preparing the database ({db_env}) in {workdir}", file=sys.stderr)
     prepare_database(db_env, workdir / "logs")
     import django

@@ -80,6 +80,7 @@ LABELS = {
     "nrs.confirm": "Confirmed with NRS",
     "nrs.transmit": "Transmitted",
     "nrs.retry_scheduled": "Retry scheduled",
+    "nrs.requeued": "Sent again after an interruption",
     "nrs.reconciled": "Checked with NRS",
 }
 

@@ -20,6 +20,7 @@ from invoicing.shapes import OPTIONAL_TEXT, buyer_input, line_input, line_of, su
 from invoicing.validation import Checked, invoice_check
 from portal.queries import any_row, insert
 from portal.queueing import enqueue_on_commit
+from tenants.audit import audit, diff
 from tenants.models import Location, Tenant
 from tenants.readiness import primary_location, tenant_readiness
 
@@ -217,6 +218,26 @@ def invoice_as_data(invoice: Invoice) -> dict:
 
 def gate_rules(tenant: Tenant) -> GateRules:
     rules, _ = GateRules.objects.get_or_create(tenant=tenant)
+    return rules
+
+
+GATE_FIELDS = ("review", "review_above", "approval_above", "maker_checker")
+
+
+@transaction.atomic
+def gate_rules_save(*, tenant: Tenant, user=None, **values) -> GateRules:
+    """An admin sets the review/approval rules; what changed goes to the audit log with them."""
+    unknown = set(values) - set(GATE_FIELDS)
+    if unknown:
+        raise ValueError(f"not gate rule fields: {sorted(unknown)}")
+    rules, _ = GateRules.objects.select_for_update().get_or_create(tenant=tenant)
+    before = {field: getattr(rules, field) for field in values}
+    for field, value in values.items():
+        setattr(rules, field, value)
+    rules.save()
+    changes = diff(before, values)
+    if changes:
+        audit(tenant, "settings.review_rules_changed", ", ".join(changes), user=user, changes=changes)
     return rules
 
 

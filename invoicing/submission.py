@@ -14,7 +14,7 @@ PENDING → (claimed) SUBMITTING → irn/validate → validate → sign → (B2B
 """
 
 import logging
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -254,6 +254,24 @@ def invoice_retry(*, invoice: Invoice, actor: Actor) -> Invoice:
     return invoice
 
 
+def _requeue(invoice: Invoice, now) -> bool:
+    """A row a dead worker left in SUBMITTING goes back to PENDING with its timeline entry, in one transaction.
+    False when it moved on meanwhile (its worker was only slow)."""
+    since = invoice.submitting_since
+    with transaction.atomic():
+        reset = Invoice.objects.filter(pk=invoice.pk, status=Status.SUBMITTING, submitting_since=since).update(
+            status=Status.PENDING, next_attempt_at=now, submitting_since=None
+        )
+        if reset:
+            invoice.status, invoice.next_attempt_at, invoice.submitting_since = Status.PENDING, now, None
+            message = (
+                f"The attempt started at {since.astimezone(UTC):%H:%M:%S} UTC stopped without finishing (its worker "
+                "was lost); queued for NRS again. NRS is asked before anything is signed again."
+            )
+            event(invoice, "nrs.requeued", message)
+    return bool(reset)
+
+
 def sweep(*, now=None, queue_each: bool = True) -> dict:
     """Re-queue invoices a dead worker left in SUBMITTING, and PENDING ones whose turn has come.
 
@@ -261,15 +279,8 @@ def sweep(*, now=None, queue_each: bool = True) -> dict:
     now = now or timezone.now()
     stuck_before = now - timedelta(seconds=settings.NRS_STUCK_AFTER_SECONDS)
     with scopes_disabled():
-        stuck = list(
-            Invoice.objects.filter(status=Status.SUBMITTING, submitting_since__lt=stuck_before).values_list(
-                "pk", flat=True
-            )
-        )
-        if stuck:
-            Invoice.objects.filter(pk__in=stuck, status=Status.SUBMITTING).update(
-                status=Status.PENDING, next_attempt_at=now, submitting_since=None
-            )
+        found = Invoice.objects.filter(status=Status.SUBMITTING, submitting_since__lt=stuck_before)
+        stuck = [invoice.pk for invoice in found.only("pk", "tenant_id", "submitting_since") if _requeue(invoice, now)]
         # A PENDING row without a retry time has a task in the queue, unless that task was lost: only a row older
         # than the stuck threshold counts as lost. (A minute re-queued every row of a long backlog each minute, and
         # the duplicates made the backlog longer still.)

@@ -118,6 +118,16 @@ def invitation_accept(*, invitation: Invitation, user) -> Membership:
     return membership
 
 
+@transaction.atomic
+def invitation_revoke(*, invitation: Invitation, user=None) -> Invitation:
+    """An admin withdraws an invitation: its link stops working at once, and the audit log says who withdrew it."""
+    with scope(tenant=invitation.tenant):
+        invitation.revoked_at = timezone.now()
+        invitation.save(update_fields=["revoked_at"])
+        audit(invitation.tenant, "team.invitation_withdrawn", invitation.email, user=user)
+    return invitation
+
+
 def membership_set_role(*, membership: Membership, role: str, user=None) -> Membership:
     with scope(tenant=membership.tenant):
         if membership.role == Membership.Role.ADMIN and role != Membership.Role.ADMIN:

@@ -12,7 +12,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from integrations.reference.models import Lga
 from tenants import services
-from tenants.audit import audit
 from tenants.forms import (
     ApiKeyForm,
     CryptoKeyForm,
@@ -402,9 +401,7 @@ def member_remove(request, pk):
 @require_POST
 def invitation_revoke(request, pk):
     invitation = get_object_or_404(Invitation, pk=pk)
-    invitation.revoked_at = timezone.now()
-    invitation.save(update_fields=["revoked_at"])
-    audit(request.tenant, "team.invitation_withdrawn", invitation.email, user=request.user)
+    services.invitation_revoke(invitation=invitation, user=request.user)
     messages.success(request, _("Invitation to %(email)s withdrawn.") % {"email": invitation.email})
     return redirect("settings_team")
 

@@ -8,12 +8,10 @@ which also pauses the endpoint and e-mails the tenant's admins.
 - The target is checked again before each attempt, and the client refuses to talk to an internal address it
   connected to, so a host whose DNS now points inside our network is never called (DNS rebinding).
 - The body is signed per attempt: its `timestamp` is the moment of this sending, so retries and redeliveries
-  pass a receiver's 5-minute replay check; `id` and `emittedAt` never change.
+  pass a receiver's 5-minute replay check; `id` and `emittedAt` never change. Which key signs which header:
+  integrations/webhooks/signing.py.
 """
 
-import base64
-import hashlib
-import hmac
 import json
 import logging
 import time
@@ -31,6 +29,7 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from integrations.webhooks import safety
 from integrations.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
+from integrations.webhooks.signing import flowpoint_signature, standard_signature
 
 logger = logging.getLogger(__name__)
 State = WebhookDelivery.State
@@ -59,16 +58,6 @@ def envelope(event: WebhookEvent, sent_ms: int) -> bytes:
         "data": event.data,
     }
     return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
-
-
-def flowpoint_signature(body: bytes, secret: str) -> str:
-    return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-
-
-def standard_signature(event_id: str, sent_s: int, body: bytes, secret: str) -> str:
-    """Standard Webhooks `v1,<base64>`; the HMAC key is the UTF-8 bytes of the secret."""
-    signed = f"{event_id}.{sent_s}.".encode() + body
-    return "v1," + base64.b64encode(hmac.new(secret.encode(), signed, hashlib.sha256).digest()).decode()
 
 
 def signed_request(event: WebhookEvent, endpoint: WebhookEndpoint, *, now, sent: float | None = None):

@@ -50,7 +50,10 @@ class EndpointCreateForm(_SecretMixin, EndpointForm):
         required=False,
         strip=False,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
-        help_text=_("At least 16 characters. Your endpoint uses it to verify each delivery's signature."),
+        help_text=_(
+            "At least 16 characters, or a Standard Webhooks key (whsec_…). "
+            "Your endpoint uses it to verify each delivery's signature."
+        ),
     )
     generate = forms.BooleanField(label=_("Generate a strong secret for me (shown once)"), required=False)
 

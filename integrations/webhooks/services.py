@@ -2,7 +2,6 @@
 re-enable, delete), emitting events, redeliveries and the test event. Sending is in delivery.py."""
 
 import logging
-import secrets
 from datetime import UTC
 
 from django.core.exceptions import ValidationError
@@ -15,6 +14,7 @@ from django_scopes import scope
 
 from integrations.webhooks.models import TEST_EVENT_TYPE, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from integrations.webhooks.safety import secret_grace, timeout, url_problem
+from integrations.webhooks.signing import secret_problem
 from invoicing import setup
 from invoicing.events import EVENT_TYPES, INVOICE_FAILED, PUBLISHED
 from portal.queries import insert
@@ -44,11 +44,6 @@ def _enqueue(delivery_id, when=None) -> None:
     from portal.queueing import enqueue_on_commit
 
     enqueue_on_commit(TASK, delivery_id, when=when)
-
-
-def generate_secret() -> str:
-    """A strong signing secret (256 bits), shown once to the person who asked for it."""
-    return "fpwh_" + secrets.token_urlsafe(32)
 
 
 # --- validation -------------------------------------------------------------------------------
@@ -82,6 +77,8 @@ def _check(*, url=None, events=None, secret=None, active=None, partial=False) ->
             errors["secret"] = f"Use a secret of at most {SECRET_MAX} characters."
         elif secret != secret.strip() or not secret.isprintable():
             errors["secret"] = "The secret must not start or end with spaces or contain control characters."
+        elif problem := secret_problem(secret):
+            errors["secret"] = problem
         else:
             clean["secret"] = secret
     if active is not None:

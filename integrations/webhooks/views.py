@@ -14,6 +14,7 @@ from integrations.webhooks import services
 from integrations.webhooks.forms import EndpointCreateForm, EndpointForm, RedeliverRangeForm, RotateForm
 from integrations.webhooks.models import WebhookDelivery, WebhookEndpoint
 from integrations.webhooks.safety import MAX_ATTEMPTS, RETRY_BACKOFF, secret_grace
+from integrations.webhooks.signing import generate_secret
 from tenants.permissions import admin_required
 
 _NEW_SECRET_SESSION = "new_webhook_secret"
@@ -32,7 +33,7 @@ def _apply_errors(form, exc: ValidationError):
 def _secret(request, form) -> str:
     """The typed secret, or a generated one remembered for a single showing on the next page."""
     if form.cleaned_data.get("generate"):
-        secret = services.generate_secret()
+        secret = generate_secret()
         request.session[_NEW_SECRET_SESSION] = secret
         return secret
     return form.cleaned_data["secret"]

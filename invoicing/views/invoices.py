@@ -15,11 +15,10 @@ from integrations.reference.models import Lga
 from invoicing import services
 from invoicing.errors import InvoiceError
 from invoicing.forms import DecisionForm, GateRulesForm, InvoiceForm, LineFormSet, PaymentForm, line_initial
-from invoicing.models import GateRules, Invoice, Kind
+from invoicing.models import Invoice, Kind
 from invoicing.payments import invoice_reconcile, invoice_record_payment
 from invoicing.selectors import invoice_search, invoice_timeline
 from invoicing.submission import invoice_retry
-from tenants.audit import audit, diff
 from tenants.models import Membership
 from tenants.permissions import admin_required, role_required, tenant_required
 
@@ -344,13 +343,8 @@ def settings_gates(request):
     rules = services.gate_rules(request.tenant)
     form = GateRulesForm(request.POST or None, instance=rules)
     if request.method == "POST" and form.is_valid():
-        before = {field: getattr(GateRules.objects.get(pk=rules.pk), field) for field in form.changed_data}
-        form.save()
-        changes = diff(before, {field: getattr(rules, field) for field in form.changed_data})
-        if changes:
-            audit(
-                request.tenant, "settings.review_rules_changed", ", ".join(changes), user=request.user, changes=changes
-            )
+        values = {field: form.cleaned_data[field] for field in services.GATE_FIELDS}
+        services.gate_rules_save(tenant=request.tenant, user=request.user, **values)
         messages.success(request, _("Review and approval rules saved."))
         return redirect("settings_gates")
     return render(request, "invoicing/settings_gates.html", {"form": form, "section": "gates"})

@@ -212,7 +212,7 @@ def rows(app, key_file, django_capture_on_commit_callbacks, monkeypatch):
     found["admin"] = member(tenant, "admin").email
     admin = Client(app)
     found["session"] = admin.sign_in(found["admin"])
-    hook = {"url": "https://erp.example.ng/hooks", "events": ["invoice.certified"], "secret": "whsec_fuzz_0123456789"}
+    hook = {"url": "https://erp.example.ng/hooks", "events": ["invoice.certified"], "secret": "fuzz-secret-0123456789"}
     found["webhook"] = [admin("POST", "/api/v1/integrations/webhooks", hook, expect=201)["id"]]
     return found
 
