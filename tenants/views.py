@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from integrations.reference.models import Lga
+from portal.form_errors import apply_errors
 from tenants import services
 from tenants.forms import (
     ApiKeyForm,
@@ -33,14 +34,6 @@ from tenants.readiness import tenant_readiness
 
 def _fresh_tenant(request) -> Tenant:
     return Tenant.objects.get(pk=request.tenant.pk)
-
-
-def _apply_errors(form, exc: ValidationError):
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _profile(request):
@@ -75,7 +68,7 @@ def _location(request, location):
                 location=form.instance, make_primary=form.cleaned_data.get("make_primary", False), user=request.user
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
             return form, False
         return form, True
     return form, False
@@ -299,7 +292,7 @@ def settings_api_keys(request):
                 user=request.user,
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             # Shown once, on the page we redirect to; never stored anywhere but this session entry.
             request.session[_NEW_KEY_SESSION] = {"id": key.pk, "key": plaintext}
@@ -344,7 +337,7 @@ def settings_team(request):
                 base_url=request.build_absolute_uri("/"),
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]})
             return redirect("settings_team")

@@ -10,14 +10,11 @@ EVENT_CHOICES = [(t, f"{t} — {EVENT_LABELS[t]}") for t in EVENT_TYPES]
 
 
 class _SecretMixin:
-    """A secret typed by the admin, or one generated for them (shown once after saving)."""
+    """A secret typed by the admin, or one generated for them (shown once after saving): asked for, or because the
+    field was left empty (Standard Webhooks' way: the sender makes the key, the receiver copies it)."""
 
     def clean(self):
         cleaned = super().clean()
-        if not cleaned.get("secret") and not cleaned.get("generate"):
-            self.add_error(
-                "secret", _("Enter a signing secret of at least 16 characters, or let Flowpoint generate one.")
-            )
         if cleaned.get("secret") and cleaned.get("generate"):
             self.add_error("generate", _("Either enter a secret or generate one, not both."))
         return cleaned
@@ -51,8 +48,8 @@ class EndpointCreateForm(_SecretMixin, EndpointForm):
         strip=False,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
         help_text=_(
-            "At least 16 characters, or a Standard Webhooks key (whsec_…). "
-            "Your endpoint uses it to verify each delivery's signature."
+            "At least 16 characters, or a Standard Webhooks key (whsec_…). Leave it empty and Flowpoint "
+            "generates one. Your endpoint uses it to verify each delivery's signature."
         ),
     )
     generate = forms.BooleanField(label=_("Generate a strong secret for me (shown once)"), required=False)

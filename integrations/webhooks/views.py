@@ -15,6 +15,7 @@ from integrations.webhooks.forms import EndpointCreateForm, EndpointForm, Redeli
 from integrations.webhooks.models import WebhookDelivery, WebhookEndpoint
 from integrations.webhooks.safety import MAX_ATTEMPTS, RETRY_BACKOFF, secret_grace
 from integrations.webhooks.signing import generate_secret
+from portal.form_errors import apply_errors
 from tenants.permissions import admin_required
 
 _NEW_SECRET_SESSION = "new_webhook_secret"
@@ -22,17 +23,10 @@ PER_PAGE = 25
 STATE_FILTERS = [("", gettext_lazy("All")), *WebhookDelivery.State.choices]
 
 
-def _apply_errors(form, exc: ValidationError):
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
 def _secret(request, form) -> str:
-    """The typed secret, or a generated one remembered for a single showing on the next page."""
-    if form.cleaned_data.get("generate"):
+    """The typed secret, or a generated one (asked for, or the field left empty) remembered for a single showing on
+    the next page."""
+    if form.cleaned_data.get("generate") or not form.cleaned_data.get("secret"):
         secret = generate_secret()
         request.session[_NEW_SECRET_SESSION] = secret
         return secret
@@ -77,7 +71,7 @@ def settings_webhooks(request):
                 )
             except ValidationError as exc:
                 request.session.pop(_NEW_SECRET_SESSION, None)
-                _apply_errors(form, exc)
+                apply_errors(form, exc)
             except services.WebhookError as exc:
                 request.session.pop(_NEW_SECRET_SESSION, None)
                 messages.error(request, exc.message)
@@ -134,7 +128,7 @@ def webhook_edit(request):
         try:
             services.webhook_update(endpoint=endpoint, user=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, _("Webhook endpoint saved."))
             return redirect("settings_webhooks")
@@ -154,7 +148,7 @@ def webhook_rotate(request):
             services.webhook_rotate_secret(endpoint=endpoint, secret=secret, user=request.user)
         except ValidationError as exc:
             request.session.pop(_NEW_SECRET_SESSION, None)
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(
                 request,

@@ -66,10 +66,11 @@ def test_an_admin_given_whsec_secret_verifies_with_the_standardwebhooks_package(
     assert not standard_ok(request, ADMIN_GIVEN)  # the key is the decoded part, not the string's bytes
 
 
+@pytest.mark.parametrize("asked", [{"generate": "on"}, {"secret": ""}], ids=["generate-ticked", "secret-left-empty"])
 def test_a_generated_secret_is_a_whsec_key_that_verifies(
-    admin, ready_tenant, receiver, django_capture_on_commit_callbacks
+    admin, ready_tenant, receiver, django_capture_on_commit_callbacks, asked
 ):
-    response = admin.post(PAGE, {"url": receiver.url, "events": ["invoice.certified"], "generate": "on"})
+    response = admin.post(PAGE, {"url": receiver.url, "events": ["invoice.certified"], **asked})
     assert response.status_code == 302
     page = admin.get(PAGE).content.decode()
     secret = re.search(r'id="new-secret-value">([^<]+)<', page).group(1)  # as the admin copies it, shown once
