@@ -1,5 +1,8 @@
-class InvoiceError(Exception):
-    """A refusal with the spec's machine code (`reason`), a sentence for people, and per-field messages.
+from portal.errors import DomainError
+
+
+class InvoiceError(DomainError):
+    """A refused invoice: the reference names its machine code `reason`; `detail` says more, `extra` adds body keys.
 
     Views turn it into a form error or the API's {"error", "reason", "detail", "fields"} body.
     """
@@ -7,10 +10,10 @@ class InvoiceError(Exception):
     def __init__(
         self, reason: str, message: str, *, detail: str = "", fields: dict | None = None, status: int = 400, extra=None
     ):
-        super().__init__(message)
+        super().__init__(reason, message, status=status, fields=fields)
         self.extra = extra or {}  # further body keys, e.g. nrsError on a 502
-        self.reason = reason
-        self.message = message
         self.detail = detail
-        self.fields = fields or {}
-        self.status = status
+
+    @property
+    def reason(self) -> str:
+        return self.code

@@ -33,6 +33,7 @@ from django.utils import timezone
 from integrations.reference.models import Country, HsCode, Lga, QuantityUnit, ServiceCode, State, TaxCategory
 from invoicing.models import Customer, Item, Kind
 from invoicing.shapes import DEFAULT_COUNTRY, customer_input
+from portal.errors import DomainError
 from tenants.models import Tenant
 from tenants.validators import PHONE_RE, TIN_RE
 
@@ -45,23 +46,17 @@ _HS_DIGITS = re.compile(r"^\d{6}$")
 _PHONE_NOISE = re.compile(r"[\s\-().]")
 
 
-class MasterDataError(Exception):
-    """A rejected customer or item: `code` for machines, `message` for people, `field` (API name) if one.
+class MasterDataError(DomainError):
+    """A rejected customer or item, with `field` (its API name) if one.
 
     `errors` lists every problem found in the same input (this one first), so a form can show them all at once;
     an API answers with the first.
     """
 
     def __init__(self, code: str, message: str, field: str | None = None, status: int = 400):
-        super().__init__(message)
-        self.code = code
-        self.message = message
+        super().__init__(code, message, status=status)
         self.field = field
-        self.status = status
         self.errors = [self]
-
-    def __repr__(self):
-        return f"MasterDataError({self.code!r}, {self.message!r}, field={self.field!r}, status={self.status})"
 
 
 # --- Reading ---------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from portal.errors import DomainError
 from portal.middleware import is_api_path
 
 
@@ -80,6 +81,9 @@ def _flatten(errors, prefix=""):
 def exception_handler(exc, context):
     if isinstance(exc, ApiError):
         return Response(exc.body, status=exc.status_code)
+    if isinstance(exc, DomainError):  # a service's refusal that its view did not word itself: still no 500
+        body = {"error": exc.message, "code": exc.code, **({"fields": exc.fields} if exc.fields else {})}
+        return Response(body, status=exc.status)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None  # ApiErrorMiddleware answers unexpected errors with a JSON 500

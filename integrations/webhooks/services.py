@@ -17,6 +17,7 @@ from integrations.webhooks.safety import secret_grace, timeout, url_problem
 from integrations.webhooks.signing import secret_problem
 from invoicing import setup
 from invoicing.events import EVENT_TYPES, INVOICE_FAILED, PUBLISHED
+from portal.errors import DomainError
 from portal.queries import insert
 from tenants.audit import audit, diff
 from tenants.models import Membership, Tenant
@@ -30,14 +31,13 @@ SECRET_MAX = 256
 SETUP_ENDPOINT = "webhook_endpoint"  # the endpoint, kept in invoicing's per-process copy of a business's set-up
 
 
-class WebhookError(Exception):
-    """A refused action, with a machine code and the HTTP status the API answers with."""
+class WebhookError(DomainError):
+    """A refused webhook action; the API answers 409 unless it says otherwise."""
+
+    default_status = 409
 
     def __init__(self, code: str, message: str, status: int = 409):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.status = status
+        super().__init__(code, message, status=status)
 
 
 def _enqueue(delivery_id, when=None) -> None:
