@@ -4,7 +4,6 @@ from django.urls import include, path, re_path
 
 from integrations.nrs.sandbox.urls import console_urlpatterns
 from portal import api_errors, views
-from portal.openapi import annotate
 
 handler400 = api_errors.handler400
 handler403 = api_errors.handler403
@@ -68,5 +67,3 @@ urlpatterns = [
     # Anything else under /api/ is a JSON 404, never the HTML page.
     re_path(r"^api/", api_errors.api_not_found),
 ]
-
-urlpatterns = annotate(urlpatterns)  # OpenAPI descriptions of the API routes (portal/openapi.py)

@@ -5,6 +5,7 @@ from django.contrib.auth import authenticate, login, logout
 from django.core.exceptions import ValidationError
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.decorators import api_view, parser_classes, permission_classes
 from rest_framework.parsers import JSONParser, MultiPartParser
@@ -13,13 +14,29 @@ from rest_framework.response import Response
 
 from portal.api_errors import ApiError, refuse_nul
 from portal.api_pagination import paginated
+from portal.openapi import (
+    FILE_UPLOAD,
+    error,
+    json_body,
+    obj,
+    operation,
+    page_of,
+    paging,
+    path_parameter,
+    response,
+    text,
+)
 from portal.throttle import login_failed, login_retry_after, login_succeeded
+from tenants import api_schemas as shapes
 from tenants import serializers as s
 from tenants import services
 from tenants.middleware import SESSION_TENANT
 from tenants.models import ApiKey, CryptoKey, Location
 from tenants.permissions import IsTenantAdminSession
 from tenants.readiness import tenant_readiness
+
+SETTINGS = {"tags": ["Tenant settings"], "security": "SESSION"}  # every /tenant/… operation
+RECORD_ID = path_parameter("id", "int", "Record id.")
 
 _API_NAMES = {
     "name": "legalName",
@@ -61,6 +78,25 @@ def _me(request) -> dict:
     }
 
 
+@extend_schema(
+    **operation(
+        "Sign in (portal session)",
+        operation_id="login",
+        tags=["Auth"],
+        security="PUBLIC",
+        description="Starts a portal session (cookie) for API-driven admin work. Limited to 10 requests/"
+        "minute per IP; repeated failures for one e-mail are slowed down (429 with Retry-After).",
+        request=json_body(s.LoginSerializer),
+        responses={
+            200: response(shapes.ME, "Signed in: who you are, your business and role, and a CSRF token."),
+            400: error(
+                "Wrong e-mail or password, or missing fields.",
+                ("Wrong password", {"error": "That e-mail and password do not match an account."}),
+            ),
+        },
+        errors=(413, 415),
+    )
+)
 @api_view(["POST"])
 @permission_classes([AllowAny])
 def auth_login(request):
@@ -87,6 +123,16 @@ def auth_login(request):
     return Response(_me(request))
 
 
+@extend_schema(
+    **operation(
+        "Sign out",
+        operation_id="logout",
+        tags=["Auth"],
+        security="SESSION",
+        request=None,
+        responses={204: response(None, "Signed out (also when no one was signed in).")},
+    )
+)
 @api_view(["POST"])
 @permission_classes([AllowAny])
 def auth_logout(request):
@@ -94,6 +140,16 @@ def auth_logout(request):
     return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+@extend_schema(
+    **operation(
+        "Who am I",
+        operation_id="me",
+        tags=["Auth"],
+        security="SESSION",
+        description="The signed-in user, business, role and a CSRF token. An API key gets 403.",
+        responses={200: response(shapes.ME, "The session's user.")},
+    )
+)
 @api_view(["GET"])
 @permission_classes([IsAuthenticated])
 def auth_me(request):
@@ -105,6 +161,28 @@ def auth_me(request):
 # --- Tenant ----------------------------------------------------------------------------------
 
 
+@extend_schema(
+    methods=["GET"],
+    **operation(
+        "Get the business profile",
+        operation_id="getTenantProfile",
+        **SETTINGS,
+        responses={200: response(shapes.PROFILE, "The business profile.")},
+    ),
+)
+@extend_schema(
+    methods=["PATCH"],
+    **operation(
+        "Update the business profile",
+        operation_id="updateTenantProfile",
+        **SETTINGS,
+        description="The supplier data NRS gets: legal name, TIN, e-mail, telephone, description, NRS "
+        "business ID and service ID, environment. Send only what changes.",
+        request=json_body(s.ProfileSerializer),
+        responses={200: response(shapes.PROFILE, "The updated profile.")},
+        errors=(400, 413, 415),
+    ),
+)
 @api_view(["GET", "PATCH"])
 @permission_classes([IsTenantAdminSession])
 def tenant_profile(request):
@@ -119,6 +197,27 @@ def tenant_profile(request):
     return Response(s.profile_data(tenant))
 
 
+@extend_schema(
+    methods=["GET"],
+    **operation(
+        "NRS credentials status",
+        operation_id="getNrsCredentials",
+        **SETTINGS,
+        responses={200: response(shapes.NRS_CREDENTIALS_STATUS, "Whether they are set.")},
+    ),
+)
+@extend_schema(
+    methods=["PUT"],
+    **operation(
+        "Set the NRS API key and secret",
+        operation_id="setNrsCredentials",
+        **SETTINGS,
+        description="Write-only: stored encrypted, never echoed.",
+        request=json_body(s.NrsCredentialsSerializer),
+        responses={200: response(shapes.NRS_CREDENTIALS_STATUS, "Saved.")},
+        errors=(400, 413, 415),
+    ),
+)
 @api_view(["GET", "PUT"])
 @permission_classes([IsTenantAdminSession])
 def tenant_nrs_credentials(request):
@@ -133,6 +232,29 @@ def tenant_nrs_credentials(request):
     return Response({"configured": tenant.has_nrs_credentials, "updatedAt": s._iso(tenant.nrs_credentials_updated_at)})
 
 
+@extend_schema(
+    methods=["GET"],
+    **operation(
+        "List locations",
+        operation_id="listLocations",
+        **SETTINGS,
+        parameters=paging(200),
+        responses={200: response(page_of(shapes.LOCATION), "Primary first.")},
+        errors=(400,),
+    ),
+)
+@extend_schema(
+    methods=["POST"],
+    **operation(
+        "Add a location",
+        operation_id="createLocation",
+        **SETTINGS,
+        description="The primary location is the supplier's postal address on every invoice (one primary).",
+        request=json_body(s.LocationSerializer),
+        responses={201: response(shapes.LOCATION, "Created.")},
+        errors=(400, 413, 415),
+    ),
+)
 @api_view(["GET", "POST"])
 @permission_classes([IsTenantAdminSession])
 def tenant_locations(request):
@@ -151,6 +273,40 @@ def tenant_locations(request):
     return paginated(request, qs, s.location_data, max_limit=200)
 
 
+@extend_schema(
+    methods=["GET"],
+    **operation(
+        "Get a location",
+        operation_id="getLocation",
+        **SETTINGS,
+        parameters=[RECORD_ID],
+        responses={200: response(shapes.LOCATION, "The location.")},
+        errors=(404,),
+    ),
+)
+@extend_schema(
+    methods=["PATCH"],
+    **operation(
+        "Update a location",
+        operation_id="updateLocation",
+        **SETTINGS,
+        request=json_body(s.LocationSerializer),
+        parameters=[RECORD_ID],
+        responses={200: response(shapes.LOCATION, "Updated.")},
+        errors=(400, 404, 413, 415),
+    ),
+)
+@extend_schema(
+    methods=["DELETE"],
+    **operation(
+        "Delete a location",
+        operation_id="deleteLocation",
+        **SETTINGS,
+        parameters=[RECORD_ID],
+        responses={204: response(None, "Deleted.")},
+        errors=(404,),
+    ),
+)
 @api_view(["GET", "PATCH", "DELETE"])
 @permission_classes([IsTenantAdminSession])
 def tenant_location(request, pk):
@@ -173,6 +329,33 @@ def tenant_location(request, pk):
     return Response(s.location_data(location))
 
 
+@extend_schema(
+    methods=["GET"],
+    **operation(
+        "List crypto keys",
+        operation_id="listCryptoKeys",
+        **SETTINGS,
+        parameters=paging(200),
+        responses={200: response(page_of(shapes.CRYPTO_KEY), "Uploaded keys.")},
+        errors=(400,),
+    ),
+)
+@extend_schema(
+    methods=["POST"],
+    **operation(
+        "Upload the NRS crypto-key file",
+        operation_id="uploadCryptoKey",
+        **SETTINGS,
+        description="The crypto_keys.txt file from the NRS portal: as multipart field `file`, or its text as "
+        "JSON `keyFile`. Stored encrypted; the new key becomes the active one.",
+        request={
+            "multipart/form-data": FILE_UPLOAD,
+            "application/json": obj({"keyFile": text("The file's text.")}, required=["keyFile"]),
+        },
+        responses={201: response(shapes.CRYPTO_KEY, "Uploaded.")},
+        errors=(400, 413, 415),
+    ),
+)
 @api_view(["GET", "POST"])
 @permission_classes([IsTenantAdminSession])
 @parser_classes([MultiPartParser, JSONParser])
@@ -199,6 +382,16 @@ def tenant_crypto_keys(request):
     return paginated(request, qs, s.crypto_key_data, max_limit=200)
 
 
+@extend_schema(
+    **operation(
+        "Delete a crypto key",
+        operation_id="deleteCryptoKey",
+        **SETTINGS,
+        parameters=[RECORD_ID],
+        responses={204: response(None, "Deleted.")},
+        errors=(404,),
+    )
+)
 @api_view(["DELETE"])
 @permission_classes([IsTenantAdminSession])
 def tenant_crypto_key(request, pk):
@@ -206,6 +399,33 @@ def tenant_crypto_key(request, pk):
     return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+@extend_schema(
+    methods=["GET"],
+    **operation(
+        "List API keys",
+        operation_id="listApiKeys",
+        **SETTINGS,
+        parameters=paging(200),
+        responses={200: response(page_of(shapes.API_KEY), "The business's keys.")},
+        errors=(400,),
+    ),
+)
+@extend_schema(
+    methods=["POST"],
+    **operation(
+        "Create an API key",
+        operation_id="createApiKey",
+        **SETTINGS,
+        description="The plaintext `key` is in this answer only; it is stored as a hash.",
+        request=json_body(s.ApiKeyCreateSerializer),
+        responses={
+            201: response(
+                shapes.API_KEY_CREATED, "Created: copy the key now.", ("Created", shapes.API_KEY_CREATED_EXAMPLE)
+            )
+        },
+        errors=(400, 413, 415),
+    ),
+)
 @api_view(["GET", "POST"])
 @permission_classes([IsTenantAdminSession])
 def tenant_api_keys(request):
@@ -221,6 +441,17 @@ def tenant_api_keys(request):
     return paginated(request, ApiKey.objects.all(), s.api_key_data, max_limit=200)
 
 
+@extend_schema(
+    **operation(
+        "Revoke an API key",
+        operation_id="revokeApiKey",
+        **SETTINGS,
+        description="Requests with a revoked key get 401 from then on. Answers the revoked key.",
+        parameters=[RECORD_ID],
+        responses={200: response(shapes.API_KEY, "Revoked.")},
+        errors=(404,),
+    )
+)
 @api_view(["DELETE"])
 @permission_classes([IsTenantAdminSession])
 def tenant_api_key(request, pk):
@@ -228,6 +459,16 @@ def tenant_api_key(request, pk):
     return Response(s.api_key_data(key))
 
 
+@extend_schema(
+    **operation(
+        "NRS readiness",
+        operation_id="getReadiness",
+        **SETTINGS,
+        description="What is still missing before NRS submission can succeed, with the code a submission "
+        "would fail with and where to fix it.",
+        responses={200: response(shapes.READINESS, "The checklist.")},
+    )
+)
 @api_view(["GET"])
 @permission_classes([IsTenantAdminSession])
 def tenant_readiness_view(request):

@@ -9,19 +9,37 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.decorators import api_view, permission_classes
 from rest_framework.response import Response
 
+from integrations.webhooks import api_schemas as shapes
 from integrations.webhooks import services
 from integrations.webhooks.models import WebhookDelivery, WebhookEndpoint
 from portal.api_errors import ApiError, refuse_nul
 from portal.api_pagination import paginated
 from portal.idempotency import idempotent
+from portal.openapi import (
+    examples,
+    idempotency,
+    json_body,
+    operation,
+    page_of,
+    paging,
+    path_parameter,
+    query,
+    response,
+    text,
+)
 from tenants.permissions import IsTenantAdminSession
 
 WRITABLE = ("url", "events", "secret", "active")
 READ_ONLY = ("id", "secretSet", "secretRotatingUntil", "pausedAt", "pausedReason", "createdAt", "updatedAt", "links")
+
+
+ADMIN = {"tags": ["Webhook subscriptions"], "security": "SESSION"}  # every operation here
+RECORD_ID = path_parameter("id", "int", "Record id.")
 
 
 def _iso(value):
@@ -105,6 +123,31 @@ def _raise(exc):
     raise ApiError(exc.message, status_code=exc.status, code=exc.code) from None
 
 
+@extend_schema(
+    methods=["GET"],
+    **operation(
+        "List webhook endpoints",
+        operation_id="listWebhooks",
+        **ADMIN,
+        parameters=paging(200),
+        responses={200: response(page_of(shapes.WEBHOOK_SUBSCRIPTION), "Endpoints (at most one).")},
+        errors=(400,),
+    ),
+)
+@extend_schema(
+    methods=["POST"],
+    **operation(
+        "Register a webhook endpoint",
+        operation_id="createWebhook",
+        **ADMIN,
+        description="One callback URL per business, subscribed to one or more events; a signing secret is required.",
+        request=json_body(shapes.WEBHOOK_SUBSCRIPTION_INPUT),
+        parameters=idempotency(),
+        examples=examples(("Certified and failed", shapes.WEBHOOK_INPUT_EXAMPLE), request_only=True),
+        responses={201: response(shapes.WEBHOOK_SUBSCRIPTION, "Registered.")},
+        errors=(400, 409, 413, 415),
+    ),
+)
 @api_view(["GET", "POST"])
 @permission_classes([IsTenantAdminSession])
 @idempotent
@@ -126,6 +169,43 @@ def webhooks(request):
     return paginated(request, WebhookEndpoint.objects.order_by("pk"), endpoint_data, max_limit=200)
 
 
+@extend_schema(
+    methods=["GET"],
+    **operation(
+        "Get a webhook endpoint",
+        operation_id="getWebhook",
+        **ADMIN,
+        parameters=[RECORD_ID],
+        responses={200: response(shapes.WEBHOOK_SUBSCRIPTION, "The endpoint.")},
+        errors=(404,),
+    ),
+)
+@extend_schema(
+    methods=["PATCH"],
+    **operation(
+        "Update a webhook endpoint",
+        operation_id="updateWebhook",
+        **ADMIN,
+        description='Change events, URL or secret; `{"active": true}` re-enables an endpoint paused after '
+        "5 failed attempts.",
+        request=json_body(shapes.WEBHOOK_SUBSCRIPTION_INPUT),
+        parameters=[RECORD_ID],
+        examples=examples(("Re-enable", {"active": True}), request_only=True),
+        responses={200: response(shapes.WEBHOOK_SUBSCRIPTION, "Updated.")},
+        errors=(400, 404, 413, 415),
+    ),
+)
+@extend_schema(
+    methods=["DELETE"],
+    **operation(
+        "Delete a webhook endpoint",
+        operation_id="deleteWebhook",
+        **ADMIN,
+        parameters=[RECORD_ID],
+        responses={204: response(None, "Deleted.")},
+        errors=(404,),
+    ),
+)
 @api_view(["GET", "PATCH", "DELETE"])
 @permission_classes([IsTenantAdminSession])
 def webhook(request, pk):
@@ -143,6 +223,20 @@ def webhook(request, pk):
     return Response(endpoint_data(endpoint))
 
 
+@extend_schema(
+    **operation(
+        "List deliveries of a webhook endpoint",
+        operation_id="listWebhookDeliveries",
+        **ADMIN,
+        parameters=[
+            RECORD_ID,
+            *paging(200),
+            query("state", text(enum=["pending", "sending", "succeeded", "failed", "held"]), "Only these."),
+        ],
+        responses={200: response(page_of(shapes.WEBHOOK_DELIVERY), "Deliveries, newest first.")},
+        errors=(400, 404),
+    )
+)
 @api_view(["GET"])
 @permission_classes([IsTenantAdminSession])
 def webhook_deliveries(request, pk):
@@ -162,6 +256,17 @@ def webhook_deliveries(request, pk):
     return paginated(request, qs, delivery_data, max_limit=200)
 
 
+@extend_schema(
+    **operation(
+        "Redeliver an event",
+        operation_id="redeliverWebhook",
+        **ADMIN,
+        request=None,
+        parameters=[RECORD_ID, path_parameter("delivery_id", "int", "The delivery to send again.")],
+        responses={202: response(shapes.WEBHOOK_DELIVERY, "Queued again.")},
+        errors=(400, 404),
+    )
+)
 @api_view(["POST"])
 @permission_classes([IsTenantAdminSession])
 def webhook_redeliver(request, pk, delivery_pk):

@@ -13,18 +13,21 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.http import HttpResponse
 from django.urls import path, reverse
+from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import api_view, parser_classes, permission_classes, renderer_classes
 from rest_framework.parsers import BaseParser, DataAndFiles, JSONParser, MultiPartParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
 from invoicing import batches
+from invoicing.api import schemas
 from invoicing.errors import InvoiceError
 from invoicing.models import Batch, BatchInvoice
 from invoicing.services import Actor
 from invoicing.uploads import csv_upload_refusal
 from portal.api_errors import ApiError
 from portal.idempotency import idempotent
+from portal.openapi import IDEMPOTENCY_CONFLICT_EXAMPLE, error, idempotency, operation, paging, path_parameter, response
 from portal.ratelimit import tenant_limit
 from tenants.models import Membership
 from tenants.permissions import HasTenant
@@ -160,6 +163,28 @@ def _accepted(batch: Batch) -> Response:
     return response
 
 
+@extend_schema(
+    **operation(
+        "Upload a CSV of invoices",
+        operation_id="uploadInvoiceCsv",
+        tags=["CSV batches"],
+        description="Uploads the file (multipart field `file`, or the body with Content-Type: text/csv) and "
+        "validates it in the background: poll the batch for per-row errors. Nothing is submitted to NRS. "
+        "The columns: GET /api/v1/invoices/upload/csv/template. Portal sessions need the clerk or admin role.",
+        request=schemas.CSV_BODY,
+        parameters=idempotency(),
+        responses={
+            202: response(schemas.BATCH_ACCEPTED, "Accepted: validation is running (Location: the batch)."),
+            400: response(schemas.BATCH_REJECTED, "The file itself is unusable (CSV_INVALID), or no file."),
+            409: error(
+                "The Idempotency-Key was used with another file (IDEMPOTENCY_CONFLICT), or that upload is "
+                "still running.",
+                ("IDEMPOTENCY_CONFLICT", IDEMPOTENCY_CONFLICT_EXAMPLE),
+            ),
+        },
+        errors=(413, 415),
+    )
+)
 @api_view(["POST"])
 @permission_classes([HasTenant])
 @parser_classes([MultiPartParser, CsvBodyParser])
@@ -178,6 +203,47 @@ def _batch(pk) -> Batch:
     return batch
 
 
+@extend_schema(
+    **operation(
+        "Submit a CSV batch",
+        operation_id="submitInvoiceCsv",
+        tags=["CSV batches"],
+        description='Submit a validated batch (`{"batchId": …}`: its valid invoices are created and queued '
+        "for NRS), or send the file itself to validate and submit it in one step. Limited to 5 "
+        "requests/minute per business.",
+        request=schemas.BATCH_SUBMIT_BODY,
+        parameters=idempotency(),
+        responses={
+            202: response(
+                {"oneOf": [schemas.BATCH, schemas.BATCH_ACCEPTED]},
+                "Submitted (the batch), or a file accepted for validation then submission.",
+            ),
+            400: error(
+                "CSV_INVALID, NO_VALID_INVOICES, SUPPLIER_VALIDATION_FAILED, or no batchId / file.",
+                (
+                    "NO_VALID_INVOICES",
+                    {
+                        "error": "No invoice of this file is valid: there is nothing to submit.",
+                        "reason": "NO_VALID_INVOICES",
+                        "fields": {"batchId": "no valid invoices"},
+                    },
+                ),
+            ),
+            409: error(
+                "BATCH_ALREADY_SUBMITTED, or an Idempotency-Key reused with another body.",
+                (
+                    "BATCH_ALREADY_SUBMITTED",
+                    {
+                        "error": "This batch has already been submitted.",
+                        "reason": "BATCH_ALREADY_SUBMITTED",
+                        "fields": {"batchId": "submitted"},
+                    },
+                ),
+            ),
+        },
+        errors=(404, 413, 415),
+    )
+)
 @tenant_limit("csv_submit")
 @api_view(["POST"])
 @permission_classes([HasTenant])
@@ -219,6 +285,17 @@ def _int(request, name, default, maximum=None):
     return int(raw)
 
 
+@extend_schema(
+    **operation(
+        "Get a CSV batch",
+        operation_id="getInvoiceBatch",
+        tags=["CSV batches"],
+        description="Progress, per-invoice outcome and per-row errors. `limit` / `offset` page the invoices.",
+        parameters=[path_parameter("id", "uuid", "The batchId."), *paging(500)],
+        responses={200: response(schemas.BATCH, "The batch.")},
+        errors=(400, 404),
+    )
+)
 @api_view(["GET"])
 @permission_classes([HasTenant])
 def detail(request, pk):
@@ -267,6 +344,19 @@ def batch_data(batch: Batch, *, limit: int = 50, offset: int = 0) -> dict:
     }
 
 
+@extend_schema(
+    **operation(
+        "Download the CSV template",
+        operation_id="getInvoiceCsvTemplate",
+        tags=["CSV batches"],
+        description="The header row and two example invoices. Rows sharing a document_number are one "
+        "invoice (one line per row).",
+        responses={
+            (200, "text/csv"): response({"type": "string"}, "The template (an attachment)."),
+            404: error("`format` is neither csv nor json.", ("Unknown format", {"error": "Not found."})),
+        },
+    )
+)
 @api_view(["GET"])
 @permission_classes([HasTenant])
 @renderer_classes([JSONRenderer, CsvRenderer])

@@ -3,11 +3,13 @@
 from django.db.models import Q
 from django.urls import path
 from django.utils.cache import patch_cache_control
+from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import api_view, permission_classes
 
 from integrations.reference import models as ref
 from portal.api_errors import ApiError, refuse_nul
 from portal.api_pagination import paginated
+from portal.openapi import integer, nullable, obj, operation, page_of, paging, query, response, text
 from tenants.permissions import HasTenant
 
 # name -> (queryset, row, fields searched by ?q=)
@@ -53,6 +55,71 @@ HELPERS = {
 }
 
 
+# What each list's rows look like in the OpenAPI schema: name → (row schema, one row as an example, description).
+ROW_SHAPES = {
+    "states": (obj({"code": text(), "name": text()}), {"code": "NG-LA", "name": "Lagos"}, "Nigerian states."),
+    "lgas": (
+        obj({"code": text(), "name": text(), "state": text("State code.")}),
+        {"code": "NG-LA-IKJ", "name": "Ikeja", "state": "NG-LA"},
+        "Local government areas; `?state=NG-LA` for one state's.",
+    ),
+    "countries": (
+        obj({"code": text("ISO alpha-2."), "alpha3": text(), "name": text()}),
+        {"code": "NG", "alpha3": "NGA", "name": "Nigeria"},
+        "Countries (ISO 3166).",
+    ),
+    "currencies": (
+        obj({"code": text(), "name": text(), "symbol": text(), "decimalDigits": integer()}),
+        {"code": "NGN", "name": "Nigerian Naira", "symbol": "₦", "decimalDigits": 2},
+        "Currencies (ISO 4217).",
+    ),
+    "invoice-types": (obj({"code": text(), "name": text()}), {"code": "381", "name": "Credit Note"}, "Type codes."),
+    "tax-categories": (
+        obj({"code": text(), "name": text(), "defaultRate": nullable(text("Percentage."))}),
+        {"code": "STANDARD_VAT", "name": "Standard Value-Added Tax", "defaultRate": "7.50"},
+        "Tax categories for `tax_scheme` / `taxScheme`.",
+    ),
+    "payment-means": (obj({"code": text(), "name": text()}), {"code": "10", "name": "Cash"}, "Payment means codes."),
+    "quantity-units": (obj({"code": text(), "name": text()}), {"code": "KGM", "name": "kilogram"}, "Units of measure."),
+    "hs-codes": (
+        obj({"code": text(), "description": text()}),
+        {"code": "8517.11", "description": "Line telephone sets with cordless handsets"},
+        "HS codes for goods (`hsn_code`).",
+    ),
+    "service-codes": (
+        obj({"code": text(), "description": text(), "section": text()}),
+        {"code": "6201", "description": "Computer programming activities", "section": "J"},
+        "ISIC service codes for services (`isic_code`).",
+    ),
+}
+
+TITLES = {"lgas": "LGAs", "hs-codes": "HS codes"}
+
+
+def _documented(name, view):
+    row, example, description = ROW_SHAPES[name]
+    parameters = [*paging(1000), query("q", text(maxLength=100), "Search by name or code.")]
+    if name == "lgas":
+        parameters.append(query("state", text(), "Only this state's LGAs (an NRS state code such as NG-LA)."))
+    return extend_schema(
+        **operation(
+            TITLES.get(name, name.replace("-", " ").capitalize()),
+            operation_id="helper" + "".join(part.title() for part in name.split("-")),
+            tags=["Helpers"],
+            description=f"{description} Reference data; cacheable (Cache-Control: private, max-age=3600).",
+            parameters=parameters,
+            responses={
+                200: response(
+                    page_of(row),
+                    f"A page of {name} (50 by default; `limit` up to 1000).",
+                    ("Page", {"items": [example], "total": 1, "limit": 50, "offset": 0}),
+                )
+            },
+            errors=(400,),
+        )
+    )(view)
+
+
 def _helper(name):
     queryset, row, searched = HELPERS[name]
 
@@ -77,7 +144,7 @@ def _helper(name):
         return response
 
     view.__name__ = view.__qualname__ = f"helper_{name.replace('-', '_')}"
-    return view
+    return _documented(name, view)
 
 
 urlpatterns = [path(f"helpers/{name}", _helper(name), name=f"api_helper_{name}") for name in HELPERS]
