@@ -6,6 +6,7 @@ Field names, status codes and machine codes follow the published reference (shar
 shapes are what representations.py, batches.py and master.py render.
 """
 
+from invoicing.api import representations
 from invoicing.api.spec_examples import B2G_REQUEST, SPEC_B2B_REQUEST, SPEC_B2C_REQUEST
 from portal.openapi import (
     DATE,
@@ -13,7 +14,6 @@ from portal.openapi import (
     FILE_UPLOAD,
     IDEMPOTENCY_CONFLICT_EXAMPLE,
     INVOICE_ID_EXAMPLE,
-    INVOICE_STATUS,
     INVOICE_TYPE,
     IRN_EXAMPLE,
     KIND,
@@ -166,130 +166,9 @@ PAYMENT_REQUEST = component(
 # --- Invoices and drafts: responses -----------------------------------------------------------------------
 
 
-INVOICE_SUMMARY = component(
-    "InvoiceSummary",
-    obj(
-        {
-            "invoiceId": UUID,
-            "documentNumber": text(),
-            "irn": nullable(text("Invoice Reference Number; null on drafts.")),
-            "invoiceKind": KIND,
-            "invoiceType": INVOICE_TYPE,
-            "status": INVOICE_STATUS,
-            "issueDate": DATE,
-            "currency": text(),
-            "payableAmount": MONEY,
-            "paymentStatus": PAYMENT_STATUS,
-            "customer": obj({"name": text(), "tin": text()}),
-            "updatedAt": TIMESTAMP,
-            "reason": text("FAILED: the NRS error code; held invoices: the BLOCKED_* reason."),
-            "detail": text("With `reason`: what to fix."),
-        },
-        required=[
-            "invoiceId",
-            "documentNumber",
-            "irn",
-            "invoiceKind",
-            "invoiceType",
-            "status",
-            "issueDate",
-            "currency",
-            "payableAmount",
-            "paymentStatus",
-            "customer",
-            "updatedAt",
-        ],
-    ),
-)
-
-
-PARTY = component(
-    "Party",
-    obj(
-        {
-            "name": text(),
-            "tin": text(),
-            "email": text(),
-            "phone": text(),
-            "address": text(),
-            "city": text(),
-            "postalCode": text(),
-            "state": text(),
-            "lga": text(),
-            "country": text(),
-        },
-        description="A party as issued on the invoice (copied at creation).",
-    ),
-)
-
-
-INVOICE_LINE = component(
-    "InvoiceLine",
-    obj(
-        {
-            "position": integer(),
-            "description": text(),
-            "quantity": text("Decimal string."),
-            "unitPrice": MONEY,
-            "discount": MONEY,
-            "hsnCode": nullable(text()),
-            "isicCode": nullable(text()),
-            "taxScheme": text(),
-            "taxRate": text("Percentage, decimal string."),
-            "unitOfMeasure": nullable(text()),
-            "lineExtensionAmount": MONEY,
-            "taxAmount": MONEY,
-            "itemId": nullable(integer()),
-        }
-    ),
-)
-
-
-INVOICE_DETAIL = component(
-    "InvoiceDetail",
-    {
-        "allOf": [
-            ref("InvoiceSummary"),
-            obj(
-                {
-                    "typeCode": text("NRS type code: 381 invoice, 380 credit note, 384 debit note."),
-                    "dueDate": nullable(DATE),
-                    "note": text(),
-                    "poReference": text(),
-                    "originalInvoiceId": nullable(UUID),
-                    "customer": ref("Party"),
-                    "supplier": ref("Party"),
-                    "lines": {"type": "array", "items": ref("InvoiceLine")},
-                    "totals": obj(
-                        {
-                            "lineExtensionAmount": MONEY,
-                            "taxAmount": MONEY,
-                            "payableAmount": MONEY,
-                            "amountPaid": MONEY,
-                            "amountDue": MONEY,
-                        }
-                    ),
-                    "paymentReported": boolean("Whether the payment state was accepted by NRS."),
-                    "nrs": obj(
-                        {
-                            "attempts": integer("Submission attempts so far."),
-                            "signedAt": TIMESTAMP,
-                            "transmittedAt": TIMESTAMP,
-                            "certifiedAt": TIMESTAMP,
-                            "nextAttemptAt": TIMESTAMP,
-                            "error": nullable(obj({"reason": text(), "details": text("NRS's own message.")})),
-                        }
-                    ),
-                    "qrPayload": nullable(text("The encrypted NRS QR payload, once certified.")),
-                    "b2cReportDeadline": TIMESTAMP,
-                    "createdAt": TIMESTAMP,
-                    "links": obj({"self": text(), "pdf": nullable(text("Once certified."))}),
-                }
-            ),
-        ],
-        "description": "The full invoice: lifecycle status, parties, lines, totals, NRS attempts, links.",
-    },
-)
+# The invoice itself (InvoiceSummary, InvoiceDetail, Party, InvoiceLine): declared with its rendering.
+INVOICE_SUMMARY = representations.SUMMARY.schema
+INVOICE_DETAIL = representations.DETAIL.schema
 
 
 INVOICE_QUEUED = component(
