@@ -1,5 +1,6 @@
-"""The webhook API's shapes (integrations/webhooks/api.py) and the outbound events Flowpoint POSTs to an
-integrator's URL (services.py builds them, delivery.py signs and sends them), as OpenAPI components and webhooks.
+"""The webhook API's request shapes and the outbound events Flowpoint POSTs to an integrator's URL (services.py
+builds them, delivery.py signs and sends them), as OpenAPI components and webhooks. The API's answers
+(WebhookSubscription, WebhookDelivery) are declared with their rendering in integrations/webhooks/api.py.
 """
 
 from portal.openapi import (
@@ -43,68 +44,6 @@ WEBHOOK_SUBSCRIPTION_INPUT = component(
         },
         required=["url", "events", "secret"],
         description="On PATCH every field is optional (send what changes).",
-    ),
-)
-
-
-WEBHOOK_SUBSCRIPTION = component(
-    "WebhookSubscription",
-    obj(
-        {
-            "id": integer(),
-            "url": text(),
-            "events": {"type": "array", "items": ref("WebhookEventType")},
-            "active": boolean(),
-            "secretSet": boolean("Whether a signing secret is set (it is never shown)."),
-            "secretRotatingUntil": nullable(
-                text("During a secret rotation, until when the old secret still signs.", format="date-time")
-            ),
-            "pausedAt": TIMESTAMP,
-            "pausedReason": nullable(text("Why deliveries were paused (e.g. 5 failed attempts).")),
-            "createdAt": TIMESTAMP,
-            "updatedAt": TIMESTAMP,
-            "links": obj({"self": text(), "deliveries": text()}),
-        },
-        description="The business's callback URL (one per business). The secret is never echoed.",
-    ),
-)
-
-
-WEBHOOK_DELIVERY = component(
-    "WebhookDelivery",
-    obj(
-        {
-            "id": integer(),
-            "eventId": text(),
-            "type": text("Event type (webhook.test for a test delivery)."),
-            "status": text("The envelope's root status."),
-            "source": text(),
-            "emittedAt": TIMESTAMP,
-            "invoiceId": nullable(UUID),
-            "test": boolean(),
-            "state": text(enum=["pending", "sending", "succeeded", "failed", "held"]),
-            "attemptCount": integer(),
-            "nextAttemptAt": TIMESTAMP,
-            "lastStatus": nullable(integer("HTTP status of the last attempt.")),
-            "lastError": nullable(text()),
-            "deliveredAt": TIMESTAMP,
-            "createdAt": TIMESTAMP,
-            "attempts": {
-                "type": "array",
-                "items": obj(
-                    {
-                        "number": integer(),
-                        "startedAt": TIMESTAMP,
-                        "statusCode": nullable(integer()),
-                        "durationMs": nullable(integer()),
-                        "error": nullable(text()),
-                        "responseExcerpt": text(),
-                    }
-                ),
-            },
-            "links": obj({"redeliver": text()}),
-        },
-        description="One event sent to the endpoint, with every attempt.",
     ),
 )
 

@@ -16,7 +16,7 @@ from rest_framework.response import Response
 
 from invoicing import services
 from invoicing.api import schemas
-from invoicing.api.representations import invoice_detail, invoice_summary, iso, money
+from invoicing.api.representations import HELD, QUEUED, VERIFIED, invoice_detail, invoice_summary
 from invoicing.errors import InvoiceError
 from invoicing.models import Invoice, Kind
 from invoicing.payments import invoice_reconcile, invoice_record_payment
@@ -78,20 +78,10 @@ def error_response(error: InvoiceError) -> Response:
 def outcome(invoice: Invoice) -> Response:
     """The create answer: 202 queued, or 201 saved but held (BLOCKED:<REASON>)."""
     if invoice.status == Status.PENDING:
-        return Response({"status": "PENDING", "invoiceId": str(invoice.pk), "irn": invoice.irn}, status=202)
+        return Response(QUEUED.render(invoice), status=202)
     if invoice.status == Status.DRAFT:
         return Response(invoice_detail(invoice), status=201)
-    reason = invoice.block_reason or "BLOCKED_CHECKLIST_FAILED"
-    return Response(
-        {
-            "status": f"BLOCKED:{reason.removeprefix('BLOCKED_')}",
-            "reason": reason,
-            "detail": invoice.block_detail,
-            "invoiceId": str(invoice.pk),
-            "irn": invoice.irn or None,
-        },
-        status=201,
-    )
+    return Response(HELD.render(invoice), status=201)
 
 
 def _body(request) -> dict:
@@ -439,20 +429,7 @@ def verify(request, irn):
         invoice = Invoice.objects.filter(irn=irn.split(".")[0], status__in=CERTIFIED).select_related("tenant").first()
     if invoice is None:
         return Response({"error": "IRN not found.", "valid": False, "reason": "IRN not found"}, status=404)
-    return Response(
-        {
-            "valid": True,
-            "irn": invoice.irn,
-            "documentNumber": invoice.document_number,
-            "invoiceType": invoice.invoice_type,
-            "issueDate": invoice.issue_date.isoformat(),
-            "status": invoice.status,
-            "supplier": {"name": invoice.supplier.get("name", ""), "tin": invoice.supplier.get("tin", "")},
-            "payableAmount": money(invoice.payable),
-            "currency": invoice.currency,
-            "certifiedAt": iso(invoice.certified_at),
-        }
-    )
+    return Response(VERIFIED.render(invoice))
 
 
 # --- drafts ---------------------------------------------------------------------------------

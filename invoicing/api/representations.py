@@ -201,6 +201,72 @@ DETAIL = Shape(
 )
 
 
+# --- What create, submit and retry answer (invoices.py `outcome`) ----------------------------------------
+
+QUEUED = Shape(
+    "InvoiceQueued",
+    {
+        "status": Field(text(const="PENDING"), lambda invoice: "PENDING"),
+        "invoiceId": Field(UUID, lambda invoice: str(invoice.pk)),
+        "irn": Field(text(), lambda invoice: invoice.irn),
+    },
+    required=["status", "invoiceId", "irn"],
+    description="Accepted for NRS processing: poll GET /api/v1/invoices/{invoiceId} (or the IRN status) "
+    "until CERTIFIED / REPORTED or FAILED, or listen for webhook events.",
+)
+
+
+def hold_reason(invoice) -> str:
+    return invoice.block_reason or "BLOCKED_CHECKLIST_FAILED"
+
+
+HELD = Shape(
+    "InvoiceHeld",
+    {
+        "status": Field(
+            text(
+                "`BLOCKED:<REASON>`, e.g. BLOCKED:PENDING_REVIEW.",
+                pattern="^BLOCKED:",
+                examples=["BLOCKED:PENDING_REVIEW"],
+            ),
+            lambda invoice: f"BLOCKED:{hold_reason(invoice).removeprefix('BLOCKED_')}",
+        ),
+        "reason": Field(
+            text("BLOCKED_PENDING_REVIEW, BLOCKED_PENDING_APPROVAL, BLOCKED_CHECKLIST_FAILED (or another hold)."),
+            hold_reason,
+        ),
+        "detail": Field(text("What is missing."), lambda invoice: invoice.block_detail),
+        "invoiceId": Field(UUID, lambda invoice: str(invoice.pk)),
+        "irn": Field(nullable(text()), lambda invoice: invoice.irn or None),
+    },
+    required=["status", "reason", "invoiceId"],
+    description="Saved but not submitted to NRS (review, approval, or validation). Resolve the hold in the "
+    "portal, then POST /api/v1/invoices/{id}/retry.",
+)
+
+# --- The public IRN verification (invoices.py `verify`) --------------------------------------------------
+
+VERIFIED = Shape(
+    "VerifyResult",
+    {
+        "valid": Field(boolean(const=True), lambda invoice: True),
+        "irn": Field(text(), lambda invoice: invoice.irn),
+        "documentNumber": Field(text(), lambda invoice: invoice.document_number),
+        "invoiceType": Field(INVOICE_TYPE, lambda invoice: invoice.invoice_type),
+        "issueDate": Field(DATE, lambda invoice: invoice.issue_date.isoformat()),
+        "status": Field(text(enum=["CERTIFIED", "REPORTED"]), lambda invoice: invoice.status),
+        "supplier": Field(
+            obj({"name": text(), "tin": text()}),
+            lambda invoice: {"name": invoice.supplier.get("name", ""), "tin": invoice.supplier.get("tin", "")},
+        ),
+        "payableAmount": Field(MONEY, lambda invoice: money(invoice.payable)),
+        "currency": Field(text(), lambda invoice: invoice.currency),
+        "certifiedAt": Field(TIMESTAMP, lambda invoice: iso(invoice.certified_at)),
+    },
+    required=["valid", "irn"],
+)
+
+
 def invoice_summary(invoice) -> dict:
     return SUMMARY.render(invoice)
 

@@ -19,7 +19,6 @@ from portal.openapi import (
     KIND,
     MONEY,
     PAYMENT_STATUS,
-    TIMESTAMP,
     UUID,
     boolean,
     component,
@@ -166,43 +165,13 @@ PAYMENT_REQUEST = component(
 # --- Invoices and drafts: responses -----------------------------------------------------------------------
 
 
-# The invoice itself (InvoiceSummary, InvoiceDetail, Party, InvoiceLine): declared with its rendering.
+# Declared with their rendering (representations.py): InvoiceSummary, InvoiceDetail (Party, InvoiceLine), the
+# create outcomes and the public verification.
 INVOICE_SUMMARY = representations.SUMMARY.schema
 INVOICE_DETAIL = representations.DETAIL.schema
-
-
-INVOICE_QUEUED = component(
-    "InvoiceQueued",
-    obj(
-        {"status": text(const="PENDING"), "invoiceId": UUID, "irn": text()},
-        required=["status", "invoiceId", "irn"],
-        description="Accepted for NRS processing: poll GET /api/v1/invoices/{invoiceId} (or the IRN status) "
-        "until CERTIFIED / REPORTED or FAILED, or listen for webhook events.",
-    ),
-)
-
-
-INVOICE_HELD = component(
-    "InvoiceHeld",
-    obj(
-        {
-            "status": text(
-                "`BLOCKED:<REASON>`, e.g. BLOCKED:PENDING_REVIEW.",
-                pattern="^BLOCKED:",
-                examples=["BLOCKED:PENDING_REVIEW"],
-            ),
-            "reason": text(
-                "BLOCKED_PENDING_REVIEW, BLOCKED_PENDING_APPROVAL, BLOCKED_CHECKLIST_FAILED (or another hold)."
-            ),
-            "detail": text("What is missing."),
-            "invoiceId": UUID,
-            "irn": nullable(text()),
-        },
-        required=["status", "reason", "invoiceId"],
-        description="Saved but not submitted to NRS (review, approval, or validation). Resolve the hold in the "
-        "portal, then POST /api/v1/invoices/{id}/retry.",
-    ),
-)
+INVOICE_QUEUED = representations.QUEUED.schema
+INVOICE_HELD = representations.HELD.schema
+VERIFY_RESULT = representations.VERIFIED.schema
 
 
 PAYMENT_RESULT = component(
@@ -236,26 +205,6 @@ PAYMENT_ERROR = component(
 )
 
 
-VERIFY_RESULT = component(
-    "VerifyResult",
-    obj(
-        {
-            "valid": boolean(const=True),
-            "irn": text(),
-            "documentNumber": text(),
-            "invoiceType": INVOICE_TYPE,
-            "issueDate": DATE,
-            "status": text(enum=["CERTIFIED", "REPORTED"]),
-            "supplier": obj({"name": text(), "tin": text()}),
-            "payableAmount": MONEY,
-            "currency": text(),
-            "certifiedAt": TIMESTAMP,
-        },
-        required=["valid", "irn"],
-    ),
-)
-
-
 VERIFY_FAILURE = component(
     "VerifyFailure",
     obj(
@@ -265,7 +214,7 @@ VERIFY_FAILURE = component(
 )
 
 
-# --- CSV batches (batches.py) -----------------------------------------------------------------------------
+# --- CSV batches (batches.py declares Batch and BatchAccepted with their rendering) ------------------------
 
 
 BATCH_STATUS = component(
@@ -287,25 +236,6 @@ BATCH_ERROR = component(
 )
 
 
-BATCH_ACCEPTED = component(
-    "BatchAccepted",
-    obj(
-        {
-            "batchId": UUID,
-            "status": ref("BatchStatus"),
-            "fileName": text(),
-            "rows": integer("Data rows (the header not counted)."),
-            "invoiceCount": integer("Distinct document numbers."),
-            "submitRequested": boolean("Submit as soon as validation is done."),
-            "progress": integer("0–100.", minimum=0, maximum=100),
-            "links": obj({"self": text()}),
-        },
-        required=["batchId", "status"],
-        description="The upload answer (Location: the batch): validation runs in the background; poll the batch.",
-    ),
-)
-
-
 BATCH_REJECTED = component(
     "BatchRejected",
     {
@@ -321,58 +251,6 @@ BATCH_REJECTED = component(
         ],
         "description": "The file itself is unusable (reason CSV_INVALID): nothing was validated.",
     },
-)
-
-
-BATCH = component(
-    "Batch",
-    obj(
-        {
-            "batchId": UUID,
-            "status": ref("BatchStatus"),
-            "fileName": text(),
-            "rows": integer(),
-            "invoiceCount": integer(),
-            "valid": integer("Invoices that passed validation."),
-            "invalid": integer("Invoices with errors."),
-            "submitted": integer(),
-            "certified": integer(),
-            "failed": integer(),
-            "held": integer(),
-            "pending": integer(),
-            "progress": integer("0–100.", minimum=0, maximum=100),
-            "summary": text(),
-            "errorCount": integer(),
-            "errors": {
-                "type": "array",
-                "items": ref("BatchError"),
-                "description": "File-level problems first, then each row's (at most 1000).",
-            },
-            "invoices": {
-                "type": "array",
-                "description": "One per document number, in file order (paged by limit / offset).",
-                "items": obj(
-                    {
-                        "documentNumber": text(),
-                        "row": integer("First row."),
-                        "rows": {"type": "array", "items": integer()},
-                        "invoiceId": nullable(UUID),
-                        "status": text("The invoice's status once created, else VALID / INVALID / REJECTED …"),
-                        "irn": nullable(text()),
-                    }
-                ),
-            },
-            "limit": integer(),
-            "offset": integer(),
-            "submitRequested": boolean(),
-            "createdAt": TIMESTAMP,
-            "validatedAt": TIMESTAMP,
-            "submittedAt": TIMESTAMP,
-            "finishedAt": TIMESTAMP,
-        },
-        required=["batchId", "status"],
-        description="A CSV batch: validation progress, per-invoice outcome and per-row errors.",
-    ),
 )
 
 
