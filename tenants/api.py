@@ -16,8 +16,12 @@ from portal.api_errors import ApiError, refuse_nul
 from portal.api_pagination import paginated
 from portal.openapi import (
     FILE_UPLOAD,
+    UUID,
+    boolean,
     error,
+    integer,
     json_body,
+    nullable,
     obj,
     operation,
     page_of,
@@ -26,8 +30,9 @@ from portal.openapi import (
     response,
     text,
 )
+from portal.shapes import Field, Shape
 from portal.throttle import login_failed, login_retry_after, login_succeeded
-from tenants import api_schemas as shapes
+from tenants import api_schemas as schemas
 from tenants import serializers as s
 from tenants import services
 from tenants.middleware import SESSION_TENANT
@@ -67,15 +72,32 @@ def _valid(serializer_class, request, **kwargs):
 # --- Auth ------------------------------------------------------------------------------------
 
 
-def _me(request) -> dict:
-    membership = request._request.membership
-    user = request.user
-    return {
-        "user": {"id": user.pk, "email": user.email, "name": user.get_full_name()},
-        "tenant": {"id": str(membership.tenant_id), "name": membership.tenant.name} if membership else None,
-        "role": membership.role if membership else None,
-        "csrfToken": get_token(request._request),
-    }
+# Who is signed in (the login and `me` answer), rendered from the DRF request.
+ME = Shape(
+    "Me",
+    {
+        "user": Field(
+            obj({"id": integer(), "email": text(), "name": text()}),
+            lambda request: {"id": request.user.pk, "email": request.user.email, "name": request.user.get_full_name()},
+        ),
+        "tenant": Field(
+            nullable(obj({"id": UUID, "name": text()})),
+            lambda request: (
+                {"id": str(membership.tenant_id), "name": membership.tenant.name}
+                if (membership := request._request.membership)
+                else None
+            ),
+        ),
+        "role": Field(
+            nullable(text(enum=["admin", "approver", "reviewer", "clerk"])),
+            lambda request: membership.role if (membership := request._request.membership) else None,
+        ),
+        "csrfToken": Field(
+            text("Send it as X-CSRFToken on unsafe session requests."), lambda request: get_token(request._request)
+        ),
+    },
+)
+_me = ME.render
 
 
 @extend_schema(
@@ -88,7 +110,7 @@ def _me(request) -> dict:
         "minute per IP; repeated failures for one e-mail are slowed down (429 with Retry-After).",
         request=json_body(s.LoginSerializer),
         responses={
-            200: response(shapes.ME, "Signed in: who you are, your business and role, and a CSRF token."),
+            200: response(ME.schema, "Signed in: who you are, your business and role, and a CSRF token."),
             400: error(
                 "Wrong e-mail or password, or missing fields.",
                 ("Wrong password", {"error": "That e-mail and password do not match an account."}),
@@ -147,7 +169,7 @@ def auth_logout(request):
         tags=["Auth"],
         security="SESSION",
         description="The signed-in user, business, role and a CSRF token. An API key gets 403.",
-        responses={200: response(shapes.ME, "The session's user.")},
+        responses={200: response(ME.schema, "The session's user.")},
     )
 )
 @api_view(["GET"])
@@ -167,7 +189,7 @@ def auth_me(request):
         "Get the business profile",
         operation_id="getTenantProfile",
         **SETTINGS,
-        responses={200: response(shapes.PROFILE, "The business profile.")},
+        responses={200: response(s.PROFILE.schema, "The business profile.")},
     ),
 )
 @extend_schema(
@@ -179,7 +201,7 @@ def auth_me(request):
         description="The supplier data NRS gets: legal name, TIN, e-mail, telephone, description, NRS "
         "business ID and service ID, environment. Send only what changes.",
         request=json_body(s.ProfileSerializer),
-        responses={200: response(shapes.PROFILE, "The updated profile.")},
+        responses={200: response(s.PROFILE.schema, "The updated profile.")},
         errors=(400, 413, 415),
     ),
 )
@@ -203,7 +225,7 @@ def tenant_profile(request):
         "NRS credentials status",
         operation_id="getNrsCredentials",
         **SETTINGS,
-        responses={200: response(shapes.NRS_CREDENTIALS_STATUS, "Whether they are set.")},
+        responses={200: response(s.NRS_CREDENTIALS_STATUS.schema, "Whether they are set.")},
     ),
 )
 @extend_schema(
@@ -214,7 +236,7 @@ def tenant_profile(request):
         **SETTINGS,
         description="Write-only: stored encrypted, never echoed.",
         request=json_body(s.NrsCredentialsSerializer),
-        responses={200: response(shapes.NRS_CREDENTIALS_STATUS, "Saved.")},
+        responses={200: response(s.NRS_CREDENTIALS_STATUS.schema, "Saved.")},
         errors=(400, 413, 415),
     ),
 )
@@ -229,7 +251,7 @@ def tenant_nrs_credentials(request):
         except ValidationError as exc:
             _raise_api(exc)
     # Write-only: the answer says whether credentials are set, never what they are.
-    return Response({"configured": tenant.has_nrs_credentials, "updatedAt": s._iso(tenant.nrs_credentials_updated_at)})
+    return Response(s.NRS_CREDENTIALS_STATUS.render(tenant))
 
 
 @extend_schema(
@@ -239,7 +261,7 @@ def tenant_nrs_credentials(request):
         operation_id="listLocations",
         **SETTINGS,
         parameters=paging(200),
-        responses={200: response(page_of(shapes.LOCATION), "Primary first.")},
+        responses={200: response(page_of(s.LOCATION.schema), "Primary first.")},
         errors=(400,),
     ),
 )
@@ -251,7 +273,7 @@ def tenant_nrs_credentials(request):
         **SETTINGS,
         description="The primary location is the supplier's postal address on every invoice (one primary).",
         request=json_body(s.LocationSerializer),
-        responses={201: response(shapes.LOCATION, "Created.")},
+        responses={201: response(s.LOCATION.schema, "Created.")},
         errors=(400, 413, 415),
     ),
 )
@@ -280,7 +302,7 @@ def tenant_locations(request):
         operation_id="getLocation",
         **SETTINGS,
         parameters=[RECORD_ID],
-        responses={200: response(shapes.LOCATION, "The location.")},
+        responses={200: response(s.LOCATION.schema, "The location.")},
         errors=(404,),
     ),
 )
@@ -292,7 +314,7 @@ def tenant_locations(request):
         **SETTINGS,
         request=json_body(s.LocationSerializer),
         parameters=[RECORD_ID],
-        responses={200: response(shapes.LOCATION, "Updated.")},
+        responses={200: response(s.LOCATION.schema, "Updated.")},
         errors=(400, 404, 413, 415),
     ),
 )
@@ -336,7 +358,7 @@ def tenant_location(request, pk):
         operation_id="listCryptoKeys",
         **SETTINGS,
         parameters=paging(200),
-        responses={200: response(page_of(shapes.CRYPTO_KEY), "Uploaded keys.")},
+        responses={200: response(page_of(s.CRYPTO_KEY.schema), "Uploaded keys.")},
         errors=(400,),
     ),
 )
@@ -352,7 +374,7 @@ def tenant_location(request, pk):
             "multipart/form-data": FILE_UPLOAD,
             "application/json": obj({"keyFile": text("The file's text.")}, required=["keyFile"]),
         },
-        responses={201: response(shapes.CRYPTO_KEY, "Uploaded.")},
+        responses={201: response(s.CRYPTO_KEY.schema, "Uploaded.")},
         errors=(400, 413, 415),
     ),
 )
@@ -406,7 +428,7 @@ def tenant_crypto_key(request, pk):
         operation_id="listApiKeys",
         **SETTINGS,
         parameters=paging(200),
-        responses={200: response(page_of(shapes.API_KEY), "The business's keys.")},
+        responses={200: response(page_of(s.API_KEY.schema), "The business's keys.")},
         errors=(400,),
     ),
 )
@@ -420,7 +442,7 @@ def tenant_crypto_key(request, pk):
         request=json_body(s.ApiKeyCreateSerializer),
         responses={
             201: response(
-                shapes.API_KEY_CREATED, "Created: copy the key now.", ("Created", shapes.API_KEY_CREATED_EXAMPLE)
+                s.API_KEY_CREATED.schema, "Created: copy the key now.", ("Created", schemas.API_KEY_CREATED_EXAMPLE)
             )
         },
         errors=(400, 413, 415),
@@ -435,9 +457,8 @@ def tenant_api_keys(request):
             key, plaintext = services.api_key_create(tenant=request._request.tenant, user=request.user, **data)
         except ValidationError as exc:
             _raise_api(exc)
-        body = s.api_key_data(key)
-        body["key"] = plaintext  # the only time the key is ever shown
-        return Response(body, status=status.HTTP_201_CREATED)
+        # The only time the key is ever shown.
+        return Response(s.API_KEY_CREATED.render(s.NewApiKey(key, plaintext)), status=status.HTTP_201_CREATED)
     return paginated(request, ApiKey.objects.all(), s.api_key_data, max_limit=200)
 
 
@@ -448,7 +469,7 @@ def tenant_api_keys(request):
         **SETTINGS,
         description="Requests with a revoked key get 401 from then on. Answers the revoked key.",
         parameters=[RECORD_ID],
-        responses={200: response(shapes.API_KEY, "Revoked.")},
+        responses={200: response(s.API_KEY.schema, "Revoked.")},
         errors=(404,),
     )
 )
@@ -459,6 +480,35 @@ def tenant_api_key(request, pk):
     return Response(s.api_key_data(key))
 
 
+# The checklist (tenants/readiness.py), rendered from its items.
+READINESS = Shape(
+    "Readiness",
+    {
+        "ready": Field(boolean("Whether NRS submission can succeed."), lambda items: all(i.ok for i in items)),
+        "missing": Field(
+            {"type": "array", "items": text(), "description": "Machine codes still failing."},
+            lambda items: sorted({i.code for i in items if not i.ok}),
+        ),
+        "items": Field(
+            {
+                "type": "array",
+                "items": obj(
+                    {
+                        "key": text(),
+                        "code": text("The code a submission would fail with (e.g. NO_KEYS)."),
+                        "label": text(),
+                        "ok": boolean(),
+                        "detail": text(),
+                        "fixUrl": text("Portal page where it is fixed."),
+                    }
+                ),
+            },
+            lambda items: [i.as_api() for i in items],
+        ),
+    },
+)
+
+
 @extend_schema(
     **operation(
         "NRS readiness",
@@ -466,17 +516,10 @@ def tenant_api_key(request, pk):
         **SETTINGS,
         description="What is still missing before NRS submission can succeed, with the code a submission "
         "would fail with and where to fix it.",
-        responses={200: response(shapes.READINESS, "The checklist.")},
+        responses={200: response(READINESS.schema, "The checklist.")},
     )
 )
 @api_view(["GET"])
 @permission_classes([IsTenantAdminSession])
 def tenant_readiness_view(request):
-    items = tenant_readiness(request._request.tenant)
-    return Response(
-        {
-            "ready": all(i.ok for i in items),
-            "missing": sorted({i.code for i in items if not i.ok}),
-            "items": [i.as_api() for i in items],
-        }
-    )
+    return Response(READINESS.render(tenant_readiness(request._request.tenant)))
