@@ -1,13 +1,19 @@
 """OpenAPI 3.1 for the whole API (drf-spectacular): what every API shares, and the hooks.
 
-Each API declares its own operations and shapes beside its views (drf-spectacular's `extend_schema` on the view,
-its components in the app's `openapi.py` / `schemas.py`); this module holds only what they share: the JSON
-Schema builders, the common values (money, dates, the invoice vocabulary the invoice API and the webhook events
-both use), the error responses every route of a kind has, the response headers, the tags, the overview text,
-the security schemes, and the pre- and post-processing hooks.
+Each API declares its own operations and shapes beside its views:
+- an operation (summary, parameters, bodies, answers, examples, media types, links): `extend_schema(**operation(…))`
+  on the view (invoicing/api/*.py, tenants/api.py, integrations/webhooks/api.py);
+- an answer the view renders: a Shape (portal/shapes.py) next to the view, which both renders it and is its
+  component (invoicing/api/representations.py, invoicing/api/batches.py, tenants/serializers.py, …);
+- a request body: the app's serializer (tenants/serializers.py) or `component()` in its schemas module
+  (invoicing/api/schemas.py, integrations/webhooks/api_schemas.py);
+- an outbound event: `webhook()` (integrations/webhooks/api_schemas.py).
 
-Components and outbound webhooks are registered by the apps (`component()`, `webhook()`) when their API modules
-are imported, which the URLconf does before drf-spectacular builds the schema. This module imports no app.
+This module holds only what they share: the JSON Schema builders, the common values (money, dates, the invoice
+vocabulary the invoice API and the webhook events both use), the error responses every route of a kind has, the
+response headers, the tags, the overview text, the security schemes, and the pre- and post-processing hooks.
+Components and webhooks are registered when the apps' API modules are imported, which the URLconf does before
+drf-spectacular builds the schema. This module imports no app.
 
 The published reference (shared/spec/000…) is the contract: field names, status codes, machine codes and the
 examples are copied from it.
@@ -82,13 +88,12 @@ def found_of(item: dict) -> dict:
 MONEY = text(
     "Decimal string with 2 places (major units, e.g. naira).", pattern=r"^-?\d+\.\d{2}$", examples=["53750.00"]
 )
-DECIMAL_IN = {
-    "type": ["number", "string"],
-    "description": "A number or a decimal string; never rounded through floating point.",
-}
 DATE = text(format="date", examples=["2026-04-25"])
 TIMESTAMP = nullable(text("ISO 8601, UTC.", format="date-time", examples=["2026-04-25T09:30:00Z"]))
 UUID = text(format="uuid")
+
+# The invoice vocabulary, shared by the invoice API (invoicing/api) and the webhook events
+# (integrations/webhooks), which may not import invoicing: one definition here, below both.
 KIND = text("B2B, B2C or B2G.", enum=["B2B", "B2C", "B2G"])
 INVOICE_TYPE = text(enum=["invoice", "credit_note", "debit_note"])
 INVOICE_STATUS = text(

@@ -1,16 +1,15 @@
-"""The invoicing API's request and response shapes, as OpenAPI components, and the examples and answers its
-operations share. The operations themselves are declared on the views (invoices.py, batches.py, master.py,
-helpers.py) with extend_schema(...).
+"""The invoicing API's OpenAPI pieces that are not rendered here: request bodies, master-data and batch-error
+shapes, examples, and the answers several operations share. The operations are declared on the views
+(invoices.py, batches.py, master.py, helpers.py) with extend_schema(...); the answers those views render are
+Shapes declared with their rendering (representations.py: invoices; batches.py: Batch, BatchAccepted).
 
-Field names, status codes and machine codes follow the published reference (shared/spec/000…); the response
-shapes are what representations.py, batches.py and master.py render.
+Field names, status codes and machine codes follow the published reference (shared/spec/000…).
 """
 
 from invoicing.api import representations
 from invoicing.api.spec_examples import B2G_REQUEST, SPEC_B2B_REQUEST, SPEC_B2C_REQUEST
 from portal.openapi import (
     DATE,
-    DECIMAL_IN,
     FILE_UPLOAD,
     IDEMPOTENCY_CONFLICT_EXAMPLE,
     INVOICE_ID_EXAMPLE,
@@ -32,6 +31,12 @@ from portal.openapi import (
     response,
     text,
 )
+
+# A request amount: JSON number or string, parsed as Decimal.
+DECIMAL_IN = {
+    "type": ["number", "string"],
+    "description": "A number or a decimal string; never rounded through floating point.",
+}
 
 # --- Invoices and drafts: requests ------------------------------------------------------------------------
 
