@@ -44,6 +44,7 @@ from tenants.permissions import HasTenant
 
 Status = Invoice.Status
 CERTIFIED = (Status.CERTIFIED, Status.REPORTED)
+
 CREATE_DESCRIPTION = """
 Accepts a Flowpoint invoice request shape — not raw NRS JSON. The `customer` object is the buyer; the supplier
 (seller) is always your organisation, derived from your business profile and primary location — never send
@@ -57,6 +58,7 @@ Accepts a Flowpoint invoice request shape — not raw NRS JSON. The `customer` o
 Answers **202** `PENDING` when queued for NRS, or **201** `BLOCKED:<REASON>` when saved but held (review,
 approval, checklist). Limited to 60 requests/minute per business. Send an `Idempotency-Key` to retry safely.
 """
+
 IRN_RE = re.compile(r"^[A-Za-z0-9]{1,50}-[A-Z0-9]{8}-\d{8}(\.\d{1,12})?$")
 
 
