@@ -19,7 +19,7 @@ from django.db.models import Max, Min
 from django_scopes import scope, scopes_disabled
 
 from bench import load, stack
-from portal.openapi import SPEC_B2B_REQUEST
+from invoicing.api.spec_examples import SPEC_B2B_REQUEST
 
 TERMINAL = ("CERTIFIED", "REPORTED", "FAILED")
 

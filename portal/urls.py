@@ -6,7 +6,6 @@ from integrations.nrs.sandbox.urls import console_urlpatterns
 from invoicing import metrics
 from invoicing.views import dashboard
 from portal import api_errors, views
-from portal.openapi import annotate
 from tenants import accounts
 
 handler400 = api_errors.handler400
@@ -71,5 +70,3 @@ urlpatterns = [
     # Anything else under /api/ is a JSON 404, never the HTML page.
     re_path(r"^api/", api_errors.api_not_found),
 ]
-
-urlpatterns = annotate(urlpatterns)  # OpenAPI descriptions of the API routes (portal/openapi.py)

@@ -5,6 +5,7 @@ from django.contrib.auth import authenticate, login, logout
 from django.core.exceptions import ValidationError
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.decorators import api_view, parser_classes, permission_classes
 from rest_framework.parsers import JSONParser, MultiPartParser
@@ -13,13 +14,34 @@ from rest_framework.response import Response
 
 from portal.api_errors import ApiError, refuse_nul
 from portal.api_pagination import paginated
+from portal.openapi import (
+    FILE_UPLOAD,
+    UUID,
+    boolean,
+    error,
+    integer,
+    json_body,
+    nullable,
+    obj,
+    operation,
+    page_of,
+    paging,
+    path_parameter,
+    response,
+    text,
+)
+from portal.shapes import Field, Shape
 from portal.throttle import login_failed, login_retry_after, login_succeeded
+from tenants import api_schemas as schemas
 from tenants import serializers as s
 from tenants import services
 from tenants.middleware import SESSION_TENANT
 from tenants.models import ApiKey, CryptoKey, Location
 from tenants.permissions import IsTenantAdminSession
 from tenants.readiness import tenant_readiness
+
+SETTINGS = {"tags": ["Tenant settings"], "security": "SESSION"}  # every /tenant/… operation
+RECORD_ID = path_parameter("id", "int", "Record id.")
 
 _API_NAMES = {
     "name": "legalName",
@@ -50,17 +72,53 @@ def _valid(serializer_class, request, **kwargs):
 # --- Auth ------------------------------------------------------------------------------------
 
 
-def _me(request) -> dict:
-    membership = request._request.membership
-    user = request.user
-    return {
-        "user": {"id": user.pk, "email": user.email, "name": user.get_full_name()},
-        "tenant": {"id": str(membership.tenant_id), "name": membership.tenant.name} if membership else None,
-        "role": membership.role if membership else None,
-        "csrfToken": get_token(request._request),
-    }
+# Who is signed in (the login and `me` answer), rendered from the DRF request.
+ME = Shape(
+    "Me",
+    {
+        "user": Field(
+            obj({"id": integer(), "email": text(), "name": text()}),
+            lambda request: {"id": request.user.pk, "email": request.user.email, "name": request.user.get_full_name()},
+        ),
+        "tenant": Field(
+            nullable(obj({"id": UUID, "name": text()})),
+            lambda request: (
+                {"id": str(membership.tenant_id), "name": membership.tenant.name}
+                if (membership := request._request.membership)
+                else None
+            ),
+        ),
+        "role": Field(
+            nullable(text(enum=["admin", "approver", "reviewer", "clerk"])),
+            lambda request: membership.role if (membership := request._request.membership) else None,
+        ),
+        "csrfToken": Field(
+            text("Send it as X-CSRFToken on unsafe session requests."), lambda request: get_token(request._request)
+        ),
+    },
+)
+_me = ME.render
 
 
+@extend_schema(
+    **operation(
+        "Sign in (portal session)",
+        operation_id="login",
+        tags=["Auth"],
+        security="PUBLIC",
+        description="Starts a portal session (cookie) for API-driven admin work. Limited to 10 requests/"
+        "minute per IP; repeated failures for one e-mail are slowed down (429 with Retry-After).",
+        request=json_body(s.LoginSerializer),
+        responses={
+            200: response(ME.schema, "Signed in: who you are, your business and role, and a CSRF token."),
+            400: error(
+                "Wrong e-mail or password, or missing fields.",
+                ("Wrong password", {"error": "That e-mail and password do not match an account."}),
+            ),
+        },
+        errors=(413, 415),
+    )
+)
 @api_view(["POST"])
 @permission_classes([AllowAny])
 def auth_login(request):
@@ -87,6 +145,16 @@ def auth_login(request):
     return Response(_me(request))
 
 
+@extend_schema(
+    **operation(
+        "Sign out",
+        operation_id="logout",
+        tags=["Auth"],
+        security="SESSION",
+        request=None,
+        responses={204: response(None, "Signed out (also when no one was signed in).")},
+    )
+)
 @api_view(["POST"])
 @permission_classes([AllowAny])
 def auth_logout(request):
@@ -94,6 +162,16 @@ def auth_logout(request):
     return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+@extend_schema(
+    **operation(
+        "Who am I",
+        operation_id="me",
+        tags=["Auth"],
+        security="SESSION",
+        description="The signed-in user, business, role and a CSRF token. An API key gets 403.",
+        responses={200: response(ME.schema, "The session's user.")},
+    )
+)
 @api_view(["GET"])
 @permission_classes([IsAuthenticated])
 def auth_me(request):
@@ -105,6 +183,28 @@ def auth_me(request):
 # --- Tenant ----------------------------------------------------------------------------------
 
 
+@extend_schema(
+    methods=["GET"],
+    **operation(
+        "Get the business profile",
+        operation_id="getTenantProfile",
+        **SETTINGS,
+        responses={200: response(s.PROFILE.schema, "The business profile.")},
+    ),
+)
+@extend_schema(
+    methods=["PATCH"],
+    **operation(
+        "Update the business profile",
+        operation_id="updateTenantProfile",
+        **SETTINGS,
+        description="The supplier data NRS gets: legal name, TIN, e-mail, telephone, description, NRS "
+        "business ID and service ID, environment. Send only what changes.",
+        request=json_body(s.ProfileSerializer),
+        responses={200: response(s.PROFILE.schema, "The updated profile.")},
+        errors=(400, 413, 415),
+    ),
+)
 @api_view(["GET", "PATCH"])
 @permission_classes([IsTenantAdminSession])
 def tenant_profile(request):
@@ -119,6 +219,27 @@ def tenant_profile(request):
     return Response(s.profile_data(tenant))
 
 
+@extend_schema(
+    methods=["GET"],
+    **operation(
+        "NRS credentials status",
+        operation_id="getNrsCredentials",
+        **SETTINGS,
+        responses={200: response(s.NRS_CREDENTIALS_STATUS.schema, "Whether they are set.")},
+    ),
+)
+@extend_schema(
+    methods=["PUT"],
+    **operation(
+        "Set the NRS API key and secret",
+        operation_id="setNrsCredentials",
+        **SETTINGS,
+        description="Write-only: stored encrypted, never echoed.",
+        request=json_body(s.NrsCredentialsSerializer),
+        responses={200: response(s.NRS_CREDENTIALS_STATUS.schema, "Saved.")},
+        errors=(400, 413, 415),
+    ),
+)
 @api_view(["GET", "PUT"])
 @permission_classes([IsTenantAdminSession])
 def tenant_nrs_credentials(request):
@@ -130,9 +251,32 @@ def tenant_nrs_credentials(request):
         except ValidationError as exc:
             _raise_api(exc)
     # Write-only: the answer says whether credentials are set, never what they are.
-    return Response({"configured": tenant.has_nrs_credentials, "updatedAt": s._iso(tenant.nrs_credentials_updated_at)})
+    return Response(s.NRS_CREDENTIALS_STATUS.render(tenant))
 
 
+@extend_schema(
+    methods=["GET"],
+    **operation(
+        "List locations",
+        operation_id="listLocations",
+        **SETTINGS,
+        parameters=paging(200),
+        responses={200: response(page_of(s.LOCATION.schema), "Primary first.")},
+        errors=(400,),
+    ),
+)
+@extend_schema(
+    methods=["POST"],
+    **operation(
+        "Add a location",
+        operation_id="createLocation",
+        **SETTINGS,
+        description="The primary location is the supplier's postal address on every invoice (one primary).",
+        request=json_body(s.LocationSerializer),
+        responses={201: response(s.LOCATION.schema, "Created.")},
+        errors=(400, 413, 415),
+    ),
+)
 @api_view(["GET", "POST"])
 @permission_classes([IsTenantAdminSession])
 def tenant_locations(request):
@@ -151,6 +295,40 @@ def tenant_locations(request):
     return paginated(request, qs, s.location_data, max_limit=200)
 
 
+@extend_schema(
+    methods=["GET"],
+    **operation(
+        "Get a location",
+        operation_id="getLocation",
+        **SETTINGS,
+        parameters=[RECORD_ID],
+        responses={200: response(s.LOCATION.schema, "The location.")},
+        errors=(404,),
+    ),
+)
+@extend_schema(
+    methods=["PATCH"],
+    **operation(
+        "Update a location",
+        operation_id="updateLocation",
+        **SETTINGS,
+        request=json_body(s.LocationSerializer),
+        parameters=[RECORD_ID],
+        responses={200: response(s.LOCATION.schema, "Updated.")},
+        errors=(400, 404, 413, 415),
+    ),
+)
+@extend_schema(
+    methods=["DELETE"],
+    **operation(
+        "Delete a location",
+        operation_id="deleteLocation",
+        **SETTINGS,
+        parameters=[RECORD_ID],
+        responses={204: response(None, "Deleted.")},
+        errors=(404,),
+    ),
+)
 @api_view(["GET", "PATCH", "DELETE"])
 @permission_classes([IsTenantAdminSession])
 def tenant_location(request, pk):
@@ -173,6 +351,33 @@ def tenant_location(request, pk):
     return Response(s.location_data(location))
 
 
+@extend_schema(
+    methods=["GET"],
+    **operation(
+        "List crypto keys",
+        operation_id="listCryptoKeys",
+        **SETTINGS,
+        parameters=paging(200),
+        responses={200: response(page_of(s.CRYPTO_KEY.schema), "Uploaded keys.")},
+        errors=(400,),
+    ),
+)
+@extend_schema(
+    methods=["POST"],
+    **operation(
+        "Upload the NRS crypto-key file",
+        operation_id="uploadCryptoKey",
+        **SETTINGS,
+        description="The crypto_keys.txt file from the NRS portal: as multipart field `file`, or its text as "
+        "JSON `keyFile`. Stored encrypted; the new key becomes the active one.",
+        request={
+            "multipart/form-data": FILE_UPLOAD,
+            "application/json": obj({"keyFile": text("The file's text.")}, required=["keyFile"]),
+        },
+        responses={201: response(s.CRYPTO_KEY.schema, "Uploaded.")},
+        errors=(400, 413, 415),
+    ),
+)
 @api_view(["GET", "POST"])
 @permission_classes([IsTenantAdminSession])
 @parser_classes([MultiPartParser, JSONParser])
@@ -199,6 +404,16 @@ def tenant_crypto_keys(request):
     return paginated(request, qs, s.crypto_key_data, max_limit=200)
 
 
+@extend_schema(
+    **operation(
+        "Delete a crypto key",
+        operation_id="deleteCryptoKey",
+        **SETTINGS,
+        parameters=[RECORD_ID],
+        responses={204: response(None, "Deleted.")},
+        errors=(404,),
+    )
+)
 @api_view(["DELETE"])
 @permission_classes([IsTenantAdminSession])
 def tenant_crypto_key(request, pk):
@@ -206,6 +421,33 @@ def tenant_crypto_key(request, pk):
     return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+@extend_schema(
+    methods=["GET"],
+    **operation(
+        "List API keys",
+        operation_id="listApiKeys",
+        **SETTINGS,
+        parameters=paging(200),
+        responses={200: response(page_of(s.API_KEY.schema), "The business's keys.")},
+        errors=(400,),
+    ),
+)
+@extend_schema(
+    methods=["POST"],
+    **operation(
+        "Create an API key",
+        operation_id="createApiKey",
+        **SETTINGS,
+        description="The plaintext `key` is in this answer only; it is stored as a hash.",
+        request=json_body(s.ApiKeyCreateSerializer),
+        responses={
+            201: response(
+                s.API_KEY_CREATED.schema, "Created: copy the key now.", ("Created", schemas.API_KEY_CREATED_EXAMPLE)
+            )
+        },
+        errors=(400, 413, 415),
+    ),
+)
 @api_view(["GET", "POST"])
 @permission_classes([IsTenantAdminSession])
 def tenant_api_keys(request):
@@ -215,12 +457,22 @@ def tenant_api_keys(request):
             key, plaintext = services.api_key_create(tenant=request._request.tenant, user=request.user, **data)
         except ValidationError as exc:
             _raise_api(exc)
-        body = s.api_key_data(key)
-        body["key"] = plaintext  # the only time the key is ever shown
-        return Response(body, status=status.HTTP_201_CREATED)
+        # The only time the key is ever shown.
+        return Response(s.API_KEY_CREATED.render(s.NewApiKey(key, plaintext)), status=status.HTTP_201_CREATED)
     return paginated(request, ApiKey.objects.all(), s.api_key_data, max_limit=200)
 
 
+@extend_schema(
+    **operation(
+        "Revoke an API key",
+        operation_id="revokeApiKey",
+        **SETTINGS,
+        description="Requests with a revoked key get 401 from then on. Answers the revoked key.",
+        parameters=[RECORD_ID],
+        responses={200: response(s.API_KEY.schema, "Revoked.")},
+        errors=(404,),
+    )
+)
 @api_view(["DELETE"])
 @permission_classes([IsTenantAdminSession])
 def tenant_api_key(request, pk):
@@ -228,14 +480,46 @@ def tenant_api_key(request, pk):
     return Response(s.api_key_data(key))
 
 
+# The checklist (tenants/readiness.py), rendered from its items.
+READINESS = Shape(
+    "Readiness",
+    {
+        "ready": Field(boolean("Whether NRS submission can succeed."), lambda items: all(i.ok for i in items)),
+        "missing": Field(
+            {"type": "array", "items": text(), "description": "Machine codes still failing."},
+            lambda items: sorted({i.code for i in items if not i.ok}),
+        ),
+        "items": Field(
+            {
+                "type": "array",
+                "items": obj(
+                    {
+                        "key": text(),
+                        "code": text("The code a submission would fail with (e.g. NO_KEYS)."),
+                        "label": text(),
+                        "ok": boolean(),
+                        "detail": text(),
+                        "fixUrl": text("Portal page where it is fixed."),
+                    }
+                ),
+            },
+            lambda items: [i.as_api() for i in items],
+        ),
+    },
+)
+
+
+@extend_schema(
+    **operation(
+        "NRS readiness",
+        operation_id="getReadiness",
+        **SETTINGS,
+        description="What is still missing before NRS submission can succeed, with the code a submission "
+        "would fail with and where to fix it.",
+        responses={200: response(READINESS.schema, "The checklist.")},
+    )
+)
 @api_view(["GET"])
 @permission_classes([IsTenantAdminSession])
 def tenant_readiness_view(request):
-    items = tenant_readiness(request._request.tenant)
-    return Response(
-        {
-            "ready": all(i.ok for i in items),
-            "missing": sorted({i.code for i in items if not i.ok}),
-            "items": [i.as_api() for i in items],
-        }
-    )
+    return Response(READINESS.render(tenant_readiness(request._request.tenant)))

@@ -1,11 +1,14 @@
-"""Admin API bodies: camelCase in and out (as the spec's responses are); parsing only."""
+"""Admin API bodies: camelCase in and out (as the spec's responses are). Requests are parsed by the serializers;
+answers are Shapes (portal/shapes.py), whose declaration is both the rendering and the OpenAPI component."""
 
 from datetime import UTC
 
 from rest_framework import serializers
 
 from integrations.reference.models import Country, Lga, State
-from tenants.models import ApiKey, CryptoKey, Location, Tenant
+from portal.openapi import TIMESTAMP, UUID, boolean, integer, nullable, text
+from portal.shapes import Field, Shape
+from tenants.models import ApiKey, Tenant
 from tenants.validators import validate_phone, validate_service_id, validate_tin
 
 
@@ -34,26 +37,44 @@ class ProfileSerializer(serializers.Serializer):
         return value.strip()
 
 
-def profile_data(tenant: Tenant) -> dict:
-    return {
-        "id": str(tenant.pk),
-        "legalName": tenant.name,
-        "tin": tenant.tin,
-        "email": tenant.email,
-        "effectiveEmail": tenant.effective_email(),
-        "telephone": tenant.telephone,
-        "description": tenant.description,
-        "nrsBusinessId": str(tenant.nrs_business_id) if tenant.nrs_business_id else None,
-        "nrsServiceId": tenant.nrs_service_id,
-        "environment": tenant.environment,
-        "nrsCredentialsConfigured": tenant.has_nrs_credentials,
-        "nrsCredentialsUpdatedAt": _iso(tenant.nrs_credentials_updated_at),
-    }
+PROFILE = Shape(
+    "Profile",
+    {
+        "id": Field(UUID, lambda tenant: str(tenant.pk)),
+        "legalName": Field(text(), lambda tenant: tenant.name),
+        "tin": Field(text(), lambda tenant: tenant.tin),
+        "email": Field(text(), lambda tenant: tenant.email),
+        "effectiveEmail": Field(
+            text("The e-mail NRS gets: the business e-mail, else the portal admin's."),
+            lambda tenant: tenant.effective_email(),
+        ),
+        "telephone": Field(text(), lambda tenant: tenant.telephone),
+        "description": Field(text(), lambda tenant: tenant.description),
+        "nrsBusinessId": Field(
+            nullable(UUID), lambda tenant: str(tenant.nrs_business_id) if tenant.nrs_business_id else None
+        ),
+        "nrsServiceId": Field(text(), lambda tenant: tenant.nrs_service_id),
+        "environment": Field(text(enum=["sandbox", "live"]), lambda tenant: tenant.environment),
+        "nrsCredentialsConfigured": Field(boolean(), lambda tenant: tenant.has_nrs_credentials),
+        "nrsCredentialsUpdatedAt": Field(TIMESTAMP, lambda tenant: _iso(tenant.nrs_credentials_updated_at)),
+    },
+)
+profile_data = PROFILE.render
 
 
 class NrsCredentialsSerializer(serializers.Serializer):
     apiKey = serializers.CharField(max_length=500, source="api_key")
     apiSecret = serializers.CharField(max_length=500, source="api_secret")
+
+
+NRS_CREDENTIALS_STATUS = Shape(
+    "NrsCredentialsStatus",
+    {
+        "configured": Field(boolean(), lambda tenant: tenant.has_nrs_credentials),
+        "updatedAt": Field(TIMESTAMP, lambda tenant: _iso(tenant.nrs_credentials_updated_at)),
+    },
+    description="Write-only credentials: only whether they are set, never their value.",
+)
 
 
 class LocationSerializer(serializers.Serializer):
@@ -90,27 +111,32 @@ class LocationSerializer(serializers.Serializer):
         return data
 
 
-def location_data(location: Location) -> dict:
-    return {
-        "id": location.pk,
-        "street": location.street,
-        "city": location.city,
-        "postalZone": location.postal_zone,
-        "state": location.state_id,
-        "lga": location.lga_id,
-        "country": location.country_id,
-        "isPrimary": location.is_primary,
-    }
+LOCATION = Shape(
+    "Location",
+    {
+        "id": Field(integer(), lambda location: location.pk),
+        "street": Field(text(), lambda location: location.street),
+        "city": Field(text(), lambda location: location.city),
+        "postalZone": Field(text(), lambda location: location.postal_zone),
+        "state": Field(text(), lambda location: location.state_id),
+        "lga": Field(text(), lambda location: location.lga_id),
+        "country": Field(text(), lambda location: location.country_id),
+        "isPrimary": Field(boolean(), lambda location: location.is_primary),
+    },
+)
+location_data = LOCATION.render
 
-
-def crypto_key_data(key: CryptoKey) -> dict:
-    return {
-        "id": key.pk,
-        "fingerprint": key.fingerprint,
-        "isActive": key.is_active,
-        "uploadedAt": _iso(key.uploaded_at),
-        "uploadedBy": key.uploaded_by.email if key.uploaded_by else None,
-    }
+CRYPTO_KEY = Shape(
+    "CryptoKey",
+    {
+        "id": Field(integer(), lambda key: key.pk),
+        "fingerprint": Field(text(), lambda key: key.fingerprint),
+        "isActive": Field(boolean(), lambda key: key.is_active),
+        "uploadedAt": Field(TIMESTAMP, lambda key: _iso(key.uploaded_at)),
+        "uploadedBy": Field(nullable(text()), lambda key: key.uploaded_by.email if key.uploaded_by else None),
+    },
+)
+crypto_key_data = CRYPTO_KEY.render
 
 
 class ApiKeyCreateSerializer(serializers.Serializer):
@@ -118,17 +144,39 @@ class ApiKeyCreateSerializer(serializers.Serializer):
     expiresAt = serializers.DateTimeField(source="expires_at", required=False, allow_null=True)
 
 
-def api_key_data(key: ApiKey) -> dict:
-    return {
-        "id": key.pk,
-        "name": key.name,
-        "prefix": key.prefix,
-        "status": key.status,
-        "createdAt": _iso(key.created_at),
-        "expiresAt": _iso(key.expires_at),
-        "revokedAt": _iso(key.revoked_at),
-        "lastUsedAt": _iso(key.last_used_at),
-    }
+API_KEY = Shape(
+    "ApiKey",
+    {
+        "id": Field(integer(), lambda key: key.pk),
+        "name": Field(text(), lambda key: key.name),
+        "prefix": Field(text("Visible part: fp_test_… (sandbox) or fp_live_…"), lambda key: key.prefix),
+        "status": Field(text(enum=["active", "revoked", "expired"]), lambda key: key.status),
+        "createdAt": Field(TIMESTAMP, lambda key: _iso(key.created_at)),
+        "expiresAt": Field(TIMESTAMP, lambda key: _iso(key.expires_at)),
+        "revokedAt": Field(TIMESTAMP, lambda key: _iso(key.revoked_at)),
+        "lastUsedAt": Field(TIMESTAMP, lambda key: _iso(key.last_used_at)),
+    },
+)
+api_key_data = API_KEY.render
+
+
+class NewApiKey:
+    """A key just created: the key's own fields, and its plaintext."""
+
+    def __init__(self, key: ApiKey, plaintext: str):
+        self.key, self.plaintext = key, plaintext
+
+    def __getattr__(self, name):
+        return getattr(self.key, name)
+
+
+# The create answer: the key, and its plaintext, the only time it is ever shown.
+API_KEY_CREATED = Shape(
+    "ApiKeyCreated",
+    {"key": Field(text("The plaintext key: shown this once, stored only as a hash."), lambda new: new.plaintext)},
+    extends=API_KEY,
+    required=["key"],
+)
 
 
 class LoginSerializer(serializers.Serializer):

@@ -13,8 +13,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from drf_spectacular.drainage import GENERATOR_STATS
 from drf_spectacular.generators import SchemaGenerator
 
-from portal.openapi import ANNOTATED
-from tests.spec_examples import SPEC_B2B, SPEC_B2C, without_autofilled
+from invoicing.api.spec_examples import SPEC_B2B, SPEC_B2C, without_autofilled
+from portal.openapi import documented
 
 SPEC = Path(settings.BASE_DIR).parent / "shared" / "spec" / "000_e1b4ae54c034cd89.txt"
 AUTOFILLED = ("business_id", "accounting_supplier_party")
@@ -91,14 +91,14 @@ def test_the_schema_is_valid_openapi_3_1_and_builds_without_warnings(generated):
     except ImportError:  # drf-spectacular's own: the OpenAPI 3.1 JSON Schema only
         from drf_spectacular.validation import validate_schema as validate
     validate(schema)
-    assert problems == {}, "drf-spectacular could not document something; see portal/openapi.py"
+    assert problems == {}, "drf-spectacular could not document something; see the extend_schema(...) on the views"
 
 
 def test_every_api_route_is_documented_with_responses_and_the_right_security(schema):
     routes = list(_api_routes())
     assert len(routes) >= 40
-    undocumented = [path for path, _methods, callback in routes if not getattr(callback, ANNOTATED, None)]
-    assert undocumented == [], "add these routes to the table in portal/openapi.py"
+    undocumented = [path for path, _methods, callback in routes if not documented(callback)]
+    assert undocumented == [], "declare these routes' operations with extend_schema(...) on their views"
     for path, methods, _callback in routes:
         assert path in schema["paths"], path
         for method in methods:
@@ -293,25 +293,6 @@ def test_a_reader_sees_the_create_operation_and_its_examples_and_nothing_loads_f
         context.close()
     elsewhere = [url for url in fetched if urlparse(url).scheme in ("http", "https") and urlparse(url).netloc != origin]
     assert elsewhere == []
-
-
-def test_annotate_is_idempotent_and_matches_unfinished_routes_by_path():
-    from django.urls import path
-    from rest_framework.decorators import api_view
-
-    from portal.openapi import annotate
-
-    @api_view(["POST"])
-    def upload(request):  # pragma: no cover - never called
-        raise AssertionError
-
-    patterns = [path("invoices/upload/csv", upload, name="some_other_name"), path("nothing", upload, name="x")]
-    assert annotate(patterns) is patterns
-    assert getattr(patterns[0].callback, ANNOTATED) == "api_batch_upload"
-    schema_class = upload.cls.kwargs["schema"]
-    annotate(patterns)  # a second pass changes nothing (examples and parameters are not doubled)
-    assert upload.cls.kwargs["schema"] is schema_class
-    assert annotate([]) == []
 
 
 def test_the_api_docs_show_how_to_verify_a_delivery_in_python():

@@ -9,75 +9,131 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.decorators import api_view, permission_classes
 from rest_framework.response import Response
 
+from integrations.webhooks import api_schemas as schemas
 from integrations.webhooks import services
 from integrations.webhooks.models import WebhookDelivery, WebhookEndpoint
 from portal.api_errors import ApiError, refuse_nul
 from portal.api_pagination import paginated
 from portal.idempotency import idempotent
+from portal.openapi import (
+    TIMESTAMP,
+    UUID,
+    boolean,
+    examples,
+    idempotency,
+    integer,
+    json_body,
+    nullable,
+    obj,
+    operation,
+    page_of,
+    paging,
+    path_parameter,
+    query,
+    response,
+    text,
+)
+from portal.shapes import Field, Shape
 from tenants.permissions import IsTenantAdminSession
 
 WRITABLE = ("url", "events", "secret", "active")
 READ_ONLY = ("id", "secretSet", "secretRotatingUntil", "pausedAt", "pausedReason", "createdAt", "updatedAt", "links")
 
 
+ADMIN = {"tags": ["Webhook subscriptions"], "security": "SESSION"}  # every operation here
+RECORD_ID = path_parameter("id", "int", "Record id.")
+
+
 def _iso(value):
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z") if value else None
 
 
-def endpoint_data(endpoint: WebhookEndpoint) -> dict:
-    return {
-        "id": endpoint.pk,
-        "url": endpoint.url,
-        "events": endpoint.events,
-        "active": endpoint.active,
-        "secretSet": bool(endpoint.secret),
-        "secretRotatingUntil": _iso(endpoint.rotating_until(timezone.now())),
-        "pausedAt": _iso(endpoint.paused_at),
-        "pausedReason": endpoint.paused_reason or None,
-        "createdAt": _iso(endpoint.created_at),
-        "updatedAt": _iso(endpoint.updated_at),
-        "links": {
-            "self": reverse("api_webhook", args=[endpoint.pk]),
-            "deliveries": reverse("api_webhook_deliveries", args=[endpoint.pk]),
-        },
-    }
+# --- The answers, declared once for rendering and for the schema (portal/shapes.py) ------------------------
 
+SUBSCRIPTION = Shape(
+    "WebhookSubscription",
+    {
+        "id": Field(integer(), lambda endpoint: endpoint.pk),
+        "url": Field(text(), lambda endpoint: endpoint.url),
+        "events": Field({"type": "array", "items": schemas.WEBHOOK_EVENT_TYPE}, lambda endpoint: endpoint.events),
+        "active": Field(boolean(), lambda endpoint: endpoint.active),
+        "secretSet": Field(
+            boolean("Whether a signing secret is set (it is never shown)."), lambda endpoint: bool(endpoint.secret)
+        ),
+        "secretRotatingUntil": Field(
+            nullable(text("During a secret rotation, until when the old secret still signs.", format="date-time")),
+            lambda endpoint: _iso(endpoint.rotating_until(timezone.now())),
+        ),
+        "pausedAt": Field(TIMESTAMP, lambda endpoint: _iso(endpoint.paused_at)),
+        "pausedReason": Field(
+            nullable(text("Why deliveries were paused (e.g. 5 failed attempts).")),
+            lambda endpoint: endpoint.paused_reason or None,
+        ),
+        "createdAt": Field(TIMESTAMP, lambda endpoint: _iso(endpoint.created_at)),
+        "updatedAt": Field(TIMESTAMP, lambda endpoint: _iso(endpoint.updated_at)),
+        "links": Field(
+            obj({"self": text(), "deliveries": text()}),
+            lambda endpoint: {
+                "self": reverse("api_webhook", args=[endpoint.pk]),
+                "deliveries": reverse("api_webhook_deliveries", args=[endpoint.pk]),
+            },
+        ),
+    },
+    description="The business's callback URL (one per business). The secret is never echoed.",
+)
 
-def delivery_data(delivery: WebhookDelivery) -> dict:
-    event = delivery.event
-    return {
-        "id": delivery.pk,
-        "eventId": event.id,
-        "type": event.type,
-        "status": event.status,
-        "source": event.source,
-        "emittedAt": _iso(event.emitted_at),
-        "invoiceId": str(event.invoice_id) if event.invoice_id else None,
-        "test": delivery.is_test,
-        "state": delivery.state,
-        "attemptCount": delivery.attempts,
-        "nextAttemptAt": _iso(delivery.next_attempt_at),
-        "lastStatus": delivery.last_status,
-        "lastError": delivery.last_error or None,
-        "deliveredAt": _iso(delivery.delivered_at),
-        "createdAt": _iso(delivery.created_at),
-        "attempts": [
-            {
-                "number": a.number,
-                "startedAt": _iso(a.started_at),
-                "statusCode": a.status_code,
-                "durationMs": a.duration_ms,
-                "error": a.error or None,
-                "responseExcerpt": a.response_excerpt,
-            }
-            for a in delivery.attempt_log.all()
-        ],
-        "links": {"redeliver": reverse("api_webhook_redeliver", args=[delivery.endpoint_id, delivery.pk])},
-    }
+ATTEMPT = Shape(
+    None,
+    {
+        "number": Field(integer(), lambda attempt: attempt.number),
+        "startedAt": Field(TIMESTAMP, lambda attempt: _iso(attempt.started_at)),
+        "statusCode": Field(nullable(integer()), lambda attempt: attempt.status_code),
+        "durationMs": Field(nullable(integer()), lambda attempt: attempt.duration_ms),
+        "error": Field(nullable(text()), lambda attempt: attempt.error or None),
+        "responseExcerpt": Field(text(), lambda attempt: attempt.response_excerpt),
+    },
+)
+
+DELIVERY = Shape(
+    "WebhookDelivery",
+    {
+        "id": Field(integer(), lambda delivery: delivery.pk),
+        "eventId": Field(text(), lambda delivery: delivery.event.id),
+        "type": Field(text("Event type (webhook.test for a test delivery)."), lambda delivery: delivery.event.type),
+        "status": Field(text("The envelope's root status."), lambda delivery: delivery.event.status),
+        "source": Field(text(), lambda delivery: delivery.event.source),
+        "emittedAt": Field(TIMESTAMP, lambda delivery: _iso(delivery.event.emitted_at)),
+        "invoiceId": Field(
+            nullable(UUID),
+            lambda delivery: str(delivery.event.invoice_id) if delivery.event.invoice_id else None,
+        ),
+        "test": Field(boolean(), lambda delivery: delivery.is_test),
+        "state": Field(
+            text(enum=["pending", "sending", "succeeded", "failed", "held"]), lambda delivery: delivery.state
+        ),
+        "attemptCount": Field(integer(), lambda delivery: delivery.attempts),
+        "nextAttemptAt": Field(TIMESTAMP, lambda delivery: _iso(delivery.next_attempt_at)),
+        "lastStatus": Field(
+            nullable(integer("HTTP status of the last attempt.")), lambda delivery: delivery.last_status
+        ),
+        "lastError": Field(nullable(text()), lambda delivery: delivery.last_error or None),
+        "deliveredAt": Field(TIMESTAMP, lambda delivery: _iso(delivery.delivered_at)),
+        "createdAt": Field(TIMESTAMP, lambda delivery: _iso(delivery.created_at)),
+        "attempts": Field(ATTEMPT, lambda delivery: delivery.attempt_log.all(), many=True),
+        "links": Field(
+            obj({"redeliver": text()}),
+            lambda delivery: {"redeliver": reverse("api_webhook_redeliver", args=[delivery.endpoint_id, delivery.pk])},
+        ),
+    },
+    description="One event sent to the endpoint, with every attempt.",
+)
+endpoint_data = SUBSCRIPTION.render
+delivery_data = DELIVERY.render
 
 
 def _body(request, *, partial: bool) -> dict:
@@ -105,6 +161,31 @@ def _raise(exc):
     raise ApiError(exc.message, status_code=exc.status, code=exc.code) from None
 
 
+@extend_schema(
+    methods=["GET"],
+    **operation(
+        "List webhook endpoints",
+        operation_id="listWebhooks",
+        **ADMIN,
+        parameters=paging(200),
+        responses={200: response(page_of(SUBSCRIPTION.schema), "Endpoints (at most one).")},
+        errors=(400,),
+    ),
+)
+@extend_schema(
+    methods=["POST"],
+    **operation(
+        "Register a webhook endpoint",
+        operation_id="createWebhook",
+        **ADMIN,
+        description="One callback URL per business, subscribed to one or more events; a signing secret is required.",
+        request=json_body(schemas.WEBHOOK_SUBSCRIPTION_INPUT),
+        parameters=idempotency(),
+        examples=examples(("Certified and failed", schemas.WEBHOOK_INPUT_EXAMPLE), request_only=True),
+        responses={201: response(SUBSCRIPTION.schema, "Registered.")},
+        errors=(400, 409, 413, 415),
+    ),
+)
 @api_view(["GET", "POST"])
 @permission_classes([IsTenantAdminSession])
 @idempotent
@@ -126,6 +207,43 @@ def webhooks(request):
     return paginated(request, WebhookEndpoint.objects.order_by("pk"), endpoint_data, max_limit=200)
 
 
+@extend_schema(
+    methods=["GET"],
+    **operation(
+        "Get a webhook endpoint",
+        operation_id="getWebhook",
+        **ADMIN,
+        parameters=[RECORD_ID],
+        responses={200: response(SUBSCRIPTION.schema, "The endpoint.")},
+        errors=(404,),
+    ),
+)
+@extend_schema(
+    methods=["PATCH"],
+    **operation(
+        "Update a webhook endpoint",
+        operation_id="updateWebhook",
+        **ADMIN,
+        description='Change events, URL or secret; `{"active": true}` re-enables an endpoint paused after '
+        "5 failed attempts.",
+        request=json_body(schemas.WEBHOOK_SUBSCRIPTION_INPUT),
+        parameters=[RECORD_ID],
+        examples=examples(("Re-enable", {"active": True}), request_only=True),
+        responses={200: response(SUBSCRIPTION.schema, "Updated.")},
+        errors=(400, 404, 413, 415),
+    ),
+)
+@extend_schema(
+    methods=["DELETE"],
+    **operation(
+        "Delete a webhook endpoint",
+        operation_id="deleteWebhook",
+        **ADMIN,
+        parameters=[RECORD_ID],
+        responses={204: response(None, "Deleted.")},
+        errors=(404,),
+    ),
+)
 @api_view(["GET", "PATCH", "DELETE"])
 @permission_classes([IsTenantAdminSession])
 def webhook(request, pk):
@@ -143,6 +261,20 @@ def webhook(request, pk):
     return Response(endpoint_data(endpoint))
 
 
+@extend_schema(
+    **operation(
+        "List deliveries of a webhook endpoint",
+        operation_id="listWebhookDeliveries",
+        **ADMIN,
+        parameters=[
+            RECORD_ID,
+            *paging(200),
+            query("state", text(enum=["pending", "sending", "succeeded", "failed", "held"]), "Only these."),
+        ],
+        responses={200: response(page_of(DELIVERY.schema), "Deliveries, newest first.")},
+        errors=(400, 404),
+    )
+)
 @api_view(["GET"])
 @permission_classes([IsTenantAdminSession])
 def webhook_deliveries(request, pk):
@@ -162,6 +294,17 @@ def webhook_deliveries(request, pk):
     return paginated(request, qs, delivery_data, max_limit=200)
 
 
+@extend_schema(
+    **operation(
+        "Redeliver an event",
+        operation_id="redeliverWebhook",
+        **ADMIN,
+        request=None,
+        parameters=[RECORD_ID, path_parameter("delivery_id", "int", "The delivery to send again.")],
+        responses={202: response(DELIVERY.schema, "Queued again.")},
+        errors=(400, 404),
+    )
+)
 @api_view(["POST"])
 @permission_classes([IsTenantAdminSession])
 def webhook_redeliver(request, pk, delivery_pk):

@@ -7,25 +7,45 @@ GET  /api/v1/invoices/upload/csv/template  the header and two example rows
 """
 
 from functools import wraps
+from typing import NamedTuple
 from uuid import UUID
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.http import HttpResponse
 from django.urls import path, reverse
+from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import api_view, parser_classes, permission_classes, renderer_classes
 from rest_framework.parsers import BaseParser, DataAndFiles, JSONParser, MultiPartParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
 from invoicing import batches
+from invoicing.api import schemas
 from invoicing.errors import InvoiceError
 from invoicing.models import Batch, BatchInvoice
 from invoicing.services import Actor
 from invoicing.uploads import csv_upload_refusal
 from portal.api_errors import ApiError
 from portal.idempotency import idempotent
+from portal.openapi import (
+    IDEMPOTENCY_CONFLICT_EXAMPLE,
+    TIMESTAMP,
+    boolean,
+    error,
+    idempotency,
+    integer,
+    nullable,
+    obj,
+    operation,
+    paging,
+    path_parameter,
+    response,
+    text,
+)
+from portal.openapi import UUID as UUID_SCHEMA
 from portal.ratelimit import tenant_limit
+from portal.shapes import Field, Shape
 from tenants.models import Membership
 from tenants.permissions import HasTenant
 
@@ -59,6 +79,115 @@ def _iso(value):
     from datetime import UTC
 
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z") if value else None
+
+
+# --- The answers, declared once for rendering and for the schema (portal/shapes.py) ------------------------
+
+ACCEPTED = Shape(
+    "BatchAccepted",
+    {
+        "batchId": Field(UUID_SCHEMA, lambda batch: str(batch.pk)),
+        "status": Field(schemas.BATCH_STATUS, lambda batch: batch.status),
+        "fileName": Field(text(), lambda batch: batch.file_name),
+        "rows": Field(integer("Data rows (the header not counted)."), lambda batch: batch.row_count),
+        "invoiceCount": Field(integer("Distinct document numbers."), lambda batch: batch.invoice_count),
+        "submitRequested": Field(
+            boolean("Submit as soon as validation is done."), lambda batch: batch.submit_requested
+        ),
+        "progress": Field(
+            integer("0–100.", minimum=0, maximum=100),
+            lambda batch: 0 if batch.status == Batch.Status.VALIDATING else 100,
+        ),
+        "links": Field(obj({"self": text()}), lambda batch: {"self": reverse("api_batch", args=[batch.pk])}),
+    },
+    required=["batchId", "status"],
+    description="The upload answer (Location: the batch): validation runs in the background; poll the batch.",
+)
+
+
+class BatchPage(NamedTuple):
+    """A batch as GET /invoices/batches/{id} shows it: its counts, and one page of its invoices."""
+
+    batch: Batch
+    counts: dict
+    limit: int
+    offset: int
+
+    def invoices(self) -> list[dict]:
+        groups = BatchInvoice.objects.filter(batch=self.batch).select_related("invoice").order_by("first_row")
+        return (
+            [BATCH_INVOICE.render(group) for group in groups[self.offset : self.offset + self.limit]]
+            if self.limit
+            else []
+        )
+
+
+# One per document number of the file: the invoice once created, else how its rows fared.
+BATCH_INVOICE = Shape(
+    None,
+    {
+        "documentNumber": Field(text(), lambda group: group.document_number),
+        "row": Field(integer("First row."), lambda group: group.first_row),
+        "rows": Field({"type": "array", "items": integer()}, lambda group: group.rows),
+        "invoiceId": Field(nullable(UUID_SCHEMA), lambda group: str(group.invoice.pk) if group.invoice else None),
+        "status": Field(
+            text("The invoice's status once created, else VALID / INVALID / REJECTED …"),
+            lambda group: group.invoice.status if group.invoice else group.state,
+        ),
+        "irn": Field(nullable(text()), lambda group: (group.invoice.irn or None) if group.invoice else None),
+    },
+)
+
+
+def _count(name):
+    return lambda page: page.counts[name]
+
+
+BATCH = Shape(
+    "Batch",
+    {
+        "batchId": Field(UUID_SCHEMA, lambda page: str(page.batch.pk)),
+        "status": Field(schemas.BATCH_STATUS, lambda page: page.batch.status),
+        "fileName": Field(text(), lambda page: page.batch.file_name),
+        "rows": Field(integer(), lambda page: page.batch.row_count),
+        "invoiceCount": Field(integer(), lambda page: page.batch.invoice_count),
+        "valid": Field(integer("Invoices that passed validation."), lambda page: page.batch.valid_count),
+        "invalid": Field(integer("Invoices with errors."), lambda page: page.batch.invalid_count),
+        "submitted": Field(integer(), _count("submitted")),
+        "certified": Field(integer(), _count("certified")),
+        "failed": Field(integer(), _count("failed")),
+        "held": Field(integer(), _count("held")),
+        "pending": Field(integer(), _count("pending")),
+        "progress": Field(integer("0–100.", minimum=0, maximum=100), _count("progress")),
+        "summary": Field(text(), lambda page: page.batch.error_summary),
+        "errorCount": Field(integer(), lambda page: page.batch.error_count),
+        "errors": Field(
+            {
+                "type": "array",
+                "items": schemas.BATCH_ERROR,
+                "description": "File-level problems first, then each row's (at most 1000).",
+            },
+            lambda page: batches.batch_errors(page.batch, ERRORS_CAP),
+        ),
+        "invoices": Field(
+            {
+                "type": "array",
+                "description": "One per document number, in file order (paged by limit / offset).",
+                "items": BATCH_INVOICE.schema,
+            },
+            BatchPage.invoices,
+        ),
+        "limit": Field(integer(), lambda page: page.limit),
+        "offset": Field(integer(), lambda page: page.offset),
+        "submitRequested": Field(boolean(), lambda page: page.batch.submit_requested),
+        "createdAt": Field(TIMESTAMP, lambda page: _iso(page.batch.created_at)),
+        "validatedAt": Field(TIMESTAMP, lambda page: _iso(page.batch.validated_at)),
+        "submittedAt": Field(TIMESTAMP, lambda page: _iso(page.batch.submitted_at)),
+        "finishedAt": Field(TIMESTAMP, lambda page: _iso(page.batch.finished_at)),
+    },
+    required=["batchId", "status"],
+    description="A CSV batch: validation progress, per-invoice outcome and per-row errors.",
+)
 
 
 def _actor(request) -> Actor:
@@ -143,23 +272,33 @@ def _accepted(batch: Batch) -> Response:
             },
             status=400,
         )
-    response = Response(
-        {
-            "batchId": str(batch.pk),
-            "status": batch.status,
-            "fileName": batch.file_name,
-            "rows": batch.row_count,
-            "invoiceCount": batch.invoice_count,
-            "submitRequested": batch.submit_requested,
-            "progress": 0 if batch.status == Batch.Status.VALIDATING else 100,
-            "links": {"self": reverse("api_batch", args=[batch.pk])},
+    answer = Response(ACCEPTED.render(batch), status=202)
+    answer["Location"] = reverse("api_batch", args=[batch.pk])
+    return answer
+
+
+@extend_schema(
+    **operation(
+        "Upload a CSV of invoices",
+        operation_id="uploadInvoiceCsv",
+        tags=["CSV batches"],
+        description="Uploads the file (multipart field `file`, or the body with Content-Type: text/csv) and "
+        "validates it in the background: poll the batch for per-row errors. Nothing is submitted to NRS. "
+        "The columns: GET /api/v1/invoices/upload/csv/template. Portal sessions need the clerk or admin role.",
+        request=schemas.CSV_BODY,
+        parameters=idempotency(),
+        responses={
+            202: response(ACCEPTED.schema, "Accepted: validation is running (Location: the batch)."),
+            400: response(schemas.BATCH_REJECTED, "The file itself is unusable (CSV_INVALID), or no file."),
+            409: error(
+                "The Idempotency-Key was used with another file (IDEMPOTENCY_CONFLICT), or that upload is "
+                "still running.",
+                ("IDEMPOTENCY_CONFLICT", IDEMPOTENCY_CONFLICT_EXAMPLE),
+            ),
         },
-        status=202,
+        errors=(413, 415),
     )
-    response["Location"] = reverse("api_batch", args=[batch.pk])
-    return response
-
-
+)
 @api_view(["POST"])
 @permission_classes([HasTenant])
 @parser_classes([MultiPartParser, CsvBodyParser])
@@ -178,6 +317,47 @@ def _batch(pk) -> Batch:
     return batch
 
 
+@extend_schema(
+    **operation(
+        "Submit a CSV batch",
+        operation_id="submitInvoiceCsv",
+        tags=["CSV batches"],
+        description='Submit a validated batch (`{"batchId": …}`: its valid invoices are created and queued '
+        "for NRS), or send the file itself to validate and submit it in one step. Limited to 5 "
+        "requests/minute per business.",
+        request=schemas.BATCH_SUBMIT_BODY,
+        parameters=idempotency(),
+        responses={
+            202: response(
+                {"oneOf": [BATCH.schema, ACCEPTED.schema]},
+                "Submitted (the batch), or a file accepted for validation then submission.",
+            ),
+            400: error(
+                "CSV_INVALID, NO_VALID_INVOICES, SUPPLIER_VALIDATION_FAILED, or no batchId / file.",
+                (
+                    "NO_VALID_INVOICES",
+                    {
+                        "error": "No invoice of this file is valid: there is nothing to submit.",
+                        "reason": "NO_VALID_INVOICES",
+                        "fields": {"batchId": "no valid invoices"},
+                    },
+                ),
+            ),
+            409: error(
+                "BATCH_ALREADY_SUBMITTED, or an Idempotency-Key reused with another body.",
+                (
+                    "BATCH_ALREADY_SUBMITTED",
+                    {
+                        "error": "This batch has already been submitted.",
+                        "reason": "BATCH_ALREADY_SUBMITTED",
+                        "fields": {"batchId": "submitted"},
+                    },
+                ),
+            ),
+        },
+        errors=(404, 413, 415),
+    )
+)
 @tenant_limit("csv_submit")
 @api_view(["POST"])
 @permission_classes([HasTenant])
@@ -219,6 +399,17 @@ def _int(request, name, default, maximum=None):
     return int(raw)
 
 
+@extend_schema(
+    **operation(
+        "Get a CSV batch",
+        operation_id="getInvoiceBatch",
+        tags=["CSV batches"],
+        description="Progress, per-invoice outcome and per-row errors. `limit` / `offset` page the invoices.",
+        parameters=[path_parameter("id", "uuid", "The batchId."), *paging(500)],
+        responses={200: response(BATCH.schema, "The batch.")},
+        errors=(400, 404),
+    )
+)
 @api_view(["GET"])
 @permission_classes([HasTenant])
 def detail(request, pk):
@@ -229,44 +420,23 @@ def detail(request, pk):
 
 
 def batch_data(batch: Batch, *, limit: int = 50, offset: int = 0) -> dict:
-    counts = batches.batch_progress(batch)
-    groups = BatchInvoice.objects.filter(batch=batch).select_related("invoice").order_by("first_row")
-    items = []
-    for group in groups[offset : offset + limit] if limit else []:
-        invoice = group.invoice
-        items.append(
-            {
-                "documentNumber": group.document_number,
-                "row": group.first_row,
-                "rows": group.rows,
-                "invoiceId": str(invoice.pk) if invoice else None,
-                "status": invoice.status if invoice else group.state,
-                "irn": (invoice.irn or None) if invoice else None,
-            }
-        )
-    return {
-        "batchId": str(batch.pk),
-        "status": batch.status,
-        "fileName": batch.file_name,
-        "rows": batch.row_count,
-        "invoiceCount": batch.invoice_count,
-        "valid": batch.valid_count,
-        "invalid": batch.invalid_count,
-        **counts,
-        "summary": batch.error_summary,
-        "errorCount": batch.error_count,
-        "errors": batches.batch_errors(batch, ERRORS_CAP),
-        "invoices": items,
-        "limit": limit,
-        "offset": offset,
-        "submitRequested": batch.submit_requested,
-        "createdAt": _iso(batch.created_at),
-        "validatedAt": _iso(batch.validated_at),
-        "submittedAt": _iso(batch.submitted_at),
-        "finishedAt": _iso(batch.finished_at),
-    }
+    # The counts first: counting may move the batch on to DONE (or back), which `status` then shows.
+    return BATCH.render(BatchPage(batch, batches.batch_progress(batch), limit, offset))
 
 
+@extend_schema(
+    **operation(
+        "Download the CSV template",
+        operation_id="getInvoiceCsvTemplate",
+        tags=["CSV batches"],
+        description="The header row and two example invoices. Rows sharing a document_number are one "
+        "invoice (one line per row).",
+        responses={
+            (200, "text/csv"): response({"type": "string"}, "The template (an attachment)."),
+            404: error("`format` is neither csv nor json.", ("Unknown format", {"error": "Not found."})),
+        },
+    )
+)
 @api_view(["GET"])
 @permission_classes([HasTenant])
 @renderer_classes([JSONRenderer, CsvRenderer])

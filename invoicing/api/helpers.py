@@ -1,66 +1,176 @@
 """Reference look-ups for integrators (states, LGAs, codes…), from the reference tables, cacheable."""
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from django.db.models import Q
 from django.urls import path
 from django.utils.cache import patch_cache_control
+from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import api_view, permission_classes
 
 from integrations.reference import models as ref
 from portal.api_errors import ApiError, refuse_nul
 from portal.api_pagination import paginated
+from portal.openapi import integer, nullable, operation, page_of, paging, query, response, text
+from portal.shapes import Field, Shape
 from tenants.permissions import HasTenant
 
-# name -> (queryset, row, fields searched by ?q=)
+
+@dataclass(frozen=True)
+class Helper:
+    """One reference list: its rows, the fields ?q= searches, and its row Shape (the answer and its schema), with
+    the docs' description and example row."""
+
+    rows: Callable
+    searched: tuple
+    row: Shape
+    description: str
+    example: dict
+
+
+def _code_and(**more: Field) -> Shape:
+    """Rows of `code` (and `name`, unless `more` says otherwise) plus `more`."""
+    fields = {"code": Field(text(), lambda row: row.code), "name": Field(text(), lambda row: row.name)}
+    return Shape(None, fields | more)
+
+
 HELPERS = {
-    "states": (lambda: ref.State.objects.order_by("name"), lambda s: {"code": s.code, "name": s.name}, ("name",)),
-    "lgas": (
-        lambda: ref.Lga.objects.order_by("state_id", "name"),
-        lambda lga: {"code": lga.code, "name": lga.name, "state": lga.state_id},
+    "states": Helper(
+        lambda: ref.State.objects.order_by("name"),
         ("name",),
+        _code_and(),
+        "Nigerian states.",
+        {"code": "NG-LA", "name": "Lagos"},
     ),
-    "countries": (
+    "lgas": Helper(
+        lambda: ref.Lga.objects.order_by("state_id", "name"),
+        ("name",),
+        _code_and(state=Field(text("State code."), lambda lga: lga.state_id)),
+        "Local government areas; `?state=NG-LA` for one state's.",
+        {"code": "NG-LA-IKJ", "name": "Ikeja", "state": "NG-LA"},
+    ),
+    "countries": Helper(
         lambda: ref.Country.objects.order_by("name"),
-        lambda c: {"code": c.alpha_2, "alpha3": c.alpha_3, "name": c.name},
         ("name", "alpha_2"),
+        Shape(
+            None,
+            {
+                "code": Field(text("ISO alpha-2."), lambda country: country.alpha_2),
+                "alpha3": Field(text(), lambda country: country.alpha_3),
+                "name": Field(text(), lambda country: country.name),
+            },
+        ),
+        "Countries (ISO 3166).",
+        {"code": "NG", "alpha3": "NGA", "name": "Nigeria"},
     ),
-    "currencies": (
+    "currencies": Helper(
         lambda: ref.Currency.objects.order_by("code"),
-        lambda c: {"code": c.code, "name": c.name, "symbol": c.symbol, "decimalDigits": c.decimal_digits},
         ("code", "name"),
+        _code_and(
+            symbol=Field(text(), lambda currency: currency.symbol),
+            decimalDigits=Field(integer(), lambda currency: currency.decimal_digits),
+        ),
+        "Currencies (ISO 4217).",
+        {"code": "NGN", "name": "Nigerian Naira", "symbol": "₦", "decimalDigits": 2},
     ),
-    "invoice-types": (lambda: ref.InvoiceType.objects.all(), lambda t: {"code": t.code, "name": t.name}, ("name",)),
-    "tax-categories": (
+    "invoice-types": Helper(
+        lambda: ref.InvoiceType.objects.all(),
+        ("name",),
+        _code_and(),
+        "Type codes.",
+        {"code": "381", "name": "Credit Note"},
+    ),
+    "tax-categories": Helper(
         lambda: ref.TaxCategory.objects.all(),
-        lambda t: {
-            "code": t.code,
-            "name": t.name,
-            "defaultRate": f"{t.default_rate}" if t.default_rate is not None else None,
-        },
         ("code", "name"),
+        _code_and(
+            defaultRate=Field(
+                nullable(text("Percentage.")),
+                lambda category: f"{category.default_rate}" if category.default_rate is not None else None,
+            )
+        ),
+        "Tax categories for `tax_scheme` / `taxScheme`.",
+        {"code": "STANDARD_VAT", "name": "Standard Value-Added Tax", "defaultRate": "7.50"},
     ),
-    "payment-means": (lambda: ref.PaymentMeans.objects.all(), lambda p: {"code": p.code, "name": p.name}, ("name",)),
-    "quantity-units": (
+    "payment-means": Helper(
+        lambda: ref.PaymentMeans.objects.all(),
+        ("name",),
+        _code_and(),
+        "Payment means codes.",
+        {"code": "10", "name": "Cash"},
+    ),
+    "quantity-units": Helper(
         lambda: ref.QuantityUnit.objects.all(),
-        lambda u: {"code": u.code, "name": u.name},
         ("code", "name"),
+        _code_and(),
+        "Units of measure.",
+        {"code": "KGM", "name": "kilogram"},
     ),
-    "hs-codes": (lambda: ref.HsCode.objects.all(), lambda h: {"code": h.code, "description": h.name}, ("code", "name")),
-    "service-codes": (
-        lambda: ref.ServiceCode.objects.all(),
-        lambda s: {"code": s.code, "description": s.name, "section": s.section},
+    "hs-codes": Helper(
+        lambda: ref.HsCode.objects.all(),
         ("code", "name"),
+        Shape(
+            None,
+            {
+                "code": Field(text(), lambda code: code.code),
+                "description": Field(text(), lambda code: code.name),
+            },
+        ),
+        "HS codes for goods (`hsn_code`).",
+        {"code": "8517.11", "description": "Line telephone sets with cordless handsets"},
+    ),
+    "service-codes": Helper(
+        lambda: ref.ServiceCode.objects.all(),
+        ("code", "name"),
+        Shape(
+            None,
+            {
+                "code": Field(text(), lambda code: code.code),
+                "description": Field(text(), lambda code: code.name),
+                "section": Field(text(), lambda code: code.section),
+            },
+        ),
+        "ISIC service codes for services (`isic_code`).",
+        {"code": "6201", "description": "Computer programming activities", "section": "J"},
     ),
 }
 
+TITLES = {"lgas": "LGAs", "hs-codes": "HS codes"}
+
+
+def _documented(name, view):
+    helper = HELPERS[name]
+    parameters = [*paging(1000), query("q", text(maxLength=100), "Search by name or code.")]
+    if name == "lgas":
+        parameters.append(query("state", text(), "Only this state's LGAs (an NRS state code such as NG-LA)."))
+    return extend_schema(
+        **operation(
+            TITLES.get(name, name.replace("-", " ").capitalize()),
+            operation_id="helper" + "".join(part.title() for part in name.split("-")),
+            tags=["Helpers"],
+            description=f"{helper.description} Reference data; cacheable (Cache-Control: private, max-age=3600).",
+            parameters=parameters,
+            responses={
+                200: response(
+                    page_of(helper.row.schema),
+                    f"A page of {name} (50 by default; `limit` up to 1000).",
+                    ("Page", {"items": [helper.example], "total": 1, "limit": 50, "offset": 0}),
+                )
+            },
+            errors=(400,),
+        )
+    )(view)
+
 
 def _helper(name):
-    queryset, row, searched = HELPERS[name]
+    helper = HELPERS[name]
 
     @api_view(["GET"])
     @permission_classes([HasTenant])
     def view(request):
         refuse_nul(request.query_params)
-        qs = queryset()
+        qs = helper.rows()
         if name == "lgas" and request.query_params.get("state"):
             state = request.query_params["state"]
             if not ref.State.objects.filter(code=state).exists():
@@ -69,15 +179,15 @@ def _helper(name):
         q = (request.query_params.get("q") or "").strip()[:100]
         if q:
             condition = Q()
-            for field in searched:
+            for field in helper.searched:
                 condition |= Q(**{f"{field}__icontains": q})
             qs = qs.filter(condition)
-        response = paginated(request, qs, row, max_limit=1000)  # the spec's default page of 50
-        patch_cache_control(response, private=True, max_age=3600)  # reference data changes rarely
-        return response
+        answer = paginated(request, qs, helper.row.render, max_limit=1000)  # the spec's default page of 50
+        patch_cache_control(answer, private=True, max_age=3600)  # reference data changes rarely
+        return answer
 
     view.__name__ = view.__qualname__ = f"helper_{name.replace('-', '_')}"
-    return view
+    return _documented(name, view)
 
 
 urlpatterns = [path(f"helpers/{name}", _helper(name), name=f"api_helper_{name}") for name in HELPERS]

@@ -7,13 +7,16 @@ from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path
 from django_scopes import scopes_disabled
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.decorators import api_view, authentication_classes, permission_classes
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from invoicing import services
-from invoicing.api.representations import invoice_detail, invoice_summary, iso, money
+from invoicing.api import schemas
+from invoicing.api.representations import HELD, QUEUED, VERIFIED, invoice_detail, invoice_summary
 from invoicing.errors import InvoiceError
 from invoicing.models import Invoice, Kind
 from invoicing.payments import invoice_reconcile, invoice_record_payment
@@ -21,11 +24,41 @@ from invoicing.submission import invoice_retry
 from portal.api_errors import NUL, ApiError, refuse_nul
 from portal.api_pagination import paginated
 from portal.idempotency import idempotent
+from portal.openapi import (
+    DATE,
+    KIND,
+    PAYMENT_STATUS,
+    error,
+    examples,
+    idempotency,
+    json_body,
+    operation,
+    page_of,
+    paging,
+    query,
+    response,
+    text,
+)
 from portal.ratelimit import tenant_limit
 from tenants.permissions import HasTenant
 
 Status = Invoice.Status
 CERTIFIED = (Status.CERTIFIED, Status.REPORTED)
+
+CREATE_DESCRIPTION = """
+Accepts a Flowpoint invoice request shape — not raw NRS JSON. The `customer` object is the buyer; the supplier
+(seller) is always your organisation, derived from your business profile and primary location — never send
+`business_id` or `accounting_supplier_party`.
+
+- **B2B / B2G** need `customer.tin`, `email`, `address`, `city` and `postal_code` (else 400
+  `CUSTOMER_VALIDATION_FAILED`); B2G is also inferred from a buyer TIN saved as a government customer.
+- **B2C** needs only `customer.name`.
+- An incomplete supplier profile is 400 `SUPPLIER_VALIDATION_FAILED` (see `GET /api/v1/tenant/readiness`).
+
+Answers **202** `PENDING` when queued for NRS, or **201** `BLOCKED:<REASON>` when saved but held (review,
+approval, checklist). Limited to 60 requests/minute per business. Send an `Idempotency-Key` to retry safely.
+"""
+
 IRN_RE = re.compile(r"^[A-Za-z0-9]{1,50}-[A-Z0-9]{8}-\d{8}(\.\d{1,12})?$")
 
 
@@ -47,20 +80,10 @@ def error_response(error: InvoiceError) -> Response:
 def outcome(invoice: Invoice) -> Response:
     """The create answer: 202 queued, or 201 saved but held (BLOCKED:<REASON>)."""
     if invoice.status == Status.PENDING:
-        return Response({"status": "PENDING", "invoiceId": str(invoice.pk), "irn": invoice.irn}, status=202)
+        return Response(QUEUED.render(invoice), status=202)
     if invoice.status == Status.DRAFT:
         return Response(invoice_detail(invoice), status=201)
-    reason = invoice.block_reason or "BLOCKED_CHECKLIST_FAILED"
-    return Response(
-        {
-            "status": f"BLOCKED:{reason.removeprefix('BLOCKED_')}",
-            "reason": reason,
-            "detail": invoice.block_detail,
-            "invoiceId": str(invoice.pk),
-            "irn": invoice.irn or None,
-        },
-        status=201,
-    )
+    return Response(HELD.render(invoice), status=201)
 
 
 def _body(request) -> dict:
@@ -87,6 +110,19 @@ def _create_body(request) -> dict:
     return body
 
 
+@extend_schema(
+    **operation(
+        "Create and queue an invoice for NRS",
+        operation_id="createInvoice",
+        tags=["Invoices"],
+        description=CREATE_DESCRIPTION,
+        request=json_body(schemas.INVOICE_REQUEST),
+        parameters=idempotency(),
+        examples=schemas.INVOICE_REQUEST_EXAMPLES,
+        responses={202: schemas.QUEUED, 201: schemas.HELD, 400: schemas.INVOICE_400, 409: schemas.INVOICE_409},
+        errors=(413, 415, 500),
+    )
+)
 @tenant_limit("invoice_create")
 @api_view(["POST"])
 @permission_classes([HasTenant])
@@ -101,6 +137,32 @@ def create(request):
     return outcome(invoice)
 
 
+@extend_schema(
+    **operation(
+        "List certified invoices",
+        operation_id="listInvoices",
+        tags=["Invoices"],
+        description="Certified (and B2C reported) invoices only, newest issue date first. Drafts are at "
+        "GET /api/v1/invoices/drafts; any invoice by its id.",
+        parameters=[
+            *paging(500),
+            query("from", DATE, "Issued on or after (YYYY-MM-DD)."),
+            query("to", DATE, "Issued on or before (YYYY-MM-DD)."),
+            query("invoice_kind", KIND, "B2B, B2C or B2G."),
+            query("customer_tin", text(), "Buyer TIN, exact."),
+            query("payment_status", PAYMENT_STATUS, "PAID, PARTIAL or UNPAID."),
+            query("q", text(maxLength=100), "Search document number, IRN or buyer name."),
+        ],
+        responses={
+            200: response(
+                page_of(schemas.INVOICE_SUMMARY),
+                "A page of certified invoices.",
+                ("Page", {"items": [schemas.INVOICE_SUMMARY_EXAMPLE], "total": 142, "limit": 50, "offset": 0}),
+            )
+        },
+        errors=(400,),
+    )
+)
 @api_view(["GET"])
 @permission_classes([HasTenant])
 def list_certified(request):
@@ -136,12 +198,35 @@ def _invoice(pk) -> Invoice:
     return get_object_or_404(Invoice.objects.select_related("original"), pk=pk)
 
 
+@extend_schema(
+    **operation(
+        "Get an invoice",
+        operation_id="getInvoice",
+        tags=["Invoices"],
+        description="Full invoice with lifecycle status, NRS attempts summary and links (PDF once certified). "
+        "Poll it after create until CERTIFIED / REPORTED or FAILED.",
+        parameters=[schemas.INVOICE_ID],
+        responses={200: response(schemas.INVOICE_DETAIL, "The invoice.")},
+        errors=(404,),
+    )
+)
 @api_view(["GET"])
 @permission_classes([HasTenant])
 def detail(request, pk):
     return Response(invoice_detail(_invoice(pk)))
 
 
+@extend_schema(
+    **operation(
+        "Poll an invoice's status by IRN",
+        operation_id="getInvoiceStatus",
+        tags=["Invoices"],
+        description="The light status poll. FAILED and held invoices carry `reason` and `detail`.",
+        parameters=[schemas.IRN],
+        responses={200: schemas.SUMMARY_200},
+        errors=(404,),
+    )
+)
 @api_view(["GET"])
 @permission_classes([HasTenant])
 def status_by_irn(request, irn):
@@ -151,6 +236,35 @@ def status_by_irn(request, irn):
     return Response(invoice_summary(invoice))
 
 
+@extend_schema(
+    **operation(
+        "Retry a failed (or released held) invoice",
+        operation_id="retryInvoice",
+        tags=["Invoices"],
+        description="FAILED → queued for NRS again (202 PENDING). A BLOCKED invoice is re-checked and "
+        "released the same way once its checklist passes. Anything else is 400: `NOT_RETRYABLE`, the hold's "
+        "`BLOCKED_PENDING_REVIEW` / `BLOCKED_PENDING_APPROVAL` (complete it in the portal), or "
+        "`BLOCKED_CHECKLIST_FAILED` with what still fails in `detail`.",
+        request=None,
+        parameters=[schemas.INVOICE_ID],
+        responses={
+            202: schemas.QUEUED,
+            400: error(
+                "Not retryable now: see `reason` and `detail`.",
+                ("NOT_RETRYABLE", {"error": "Only failed invoices can be retried.", "reason": "NOT_RETRYABLE"}),
+                (
+                    "BLOCKED_PENDING_APPROVAL",
+                    {
+                        "error": "The invoice is held for review or approval; complete it in the portal.",
+                        "reason": "BLOCKED_PENDING_APPROVAL",
+                        "detail": "Invoices above ₦5,000,000.00 need an approver.",
+                    },
+                ),
+            ),
+        },
+        errors=(404, 500),
+    )
+)
 @api_view(["POST"])
 @permission_classes([HasTenant])
 def retry(request, pk):
@@ -173,6 +287,43 @@ def retry(request, pk):
     return outcome(invoice)
 
 
+@extend_schema(
+    **operation(
+        "Report a payment to NRS",
+        operation_id="updateInvoicePayment",
+        tags=["Invoices"],
+        description="Sends the payment state to NRS; the local state changes only once NRS accepts it. "
+        "Only certified invoices (B2C: reported) with an IRN are eligible (400 `NOT_ELIGIBLE`). "
+        "When NRS fails: **502** with `nrsError`, and `paymentReported` stays false.",
+        request=json_body(schemas.PAYMENT_REQUEST),
+        parameters=[schemas.INVOICE_ID],
+        examples=examples(
+            ("Paid in full", {"paymentStatus": "PAID", "reference": "TRF-88213"}),
+            ("Part payment", {"paymentStatus": "PARTIAL", "amountPaid": "20000.00", "reference": "TRF-88214"}),
+            request_only=True,
+        ),
+        responses={
+            200: response(schemas.PAYMENT_RESULT, "NRS accepted the payment state.", ("Paid", schemas.PAID_EXAMPLE)),
+            400: error(
+                "NOT_ELIGIBLE, or a bad paymentStatus / amountPaid (incomplete_unpatchable).",
+                (
+                    "NOT_ELIGIBLE",
+                    {
+                        "error": "Payments can be reported only for invoices NRS has certified (or, for B2C, "
+                        "reported) with an IRN.",
+                        "reason": "NOT_ELIGIBLE",
+                    },
+                ),
+            ),
+            502: response(
+                schemas.PAYMENT_ERROR,
+                "NRS payment confirm/update failed: read nrsError; fix and retry.",
+                ("NRS refused", schemas.NRS_REFUSED_EXAMPLE),
+            ),
+        },
+        errors=(404, 413, 415),
+    )
+)
 @api_view(["PATCH"])
 @permission_classes([HasTenant])
 def payment(request, pk):
@@ -190,6 +341,25 @@ def payment(request, pk):
     return Response(result)
 
 
+@extend_schema(
+    **operation(
+        "Reconcile with NRS",
+        operation_id="reconcileInvoice",
+        tags=["Invoices"],
+        description="Asks NRS (`confirm/{irn}`) and aligns the local state: a signature NRS has that Flowpoint "
+        "missed is completed; the payment state is synced. Before certification: 400 `NOT_SIGNED`.",
+        request=None,
+        parameters=[schemas.INVOICE_ID],
+        responses={
+            200: schemas.SUMMARY_200,
+            400: error(
+                "Not yet certified.",
+                ("NOT_SIGNED", {"error": "The invoice is not signed yet.", "reason": "NOT_SIGNED"}),
+            ),
+        },
+        errors=(404, 502),
+    )
+)
 @api_view(["POST"])
 @permission_classes([HasTenant])
 def reconcile(request, pk):
@@ -200,6 +370,18 @@ def reconcile(request, pk):
     return Response(invoice_summary(invoice))
 
 
+@extend_schema(
+    **operation(
+        "Download the invoice PDF",
+        operation_id="getInvoicePdf",
+        tags=["Invoices"],
+        description="The invoice PDF with its NRS QR code; it exists once the invoice is certified "
+        "(else 404 `NOT_SIGNED`).",
+        parameters=[schemas.INVOICE_ID],
+        responses={(200, "application/pdf"): response(OpenApiTypes.BINARY, "The PDF.")},
+        errors=(404,),
+    )
+)
 @api_view(["GET"])
 @permission_classes([HasTenant])
 def pdf(request, pk):
@@ -214,6 +396,30 @@ def pdf(request, pk):
     return FileResponse(invoice.pdf.open("rb"), content_type="application/pdf", filename=name)
 
 
+@extend_schema(
+    **operation(
+        "Verify an IRN (public)",
+        operation_id="verifyIrn",
+        tags=["Public Endpoints"],
+        security="PUBLIC",
+        description="No authentication. Is this IRN a certified invoice of a Flowpoint business? "
+        "200 `valid: true` with a summary; 400 malformed IRN; 404 not found.",
+        parameters=[schemas.IRN],
+        responses={
+            200: response(schemas.VERIFY_RESULT, "IRN exists and is certified.", ("Valid", schemas.VERIFY_EXAMPLE)),
+            400: response(
+                schemas.VERIFY_FAILURE,
+                "IRN string failed the format check.",
+                ("Malformed", {"valid": False, "reason": "malformed IRN"}),
+            ),
+            404: response(
+                schemas.VERIFY_FAILURE,
+                "No matching certified invoice.",
+                ("Not found", {"valid": False, "reason": "IRN not found"}),
+            ),
+        },
+    )
+)
 @api_view(["GET"])
 @authentication_classes([])  # public: a stray or stale key must not turn this into a 401
 @permission_classes([AllowAny])
@@ -225,25 +431,42 @@ def verify(request, irn):
         invoice = Invoice.objects.filter(irn=irn.split(".")[0], status__in=CERTIFIED).select_related("tenant").first()
     if invoice is None:
         return Response({"error": "IRN not found.", "valid": False, "reason": "IRN not found"}, status=404)
-    return Response(
-        {
-            "valid": True,
-            "irn": invoice.irn,
-            "documentNumber": invoice.document_number,
-            "invoiceType": invoice.invoice_type,
-            "issueDate": invoice.issue_date.isoformat(),
-            "status": invoice.status,
-            "supplier": {"name": invoice.supplier.get("name", ""), "tin": invoice.supplier.get("tin", "")},
-            "payableAmount": money(invoice.payable),
-            "currency": invoice.currency,
-            "certifiedAt": iso(invoice.certified_at),
-        }
-    )
+    return Response(VERIFIED.render(invoice))
 
 
 # --- drafts ---------------------------------------------------------------------------------
 
 
+@extend_schema(
+    methods=["GET"],
+    **operation(
+        "List drafts",
+        operation_id="listDrafts",
+        tags=["Drafts"],
+        parameters=paging(500),
+        responses={200: response(page_of(schemas.INVOICE_SUMMARY), "A page of drafts.")},
+        errors=(400,),
+    ),
+)
+@extend_schema(
+    methods=["POST"],
+    **operation(
+        "Save a draft",
+        operation_id="createDraft",
+        tags=["Drafts"],
+        description="Same body as POST /api/v1/invoices/create, checked the same way, but nothing is sent to "
+        "NRS. Submit it later with POST /api/v1/invoices/drafts/{id}/submit.",
+        request=json_body(schemas.INVOICE_REQUEST),
+        parameters=idempotency(),
+        examples=schemas.INVOICE_REQUEST_EXAMPLES[:2],
+        responses={
+            201: response(schemas.INVOICE_DETAIL, "The saved draft (status DRAFT)."),
+            400: schemas.INVOICE_400,
+            409: schemas.INVOICE_409,
+        },
+        errors=(413, 415),
+    ),
+)
 @api_view(["GET", "POST"])
 @permission_classes([HasTenant])
 @idempotent
@@ -269,6 +492,49 @@ def _merge(base: dict, patch: dict) -> dict:
     return merged
 
 
+@extend_schema(
+    methods=["GET"],
+    **operation(
+        "Get a draft",
+        operation_id="getDraft",
+        tags=["Drafts"],
+        parameters=[schemas.DRAFT_ID],
+        responses={200: response(schemas.INVOICE_DETAIL, "The draft.")},
+        errors=(404,),
+    ),
+)
+@extend_schema(
+    methods=["PATCH"],
+    **operation(
+        "Update a draft",
+        operation_id="updateDraft",
+        tags=["Drafts"],
+        description="Send only what changes; `customer` is merged field by field. Buyer fields are "
+        "re-validated (400 `CUSTOMER_VALIDATION_FAILED`); a draft that is no longer editable is 409.",
+        request=json_body(schemas.DRAFT_PATCH),
+        parameters=[schemas.DRAFT_ID],
+        examples=examples(
+            ("Complete the buyer", {"customer": {"postal_code": "101001", "city": "Lagos"}}), request_only=True
+        ),
+        responses={
+            200: response(schemas.INVOICE_DETAIL, "The updated draft."),
+            400: schemas.INVOICE_400,
+            409: error("NOT_EDITABLE: no longer a draft."),
+        },
+        errors=(404, 413, 415),
+    ),
+)
+@extend_schema(
+    methods=["DELETE"],
+    **operation(
+        "Delete a draft",
+        operation_id="deleteDraft",
+        tags=["Drafts"],
+        parameters=[schemas.DRAFT_ID],
+        responses={204: response(None, "Deleted."), 409: error("NOT_EDITABLE: no longer a draft.")},
+        errors=(404,),
+    ),
+)
 @api_view(["GET", "PATCH", "DELETE"])
 @permission_classes([HasTenant])
 def draft(request, pk):
@@ -288,6 +554,19 @@ def draft(request, pk):
     return Response(invoice_detail(invoice))
 
 
+@extend_schema(
+    **operation(
+        "Submit a draft to NRS",
+        operation_id="submitDraft",
+        tags=["Drafts"],
+        description="Same outcomes as POST /api/v1/invoices/create: 202 PENDING or 201 `BLOCKED:<REASON>`. "
+        "Counts towards the 60/minute create limit.",
+        request=None,
+        parameters=[schemas.DRAFT_ID],
+        responses={202: schemas.QUEUED, 201: schemas.HELD, 400: schemas.INVOICE_400, 409: schemas.INVOICE_409},
+        errors=(404, 500),
+    )
+)
 @tenant_limit("invoice_create")
 @api_view(["POST"])
 @permission_classes([HasTenant])

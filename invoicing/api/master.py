@@ -1,15 +1,32 @@
 """Customers and items for integrators: list (≤ 200), create with the spec's `code`s, search (q 2–100)."""
 
 from django.urls import path
+from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import api_view, permission_classes
 from rest_framework.response import Response
 
 from invoicing import master_data
+from invoicing.api import schemas
 from invoicing.master_data import MasterDataError
 from portal.api_errors import NUL_MESSAGE, ApiError, nul_paths, refuse_nul
 from portal.api_pagination import paginated
 from portal.idempotency import idempotent
+from portal.openapi import (
+    error,
+    examples,
+    found_of,
+    idempotency,
+    json_body,
+    operation,
+    page_of,
+    paging,
+    query,
+    response,
+    text,
+)
 from tenants.permissions import HasTenant
+
+TAGS = ["Customers & Items"]
 
 
 def _error(exc: MasterDataError) -> Response:
@@ -46,6 +63,48 @@ def _create(request, create, row):
     return Response(row(record), status=201)
 
 
+@extend_schema(
+    methods=["GET"],
+    **operation(
+        "List customers",
+        operation_id="listCustomers",
+        tags=TAGS,
+        parameters=[*paging(200), query("q", text(maxLength=100), "Optional: name, TIN or e-mail contains.")],
+        responses={200: response(page_of(schemas.CUSTOMER), "A page of customers.")},
+        errors=(400,),
+    ),
+)
+@extend_schema(
+    methods=["POST"],
+    **operation(
+        "Create a customer",
+        operation_id="createCustomer",
+        tags=TAGS,
+        description="A repeat B2B or B2G buyer. Errors carry `code` (master-data codes).",
+        request=json_body(schemas.CUSTOMER_INPUT),
+        parameters=idempotency(),
+        examples=examples(("B2B customer", schemas.CUSTOMER_EXAMPLE), request_only=True),
+        responses={
+            201: response(schemas.CUSTOMER, "Created."),
+            400: error(
+                "missing_field, invalid_tin, invalid_email, invalid_phone, invalid_state, invalid_lga, invalid_kind.",
+                (
+                    "invalid_tin",
+                    {
+                        "error": "Enter a TIN of at least 5 characters, such as 12345678-0001.",
+                        "code": "invalid_tin",
+                        "fields": {"tin": "Enter a TIN of at least 5 characters."},
+                    },
+                ),
+            ),
+            409: error(
+                "tin_exists, or an Idempotency-Key reused with another body.",
+                ("tin_exists", {"error": "A customer with this TIN already exists.", "code": "tin_exists"}),
+            ),
+        },
+        errors=(413, 415, 500),
+    ),
+)
 @api_view(["GET", "POST"])
 @permission_classes([HasTenant])
 @idempotent
@@ -56,6 +115,18 @@ def customers(request):
     return paginated(request, qs, customer_out, max_limit=200)
 
 
+@extend_schema(
+    **operation(
+        "Search customers (typeahead)",
+        operation_id="searchCustomers",
+        tags=TAGS,
+        parameters=[query("q", text(minLength=2, maxLength=100), "Name, TIN or e-mail; 2–100 characters.", True)],
+        responses={
+            200: response(found_of(schemas.CUSTOMER), "Up to 20 matches."),
+            400: error("q missing or out of range.", schemas.BAD_Q_EXAMPLE),
+        },
+    )
+)
 @api_view(["GET"])
 @permission_classes([HasTenant])
 def customers_search(request):
@@ -63,6 +134,48 @@ def customers_search(request):
     return Response({"items": [customer_out(c) for c in found], "total": len(found)})
 
 
+@extend_schema(
+    methods=["GET"],
+    **operation(
+        "List items",
+        operation_id="listItems",
+        tags=TAGS,
+        parameters=[*paging(200), query("q", text(maxLength=100), "Optional: name or code contains.")],
+        responses={200: response(page_of(schemas.ITEM), "A page of items.")},
+        errors=(400,),
+    ),
+)
+@extend_schema(
+    methods=["POST"],
+    **operation(
+        "Create an item",
+        operation_id="createItem",
+        tags=TAGS,
+        description="A catalogue item; prices in kobo. Errors carry `code` (master-data codes).",
+        request=json_body(schemas.ITEM_INPUT),
+        parameters=idempotency(),
+        examples=examples(("Service item", schemas.ITEM_EXAMPLE), request_only=True),
+        responses={
+            201: response(schemas.ITEM, "Created."),
+            400: error(
+                "missing_field, invalid_price, invalid_cost, invalid_tax_scheme.",
+                (
+                    "invalid_price",
+                    {
+                        "error": "Enter the unit price (in kobo: ₦1,500.00 is 150000); it must be above zero.",
+                        "code": "invalid_price",
+                        "fields": {"unitPriceKobo": "Enter the unit price; it must be above zero."},
+                    },
+                ),
+            ),
+            409: error(
+                "item_exists, or an Idempotency-Key reused with another body.",
+                ("item_exists", {"error": "An item with this name already exists.", "code": "item_exists"}),
+            ),
+        },
+        errors=(413, 415, 500),
+    ),
+)
 @api_view(["GET", "POST"])
 @permission_classes([HasTenant])
 @idempotent
@@ -73,6 +186,18 @@ def items(request):
     return paginated(request, qs, master_data.item_row, max_limit=200)
 
 
+@extend_schema(
+    **operation(
+        "Search items (typeahead)",
+        operation_id="searchItems",
+        tags=TAGS,
+        parameters=[query("q", text(minLength=2, maxLength=100), "Name or code; 2–100 characters.", True)],
+        responses={
+            200: response(found_of(schemas.ITEM), "Up to 20 matches."),
+            400: error("q missing or out of range.", schemas.BAD_Q_EXAMPLE),
+        },
+    )
+)
 @api_view(["GET"])
 @permission_classes([HasTenant])
 def items_search(request):

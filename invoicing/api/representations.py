@@ -1,8 +1,31 @@
-"""Invoices as the API shows them: camelCase fields, money as decimal strings with 2 places, UTC times."""
+"""Invoices as the API shows them: camelCase fields, money as decimal strings with 2 places, UTC times.
+
+Each answer is a Shape (portal/shapes.py): the same declaration renders it and is its OpenAPI component, so the
+schema at /api/v1/schema lists exactly the keys rendered here.
+"""
 
 from datetime import UTC
 
 from django.urls import reverse
+
+from portal.openapi import (
+    DATE,
+    INVOICE_STATUS,
+    INVOICE_TYPE,
+    KIND,
+    MONEY,
+    PAYMENT_STATUS,
+    TIMESTAMP,
+    UUID,
+    boolean,
+    integer,
+    nullable,
+    obj,
+    text,
+)
+from portal.shapes import OMIT, Field, Shape
+
+HELD_STATUSES = ("BLOCKED", "PENDING_REVIEW", "PENDING_APPROVAL")
 
 
 def iso(value):
@@ -13,100 +36,240 @@ def money(value) -> str:
     return f"{value:.2f}"
 
 
-def _party(data: dict) -> dict:
-    address = data.get("address", {})
-    return {
-        "name": data.get("name", ""),
-        "tin": data.get("tin", ""),
-        "email": data.get("email", ""),
-        "phone": data.get("telephone", ""),
-        "address": address.get("street", ""),
-        "city": address.get("city", ""),
-        "postalCode": address.get("postal_zone", ""),
-        "state": address.get("state", ""),
-        "lga": address.get("lga", ""),
-        "country": address.get("country", ""),
-    }
+def decimal(value) -> str:
+    """A quantity or a rate as typed: no exponent, no trailing zeros (1.5, not 1.500)."""
+    return f"{value.normalize():f}"
+
+
+def _why(invoice) -> tuple[str, str] | None:
+    """Why a failed or held invoice is not certified: (reason, detail), else None."""
+    if invoice.status == "FAILED":
+        return invoice.nrs_reason, invoice.nrs_detail
+    if invoice.block_reason and invoice.status in HELD_STATUSES:
+        return invoice.block_reason, invoice.block_detail
+    return None
+
+
+# The short form: lists, status polls.
+SUMMARY = Shape(
+    "InvoiceSummary",
+    {
+        "invoiceId": Field(UUID, lambda invoice: str(invoice.pk)),
+        "documentNumber": Field(text(), lambda invoice: invoice.document_number),
+        "irn": Field(nullable(text("Invoice Reference Number; null on drafts.")), lambda invoice: invoice.irn or None),
+        "invoiceKind": Field(KIND, lambda invoice: invoice.kind),
+        "invoiceType": Field(INVOICE_TYPE, lambda invoice: invoice.invoice_type),
+        "status": Field(INVOICE_STATUS, lambda invoice: invoice.status),
+        "issueDate": Field(DATE, lambda invoice: invoice.issue_date.isoformat()),
+        "currency": Field(text(), lambda invoice: invoice.currency),
+        "payableAmount": Field(MONEY, lambda invoice: money(invoice.payable)),
+        "paymentStatus": Field(PAYMENT_STATUS, lambda invoice: invoice.payment_status),
+        "customer": Field(
+            obj({"name": text(), "tin": text()}),
+            lambda invoice: {"name": invoice.buyer.get("name", ""), "tin": invoice.buyer.get("tin", "")},
+        ),
+        "updatedAt": Field(TIMESTAMP, lambda invoice: iso(invoice.updated_at)),
+        "reason": Field(
+            text("FAILED: the NRS error code; held invoices: the BLOCKED_* reason."),
+            lambda invoice: why[0] if (why := _why(invoice)) else OMIT,
+        ),
+        "detail": Field(
+            text("With `reason`: what to fix."), lambda invoice: why[1] if (why := _why(invoice)) else OMIT
+        ),
+    },
+    required=[
+        "invoiceId",
+        "documentNumber",
+        "irn",
+        "invoiceKind",
+        "invoiceType",
+        "status",
+        "issueDate",
+        "currency",
+        "payableAmount",
+        "paymentStatus",
+        "customer",
+        "updatedAt",
+    ],
+)
+
+# invoice.buyer / invoice.supplier: the party data copied onto the invoice at creation.
+PARTY = Shape(
+    "Party",
+    {
+        "name": Field(text(), lambda party: party.get("name", "")),
+        "tin": Field(text(), lambda party: party.get("tin", "")),
+        "email": Field(text(), lambda party: party.get("email", "")),
+        "phone": Field(text(), lambda party: party.get("telephone", "")),
+        "address": Field(text(), lambda party: party.get("address", {}).get("street", "")),
+        "city": Field(text(), lambda party: party.get("address", {}).get("city", "")),
+        "postalCode": Field(text(), lambda party: party.get("address", {}).get("postal_zone", "")),
+        "state": Field(text(), lambda party: party.get("address", {}).get("state", "")),
+        "lga": Field(text(), lambda party: party.get("address", {}).get("lga", "")),
+        "country": Field(text(), lambda party: party.get("address", {}).get("country", "")),
+    },
+    description="A party as issued on the invoice (copied at creation).",
+)
+
+LINE = Shape(
+    "InvoiceLine",
+    {
+        "position": Field(integer(), lambda line: line.position + 1),
+        "description": Field(text(), lambda line: line.description),
+        "quantity": Field(text("Decimal string."), lambda line: decimal(line.quantity)),
+        "unitPrice": Field(MONEY, lambda line: money(line.unit_price)),
+        "discount": Field(MONEY, lambda line: money(line.discount)),
+        "hsnCode": Field(nullable(text()), lambda line: line.hsn_code or None),
+        "isicCode": Field(nullable(text()), lambda line: line.isic_code or None),
+        "taxScheme": Field(text(), lambda line: line.tax_category),
+        "taxRate": Field(text("Percentage, decimal string."), lambda line: decimal(line.tax_rate)),
+        "unitOfMeasure": Field(nullable(text()), lambda line: line.unit or None),
+        "lineExtensionAmount": Field(MONEY, lambda line: money(line.line_extension)),
+        "taxAmount": Field(MONEY, lambda line: money(line.tax_amount)),
+        "itemId": Field(nullable(integer()), lambda line: line.item_id),
+    },
+)
+
+TOTALS = Shape(
+    None,
+    {
+        "lineExtensionAmount": Field(MONEY, lambda invoice: money(invoice.line_extension)),
+        "taxAmount": Field(MONEY, lambda invoice: money(invoice.tax_total)),
+        "payableAmount": Field(MONEY, lambda invoice: money(invoice.payable)),
+        "amountPaid": Field(MONEY, lambda invoice: money(invoice.amount_paid)),
+        "amountDue": Field(MONEY, lambda invoice: money(invoice.amount_due)),
+    },
+)
+
+NRS_PROGRESS = Shape(
+    None,
+    {
+        "attempts": Field(integer("Submission attempts so far."), lambda invoice: invoice.attempts),
+        "signedAt": Field(TIMESTAMP, lambda invoice: iso(invoice.signed_at)),
+        "transmittedAt": Field(TIMESTAMP, lambda invoice: iso(invoice.transmitted_at)),
+        "certifiedAt": Field(TIMESTAMP, lambda invoice: iso(invoice.certified_at)),
+        "nextAttemptAt": Field(TIMESTAMP, lambda invoice: iso(invoice.next_attempt_at)),
+        "error": Field(
+            nullable(obj({"reason": text(), "details": text("NRS's own message.")})),
+            lambda invoice: (
+                {"reason": invoice.nrs_reason, "details": invoice.nrs_detail} if invoice.nrs_reason else None
+            ),
+        ),
+    },
+)
+
+LINKS = Shape(
+    None,
+    {
+        "self": Field(text(), lambda invoice: reverse("api_invoice_detail", args=[invoice.pk])),
+        "pdf": Field(
+            nullable(text("Once certified.")),
+            lambda invoice: reverse("api_invoice_pdf", args=[invoice.pk]) if invoice.is_certified else None,
+        ),
+    },
+)
+
+DETAIL = Shape(
+    "InvoiceDetail",
+    {
+        "typeCode": Field(
+            text("NRS type code: 381 invoice, 380 credit note, 384 debit note."), lambda invoice: invoice.type_code
+        ),
+        "dueDate": Field(nullable(DATE), lambda invoice: invoice.due_date.isoformat() if invoice.due_date else None),
+        "note": Field(text(), lambda invoice: invoice.note),
+        "poReference": Field(text(), lambda invoice: invoice.po_reference),
+        "originalInvoiceId": Field(
+            nullable(UUID), lambda invoice: str(invoice.original_id) if invoice.original_id else None
+        ),
+        "customer": Field(PARTY, lambda invoice: invoice.buyer),
+        "supplier": Field(PARTY, lambda invoice: invoice.supplier),
+        "lines": Field(LINE, lambda invoice: invoice.lines.all(), many=True),
+        "totals": Field(TOTALS, lambda invoice: invoice),
+        "paymentReported": Field(
+            boolean("Whether the payment state was accepted by NRS."), lambda invoice: invoice.payment_reported
+        ),
+        "nrs": Field(NRS_PROGRESS, lambda invoice: invoice),
+        "qrPayload": Field(
+            nullable(text("The encrypted NRS QR payload, once certified.")), lambda invoice: invoice.qr_payload or None
+        ),
+        "b2cReportDeadline": Field(TIMESTAMP, lambda invoice: iso(invoice.b2c_report_deadline)),
+        "createdAt": Field(TIMESTAMP, lambda invoice: iso(invoice.created_at)),
+        "links": Field(LINKS, lambda invoice: invoice),
+    },
+    extends=SUMMARY,
+    description="The full invoice: lifecycle status, parties, lines, totals, NRS attempts, links.",
+)
+
+
+# --- What create, submit and retry answer (invoices.py `outcome`) ----------------------------------------
+
+QUEUED = Shape(
+    "InvoiceQueued",
+    {
+        "status": Field(text(const="PENDING"), lambda invoice: "PENDING"),
+        "invoiceId": Field(UUID, lambda invoice: str(invoice.pk)),
+        "irn": Field(text(), lambda invoice: invoice.irn),
+    },
+    required=["status", "invoiceId", "irn"],
+    description="Accepted for NRS processing: poll GET /api/v1/invoices/{invoiceId} (or the IRN status) "
+    "until CERTIFIED / REPORTED or FAILED, or listen for webhook events.",
+)
+
+
+def hold_reason(invoice) -> str:
+    return invoice.block_reason or "BLOCKED_CHECKLIST_FAILED"
+
+
+HELD = Shape(
+    "InvoiceHeld",
+    {
+        "status": Field(
+            text(
+                "`BLOCKED:<REASON>`, e.g. BLOCKED:PENDING_REVIEW.",
+                pattern="^BLOCKED:",
+                examples=["BLOCKED:PENDING_REVIEW"],
+            ),
+            lambda invoice: f"BLOCKED:{hold_reason(invoice).removeprefix('BLOCKED_')}",
+        ),
+        "reason": Field(
+            text("BLOCKED_PENDING_REVIEW, BLOCKED_PENDING_APPROVAL, BLOCKED_CHECKLIST_FAILED (or another hold)."),
+            hold_reason,
+        ),
+        "detail": Field(text("What is missing."), lambda invoice: invoice.block_detail),
+        "invoiceId": Field(UUID, lambda invoice: str(invoice.pk)),
+        "irn": Field(nullable(text()), lambda invoice: invoice.irn or None),
+    },
+    required=["status", "reason", "invoiceId"],
+    description="Saved but not submitted to NRS (review, approval, or validation). Resolve the hold in the "
+    "portal, then POST /api/v1/invoices/{id}/retry.",
+)
+
+# --- The public IRN verification (invoices.py `verify`) --------------------------------------------------
+
+VERIFIED = Shape(
+    "VerifyResult",
+    {
+        "valid": Field(boolean(const=True), lambda invoice: True),
+        "irn": Field(text(), lambda invoice: invoice.irn),
+        "documentNumber": Field(text(), lambda invoice: invoice.document_number),
+        "invoiceType": Field(INVOICE_TYPE, lambda invoice: invoice.invoice_type),
+        "issueDate": Field(DATE, lambda invoice: invoice.issue_date.isoformat()),
+        "status": Field(text(enum=["CERTIFIED", "REPORTED"]), lambda invoice: invoice.status),
+        "supplier": Field(
+            obj({"name": text(), "tin": text()}),
+            lambda invoice: {"name": invoice.supplier.get("name", ""), "tin": invoice.supplier.get("tin", "")},
+        ),
+        "payableAmount": Field(MONEY, lambda invoice: money(invoice.payable)),
+        "currency": Field(text(), lambda invoice: invoice.currency),
+        "certifiedAt": Field(TIMESTAMP, lambda invoice: iso(invoice.certified_at)),
+    },
+    required=["valid", "irn"],
+)
 
 
 def invoice_summary(invoice) -> dict:
-    """The short form: lists, status polls."""
-    data = {
-        "invoiceId": str(invoice.pk),
-        "documentNumber": invoice.document_number,
-        "irn": invoice.irn or None,
-        "invoiceKind": invoice.kind,
-        "invoiceType": invoice.invoice_type,
-        "status": invoice.status,
-        "issueDate": invoice.issue_date.isoformat(),
-        "currency": invoice.currency,
-        "payableAmount": money(invoice.payable),
-        "paymentStatus": invoice.payment_status,
-        "customer": {"name": invoice.buyer.get("name", ""), "tin": invoice.buyer.get("tin", "")},
-        "updatedAt": iso(invoice.updated_at),
-    }
-    if invoice.status == "FAILED":
-        data["reason"] = invoice.nrs_reason
-        data["detail"] = invoice.nrs_detail
-    elif invoice.block_reason and invoice.status in ("BLOCKED", "PENDING_REVIEW", "PENDING_APPROVAL"):
-        data["reason"] = invoice.block_reason
-        data["detail"] = invoice.block_detail
-    return data
+    return SUMMARY.render(invoice)
 
 
 def invoice_detail(invoice) -> dict:
-    lines = [
-        {
-            "position": line.position + 1,
-            "description": line.description,
-            "quantity": f"{line.quantity.normalize():f}",
-            "unitPrice": money(line.unit_price),
-            "discount": money(line.discount),
-            "hsnCode": line.hsn_code or None,
-            "isicCode": line.isic_code or None,
-            "taxScheme": line.tax_category,
-            "taxRate": f"{line.tax_rate.normalize():f}",
-            "unitOfMeasure": line.unit or None,
-            "lineExtensionAmount": money(line.line_extension),
-            "taxAmount": money(line.tax_amount),
-            "itemId": line.item_id,
-        }
-        for line in invoice.lines.all()
-    ]
-    data = invoice_summary(invoice)
-    data.update(
-        {
-            "typeCode": invoice.type_code,
-            "dueDate": invoice.due_date.isoformat() if invoice.due_date else None,
-            "note": invoice.note,
-            "poReference": invoice.po_reference,
-            "originalInvoiceId": str(invoice.original_id) if invoice.original_id else None,
-            "customer": _party(invoice.buyer),
-            "supplier": _party(invoice.supplier),
-            "lines": lines,
-            "totals": {
-                "lineExtensionAmount": money(invoice.line_extension),
-                "taxAmount": money(invoice.tax_total),
-                "payableAmount": money(invoice.payable),
-                "amountPaid": money(invoice.amount_paid),
-                "amountDue": money(invoice.amount_due),
-            },
-            "paymentReported": invoice.payment_reported,
-            "nrs": {
-                "attempts": invoice.attempts,
-                "signedAt": iso(invoice.signed_at),
-                "transmittedAt": iso(invoice.transmitted_at),
-                "certifiedAt": iso(invoice.certified_at),
-                "nextAttemptAt": iso(invoice.next_attempt_at),
-                "error": {"reason": invoice.nrs_reason, "details": invoice.nrs_detail} if invoice.nrs_reason else None,
-            },
-            "qrPayload": invoice.qr_payload or None,
-            "b2cReportDeadline": iso(invoice.b2c_report_deadline),
-            "createdAt": iso(invoice.created_at),
-            "links": {
-                "self": reverse("api_invoice_detail", args=[invoice.pk]),
-                "pdf": reverse("api_invoice_pdf", args=[invoice.pk]) if invoice.is_certified else None,
-            },
-        }
-    )
-    return data
+    return DETAIL.render(invoice)

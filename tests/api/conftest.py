@@ -12,7 +12,7 @@ from tests.factories import TenantFactory, make_ready
 
 KEY_HEADER = "X-Flowpoint-Key"
 
-from tests.spec_examples import (  # noqa: E402, F401  (the verbatim examples, re-exported for these tests)
+from invoicing.api.spec_examples import (  # noqa: E402, F401  (the verbatim examples, re-exported for these tests)
     AUTOFILLED,
     REAL_EMAIL,
     SPEC_B2B,

@@ -4,8 +4,8 @@ import pytest
 from django_q.conf import Conf
 from django_scopes import scope
 
+from invoicing.api.spec_examples import REAL_EMAIL, SPEC_B2B, without_autofilled
 from tests.factories import TenantFactory, make_ready
-from tests.spec_examples import REAL_EMAIL, SPEC_B2B, without_autofilled
 
 # The spec's "Full request — B2B" example as an integrator sends it. (The published e-mail is the page's
 # obfuscated "[email protected]"; a real one here.)

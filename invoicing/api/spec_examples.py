@@ -1,5 +1,5 @@
-"""The spec's request examples, copied character for character from shared/spec/000_e1b4ae54c034cd89.txt: the
-one copy every test derives its bodies from."""
+"""The spec's request examples, copied character for character from shared/spec/000_e1b4ae54c034cd89.txt: the one
+copy the OpenAPI examples (invoicing/api/schemas.py), the tests and the bench derive their bodies from."""
 
 import copy
 import json
@@ -110,3 +110,10 @@ def without_autofilled(example: dict, *, email: str | None = None) -> dict:
     if email is not None:
         data["customer"]["email"] = email
     return data
+
+
+# As the OpenAPI examples show them (and an integrator sends them): without the autofilled supplier keys.
+SPEC_B2B_REQUEST = without_autofilled(SPEC_B2B)
+SPEC_B2C_REQUEST = without_autofilled(SPEC_B2C)
+# The spec: "B2G: use the same buyer fields … as B2B — set invoice_kind B2G" (with a buyer e-mail that validates).
+B2G_REQUEST = without_autofilled(SPEC_B2B, email=REAL_EMAIL) | {"invoice_kind": "B2G"}

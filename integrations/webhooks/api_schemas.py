@@ -1,0 +1,202 @@
+"""The webhook API's request shapes and the outbound events Flowpoint POSTs to an integrator's URL (services.py
+builds them, delivery.py signs and sends them), as OpenAPI components and webhooks. The API's answers
+(WebhookSubscription, WebhookDelivery) are declared with their rendering in integrations/webhooks/api.py.
+"""
+
+from portal.openapi import (
+    DATE,
+    INVOICE_ID_EXAMPLE,
+    INVOICE_STATUS,
+    INVOICE_TYPE,
+    IRN_EXAMPLE,
+    KIND,
+    MONEY,
+    PAYMENT_STATUS,
+    TIMESTAMP,
+    UUID,
+    boolean,
+    component,
+    integer,
+    nullable,
+    obj,
+    ref,
+    text,
+    webhook,
+)
+
+# --- The subscription API ----------------------------------------------------------------------------------
+
+
+WEBHOOK_EVENT_TYPE = component(
+    "WebhookEventType",
+    text(enum=["invoice.pending", "invoice.certified", "invoice.failed", "invoice.payment_updated"]),
+)
+
+
+WEBHOOK_SUBSCRIPTION_INPUT = component(
+    "WebhookSubscriptionInput",
+    obj(
+        {
+            "url": text("HTTPS callback URL.", format="uri"),
+            "events": {"type": "array", "items": ref("WebhookEventType"), "minItems": 1},
+            "secret": text("Signing secret: required at registration; write-only (never echoed)."),
+            "active": boolean("true re-enables an endpoint paused after failed deliveries."),
+        },
+        required=["url", "events", "secret"],
+        description="On PATCH every field is optional (send what changes).",
+    ),
+)
+
+
+WEBHOOK_INPUT_EXAMPLE = {
+    "url": "https://erp.example.ng/flowpoint/events",
+    "events": ["invoice.certified", "invoice.failed"],
+    "secret": "whsec_…",
+}
+
+# --- Outbound events ---------------------------------------------------------------------------------------
+
+
+WEBHOOK_EVENT = component(
+    "WebhookEvent",
+    obj(
+        {
+            "id": text("Event id: dedupe on it (delivery is at-least-once).", examples=["evt_01J9Z3"]),
+            "type": ref("WebhookEventType"),
+            "status": text("Root status, matching the event lifecycle: pending, certified or failed."),
+            "source": text("Which lifecycle step emitted the event.", examples=["nrs.sign"]),
+            "timestamp": integer("Unix time in milliseconds: reject deliveries older than 5 minutes."),
+            "emittedAt": text("ISO 8601.", format="date-time"),
+            "data": obj(
+                {
+                    "invoiceId": UUID,
+                    "irn": nullable(text()),
+                    "documentNumber": text(),
+                    "invoiceKind": KIND,
+                    "invoiceType": INVOICE_TYPE,
+                    "status": INVOICE_STATUS,
+                    "issueDate": nullable(DATE),
+                    "currency": text(),
+                    "totals": obj(
+                        {
+                            "lineExtensionAmount": MONEY,
+                            "taxAmount": MONEY,
+                            "payableAmount": MONEY,
+                            "amountPaid": MONEY,
+                            "amountDue": MONEY,
+                        }
+                    ),
+                    "paymentStatus": PAYMENT_STATUS,
+                    "paymentReported": boolean(),
+                    "customer": obj({"name": text(), "tin": text()}),
+                    "certifiedAt": TIMESTAMP,
+                    "nrsError": obj(
+                        {"reason": text(), "details": text()}, description="invoice.failed only: NRS's error."
+                    ),
+                },
+                description="The invoice as an ERP needs it, without calling the API again.",
+            ),
+        },
+        required=["id", "type", "status", "source", "timestamp", "emittedAt", "data"],
+    ),
+)
+
+
+WEBHOOK_EVENTS = {
+    # type: (root status, source, invoice status, summary) — as integrations/webhooks/services.py emits them
+    "invoice.pending": ("pending", "api.create", "PENDING", "Accepted and queued for NRS submission."),
+    "invoice.certified": (
+        "certified",
+        "nrs.transmit",
+        "CERTIFIED",
+        "Certified by NRS (B2C: reported, source nrs.sign).",
+    ),
+    "invoice.failed": (
+        "failed",
+        "nrs.submit",
+        "FAILED",
+        "NRS submission failed; retry with POST /invoices/{id}/retry.",
+    ),
+    "invoice.payment_updated": ("certified", "payment.update", "CERTIFIED", "A payment state was reported to NRS."),
+}
+
+
+def _operation(event: str) -> dict:
+    """The POST Flowpoint sends for `event`, with an example body."""
+    root_status, source, status, summary = WEBHOOK_EVENTS[event]
+    example = {
+        "id": "evt_01J9Z3K6W8Q2",
+        "type": event,
+        "status": root_status,
+        "source": source,
+        "timestamp": 1777109472000,
+        "emittedAt": "2026-04-25T09:31:12.000Z",
+        "data": {
+            "invoiceId": INVOICE_ID_EXAMPLE,
+            "irn": IRN_EXAMPLE,
+            "documentNumber": "INV-2026-001",
+            "invoiceKind": "B2B",
+            "invoiceType": "invoice",
+            "status": status,
+            "issueDate": "2026-04-25",
+            "currency": "NGN",
+            "totals": {
+                "lineExtensionAmount": "50000.00",
+                "taxAmount": "3750.00",
+                "payableAmount": "53750.00",
+                "amountPaid": "53750.00" if event == "invoice.payment_updated" else "0.00",
+                "amountDue": "0.00" if event == "invoice.payment_updated" else "53750.00",
+            },
+            "paymentStatus": "PAID" if event == "invoice.payment_updated" else "UNPAID",
+            "paymentReported": event == "invoice.payment_updated",
+            "customer": {"name": "Acme Ltd", "tin": "12345678-0001"},
+            "certifiedAt": None if status in ("PENDING", "FAILED") else "2026-04-25T09:31:12.000Z",
+        },
+    }
+    if event == "invoice.failed":
+        example["data"]["nrsError"] = {"reason": "SUBMISSION_ERROR", "details": "NRS did not answer in time."}
+    operation = {
+        "operationId": f"webhook_{event.replace('.', '_')}",
+        "summary": event,
+        "description": f"{summary} Sent to your registered callback URL. Verify `x-flowpoint-signature` (HMAC-SHA256 "
+        "hex of the raw body with your secret), reject `timestamp` older than 5 minutes, dedupe on `id`.",
+        "tags": ["Invoice Webhook Events"],
+        "parameters": [
+            {
+                "name": "x-flowpoint-signature",
+                "in": "header",
+                "required": True,
+                "description": "Lower-case hex HMAC-SHA256 of the raw request body, keyed with your signing secret.",
+                "schema": text(pattern="^[0-9a-f]{64}$"),
+            },
+            {
+                "name": "x-flowpoint-signature-previous",
+                "in": "header",
+                "required": False,
+                "description": "Only while a secret rotation is in its grace period: the same signature with the "
+                "previous secret. Accept either.",
+                "schema": text(pattern="^[0-9a-f]{64}$"),
+            },
+            *(
+                {"name": name, "in": "header", "required": True, "description": description, "schema": text()}
+                for name, description in (
+                    ("webhook-id", "Standard Webhooks: the event id."),
+                    ("webhook-timestamp", "Standard Webhooks: Unix seconds of this sending."),
+                    ("webhook-signature", "Standard Webhooks: `v1,<base64>` signatures, space-separated."),
+                )
+            ),
+        ],
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": ref("WebhookEvent"), "example": example}},
+        },
+        "responses": {
+            "2XX": {"description": "Received (any 2xx within 10 seconds; the body is ignored — 204 is fine)."},
+            "default": {"description": "Any other status, a timeout or a network error: retried (~5, 10, 20, 40 s)."},
+        },
+    }
+    return operation
+
+
+for _event in WEBHOOK_EVENTS:
+    webhook(_event, _operation(_event))
