@@ -10,6 +10,7 @@ from integrations.nrs.client import NrsClient
 from integrations.reference.models import Lga, State, VatExemption
 from integrations.reference.services import DATASETS, Dataset, reference_load
 from tenants import services as tenant_services
+from tenants.audit import audit
 from tenants.models import Tenant
 
 
@@ -32,6 +33,7 @@ def nrs_sandbox_connect(*, tenant: Tenant, user=None) -> Tenant:
     )
     tenant_services.nrs_credentials_set(tenant=tenant, api_key=issued["api_key"], api_secret=issued["api_secret"])
     tenant_services.crypto_key_upload(tenant=tenant, content=json.dumps(issued["crypto_keys"]).encode(), user=user)
+    audit(tenant, "settings.nrs_sandbox_connected", "Connected to the embedded NRS sandbox.", user=user)
     return tenant
 
 

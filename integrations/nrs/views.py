@@ -12,7 +12,6 @@ from django.views.decorators.http import require_POST
 from integrations.nrs.errors import NrsError, NrsNotFound
 from integrations.nrs.models import NrsCall
 from integrations.nrs.services import nrs_sandbox_connect, tin_verify
-from tenants.audit import audit
 from tenants.permissions import admin_required
 
 
@@ -26,12 +25,6 @@ def _back(request, fallback):
 def nrs_sandbox_connect_view(request):
     try:
         nrs_sandbox_connect(tenant=request.tenant, user=request.user)
-        audit(
-            request.tenant,
-            "settings.nrs_sandbox_connected",
-            "Connected to the embedded NRS sandbox.",
-            user=request.user,
-        )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:

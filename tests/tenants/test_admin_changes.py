@@ -80,3 +80,24 @@ def test_review_rules_are_not_saved_without_their_audit_entry(tenant, admin_user
     with scope(tenant=tenant), pytest.raises(RuntimeError):
         gate_rules_save(tenant=tenant, user=admin_user, review="all")
     assert not GateRules.objects.filter(tenant=tenant, review="all").exists()  # one transaction: nothing half-done
+
+
+def test_connecting_the_sandbox_is_recorded_with_the_connection_or_not_at_all(
+    admin_client, admin_user, tenant, monkeypatch
+):
+    admin_client.post(reverse("nrs_sandbox_connect"))
+    (entry,) = recorded(tenant, "settings.nrs_sandbox_connected")
+    assert entry.actor == admin_user
+    assert "settings.nrs_sandbox_connected" in audit_log(admin_client)
+    tenant.refresh_from_db()
+    connected = tenant.nrs_business_id
+    assert connected
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the audit log is unavailable")
+
+    monkeypatch.setattr("integrations.nrs.services.audit", broken)
+    with pytest.raises(RuntimeError):
+        admin_client.post(reverse("nrs_sandbox_connect"))
+    tenant.refresh_from_db()
+    assert tenant.nrs_business_id == connected  # the second connection rolled back with its record
