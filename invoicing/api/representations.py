@@ -8,6 +8,7 @@ from datetime import UTC
 
 from django.urls import reverse
 
+from integrations.nrs.shapes import Party
 from portal.openapi import (
     DATE,
     INVOICE_STATUS,
@@ -93,20 +94,20 @@ SUMMARY = Shape(
     ],
 )
 
-# invoice.buyer / invoice.supplier: the party data copied onto the invoice at creation.
+# invoice.buyer / invoice.supplier: the party as issued (integrations/nrs/shapes.py Party), in the API's spelling.
 PARTY = Shape(
     "Party",
     {
-        "name": Field(text(), lambda party: party.get("name", "")),
-        "tin": Field(text(), lambda party: party.get("tin", "")),
-        "email": Field(text(), lambda party: party.get("email", "")),
-        "phone": Field(text(), lambda party: party.get("telephone", "")),
-        "address": Field(text(), lambda party: party.get("address", {}).get("street", "")),
-        "city": Field(text(), lambda party: party.get("address", {}).get("city", "")),
-        "postalCode": Field(text(), lambda party: party.get("address", {}).get("postal_zone", "")),
-        "state": Field(text(), lambda party: party.get("address", {}).get("state", "")),
-        "lga": Field(text(), lambda party: party.get("address", {}).get("lga", "")),
-        "country": Field(text(), lambda party: party.get("address", {}).get("country", "")),
+        "name": Field(text(), lambda party: party.name),
+        "tin": Field(text(), lambda party: party.tin),
+        "email": Field(text(), lambda party: party.email),
+        "phone": Field(text(), lambda party: party.telephone),
+        "address": Field(text(), lambda party: party.address.street),
+        "city": Field(text(), lambda party: party.address.city),
+        "postalCode": Field(text(), lambda party: party.address.postal_zone),
+        "state": Field(text(), lambda party: party.address.state),
+        "lga": Field(text(), lambda party: party.address.lga),
+        "country": Field(text(), lambda party: party.address.country),
     },
     description="A party as issued on the invoice (copied at creation).",
 )
@@ -181,8 +182,8 @@ DETAIL = Shape(
         "originalInvoiceId": Field(
             nullable(UUID), lambda invoice: str(invoice.original_id) if invoice.original_id else None
         ),
-        "customer": Field(PARTY, lambda invoice: invoice.buyer),
-        "supplier": Field(PARTY, lambda invoice: invoice.supplier),
+        "customer": Field(PARTY, lambda invoice: Party.from_dict(invoice.buyer)),
+        "supplier": Field(PARTY, lambda invoice: Party.from_dict(invoice.supplier)),
         "lines": Field(LINE, lambda invoice: invoice.lines.all(), many=True),
         "totals": Field(TOTALS, lambda invoice: invoice),
         "paymentReported": Field(
