@@ -108,6 +108,7 @@ INVOICE_STATUS = text(
 PAYMENT_STATUS = text("Flowpoint payment state.", enum=["PAID", "PARTIAL", "UNPAID"])
 
 IRN_EXAMPLE = "INV2026001-94ND90NR-20260425"
+INT64_MAX = 2**63 - 1  # ids are 64-bit: a bigger one names no record
 INVOICE_ID_EXAMPLE = "5b0c6f1e-2d7a-4c61-9a0e-3f7b8c1d2e4f"
 
 # --- Components -------------------------------------------------------------------------------------------
@@ -154,7 +155,7 @@ SCHEMAS = {
         {
             "name": text("Buyer display name. Required for every kind."),
             "tin": text("Standard TIN or RC-XXXXXXX (≥ 5 characters). Required for B2B / B2G."),
-            "email": text("Required for B2B / B2G.", format="email"),
+            "email": text("Required for B2B / B2G; an address that fails the check is CUSTOMER_VALIDATION_FAILED."),
             "phone": text("Optional; must start with + and the country code (+2348012345678)."),
             "address": text("Street address. Required for B2B / B2G."),
             "city": text("Required for B2B / B2G."),
@@ -170,7 +171,7 @@ SCHEMAS = {
     ),
     "InvoiceLineInput": obj(
         {
-            "description": text("What was sold."),
+            "description": text("What was sold.", minLength=1),
             "quantity": {**DECIMAL_IN, "description": "Greater than 0."},
             "unit_price": {**DECIMAL_IN, "description": "Major units (naira), greater than 0."},
             "hsn_code": text("HS code for goods (GET /api/v1/helpers/hs-codes), e.g. 8517.11."),
@@ -181,7 +182,9 @@ SCHEMAS = {
             "discount": {**DECIMAL_IN, "description": "Amount off the line, major units; default 0."},
             "fee": {**DECIMAL_IN, "description": "Extra charge on the line, major units; default 0."},
             "category": text("Free text."),
-            "item_id": integer("A saved item (GET /api/v1/items): fills whatever the line leaves out."),
+            "item_id": integer(
+                "A saved item (GET /api/v1/items): fills whatever the line leaves out.", minimum=1, maximum=INT64_MAX
+            ),
         },
         required=["description", "quantity", "unit_price"],
         description="The spec lists description, quantity, unit_price, hsn_code, tax_scheme and tax_rate on every "
@@ -193,13 +196,18 @@ SCHEMAS = {
             "invoice_type": INVOICE_TYPE,
             "document_number": text(
                 "Human-readable invoice number (not a UUID), unique per business; used to build the IRN.",
+                minLength=1,
                 maxLength=50,
             ),
             "issue_date": DATE,
             "due_date": DATE,
             "currency": text("ISO 4217; default NGN.", default="NGN"),
             "customer": ref("InvoiceCustomerInput"),
-            "customer_id": integer("A saved customer (GET /api/v1/customers): fills the buyer fields left out."),
+            "customer_id": integer(
+                "A saved customer (GET /api/v1/customers): fills the buyer fields left out.",
+                minimum=1,
+                maximum=INT64_MAX,
+            ),
             "lines": {"type": "array", "items": ref("InvoiceLineInput"), "minItems": 1, "maxItems": 500},
             "note": text(maxLength=2000),
             "po_reference": text("Buyer's purchase-order reference.", maxLength=100),
@@ -228,12 +236,12 @@ SCHEMAS = {
         "properties": {
             "invoice_kind": KIND,
             "invoice_type": INVOICE_TYPE,
-            "document_number": text(maxLength=50),
+            "document_number": text(minLength=1, maxLength=50),
             "issue_date": DATE,
             "due_date": DATE,
             "currency": text(),
             "customer": ref("InvoiceCustomerInput"),
-            "customer_id": integer(),
+            "customer_id": integer(minimum=1, maximum=INT64_MAX),
             "lines": {"type": "array", "items": ref("InvoiceLineInput"), "minItems": 1},
             "note": text(),
             "po_reference": text(),
@@ -295,7 +303,7 @@ SCHEMAS = {
             "currency": text(),
             "payableAmount": MONEY,
             "paymentStatus": PAYMENT_STATUS,
-            "customer": obj({"name": text(), "tin": text()}),
+            "customer": ref("Party"),  # name and tin here; the detail adds the address (one shape for both)
             "updatedAt": TIMESTAMP,
             "reason": text("FAILED: the NRS error code; held invoices: the BLOCKED_* reason."),
             "detail": text("With `reason`: what to fix."),
@@ -438,13 +446,17 @@ SCHEMAS = {
         required=["valid", "irn"],
     ),
     "VerifyFailure": obj(
-        {"valid": boolean(const=False), "reason": text(enum=["malformed IRN", "IRN not found"])},
+        {
+            "error": text("Human-readable message."),
+            "valid": boolean(const=False),
+            "reason": text(enum=["malformed IRN", "IRN not found"]),
+        },
         required=["valid", "reason"],
     ),
     "Customer": obj(
         {
             "id": integer(),
-            "kind": text(enum=["B2B", "B2G"]),
+            "customerKind": text(enum=["B2B", "B2G"]),
             "name": text(),
             "tin": text(),
             "email": text(),
@@ -564,11 +576,19 @@ SCHEMAS = {
         {
             "url": text("HTTPS callback URL.", format="uri"),
             "events": {"type": "array", "items": ref("WebhookEventType"), "minItems": 1},
-            "secret": text("Signing secret: required at registration; write-only (never echoed)."),
+            "secret": text("Signing secret: required at registration; write-only (never echoed).", minLength=16),
             "active": boolean("true re-enables an endpoint paused after failed deliveries."),
+            # What GET answers may be sent back unchanged: read-only, ignored.
+            **{
+                name: {"readOnly": True}
+                for name in ("id", "secretSet", "secretRotatingUntil", "pausedAt", "pausedReason", "createdAt")
+            },
+            "updatedAt": {"readOnly": True},
+            "links": {"readOnly": True},
         },
         required=["url", "events", "secret"],
-        description="On PATCH every field is optional (send what changes).",
+        additionalProperties=False,
+        description="On PATCH every field is optional (send what changes). Other fields are refused (400).",
     ),
     "WebhookSubscription": obj(
         {
@@ -749,6 +769,12 @@ SCHEMAS = {
         },
         required=["id", "type", "status", "source", "timestamp", "emittedAt", "data"],
     ),
+}
+
+# PATCH of a webhook endpoint: the same fields, none required.
+SCHEMAS["WebhookSubscriptionPatch"] = {
+    **{key: value for key, value in SCHEMAS["WebhookSubscriptionInput"].items() if key != "required"},
+    "description": "Any fields of WebhookSubscriptionInput: send what changes. Other fields are refused (400).",
 }
 
 HEADERS = {
@@ -1514,12 +1540,19 @@ BAD_Q_EXAMPLE = ("Bad q", {"error": "q is required: 2 to 100 characters."})
 def _operations() -> dict[str, dict[str, dict]]:
     """URL name → HTTP method → extend_schema(...) arguments."""
     from drf_spectacular.types import OpenApiTypes
+    from drf_spectacular.utils import OpenApiParameter
 
     from tenants import serializers as s
 
     invoice_id = _path("id", "uuid", "The invoice's invoiceId (UUID).")
     draft_id = _path("id", "uuid", "The draft's invoiceId (UUID).")
     irn = _path("irn", "str", f"Invoice Reference Number, e.g. {IRN_EXAMPLE}.")
+    checked_irn = OpenApiParameter(  # the verify route's format check, stated (a malformed IRN is its 400)
+        "irn",
+        text(pattern=r"^[A-Za-z0-9]{1,50}-[A-Z0-9]{8}-[0-9]{8}(\.[0-9]{1,12})?$"),
+        OpenApiParameter.PATH,
+        description=f"Invoice Reference Number, e.g. {IRN_EXAMPLE}.",
+    )
     pk = _path("id", "int", "Record id.")
     idempotency = _header("Idempotency-Key", text(maxLength=255, examples=["3f9d2c1e-INV-2026-001"]), IDEMPOTENCY_KEY)
     replayed = _header("Idempotency-Replayed", text(enum=["true"]), IDEMPOTENCY_REPLAYED, [200, 201, 202])
@@ -1739,7 +1772,7 @@ def _operations() -> dict[str, dict[str, dict]]:
                 security="PUBLIC",
                 description="No authentication. Is this IRN a certified invoice of a Flowpoint business? "
                 "200 `valid: true` with a summary; 400 malformed IRN; 404 not found.",
-                parameters=[irn],
+                parameters=[checked_irn],
                 responses={
                     200: _response(ref("VerifyResult"), "IRN exists and is certified.", ("Valid", VERIFY_EXAMPLE)),
                     400: _response(
@@ -2048,9 +2081,15 @@ def _operations() -> dict[str, dict[str, dict]]:
                 "Sign out",
                 operation_id="logout",
                 tags=["Auth"],
-                security="SESSION",
+                security="PUBLIC",  # it answers 204 with or without a session: no authentication is required
                 request=None,
-                responses={204: _response(None, "Signed out (also when no one was signed in).")},
+                responses={
+                    204: _response(None, "Signed out (also when no one was signed in)."),
+                    403: _error(
+                        "A portal session sent without its X-CSRFToken header.",
+                        ("CSRF", {"error": "CSRF Failed: CSRF token missing."}),
+                    ),
+                },
             )
         },
         "api_auth_me": {
@@ -2260,7 +2299,7 @@ def _operations() -> dict[str, dict[str, dict]]:
                 **hooks,
                 description='Change events, URL or secret; `{"active": true}` re-enables an endpoint paused after '
                 "5 failed attempts.",
-                request=_json(ref("WebhookSubscriptionInput")),
+                request=_json(ref("WebhookSubscriptionPatch")),
                 parameters=[pk],
                 examples=_examples(("Re-enable", {"active": True}), request_only=True),
                 responses={200: _response(ref("WebhookSubscription"), "Updated.")},
@@ -2411,6 +2450,28 @@ SECURITY_SCHEMES = {
 }
 
 
+# OpenAPI links: what a create answer leads to, so that clients and stateful testing follow the flow.
+_BY_ID = {"id": "$response.body#/invoiceId"}
+LINKS = {
+    ("/api/v1/invoices/create", "post"): {
+        code: {
+            "GetInvoiceStatus": {
+                "operationId": "getInvoiceStatus",
+                "parameters": {"irn": "$response.body#/irn"},
+                "description": "Poll the status by the IRN the answer carries.",
+            },
+            "GetInvoice": {"operationId": "getInvoice", "parameters": _BY_ID, "description": "The full invoice."},
+            "GetInvoicePdf": {
+                "operationId": "getInvoicePdf",
+                "parameters": _BY_ID,
+                "description": "The PDF, once certified (404 NOT_SIGNED before).",
+            },
+        }
+        for code in ("201", "202")
+    },
+}
+
+
 def preprocess(endpoints):
     """Only the API: the portal's HTML views and the embedded NRS sandbox are not part of it."""
     return [endpoint for endpoint in endpoints if endpoint[0].startswith("/api/v1/")]
@@ -2432,6 +2493,8 @@ def postprocess(result, generator, request, public):
             if "requestBody" in operation:
                 operation["requestBody"]["required"] = True
             operation["responses"] = dict(sorted(operation.get("responses", {}).items()))  # 2xx first
+            for code, links in LINKS.get((path, method), {}).items():
+                operation["responses"][code]["links"] = copy.deepcopy(links)
             for code, response in operation["responses"].items():
                 headers = response.setdefault("headers", {})
                 headers.setdefault("X-Request-Id", header["X-Request-Id"])

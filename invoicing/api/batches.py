@@ -25,6 +25,7 @@ from invoicing.services import Actor
 from invoicing.uploads import csv_upload_refusal
 from portal.api_errors import ApiError
 from portal.idempotency import idempotent
+from portal.query_params import whole_number
 from portal.ratelimit import tenant_limit
 from tenants.models import Membership
 from tenants.permissions import HasTenant
@@ -209,22 +210,12 @@ def submit(request):
     return Response(batch_data(batch, limit=0), status=202)
 
 
-def _int(request, name, default, maximum=None):
-    raw = request.query_params.get(name)
-    if raw in (None, ""):
-        return default
-    if not raw.isdigit() or (maximum is not None and not 1 <= int(raw) <= maximum):
-        rule = f"1–{maximum}" if maximum else "a whole number ≥ 0"
-        raise ApiError(f"{name} must be {rule}.", fields={name: f"must be {rule}"})
-    return int(raw)
-
-
 @api_view(["GET"])
 @permission_classes([HasTenant])
 def detail(request, pk):
     batch = _batch(pk)
-    limit = _int(request, "limit", 50, MAX_LIMIT)
-    offset = _int(request, "offset", 0)
+    limit = whole_number(request, "limit", 50, minimum=1, maximum=MAX_LIMIT)
+    offset = whole_number(request, "offset", 0)
     return Response(batch_data(batch, limit=limit, offset=offset))
 
 
@@ -271,6 +262,8 @@ def batch_data(batch: Batch, *, limit: int = 50, offset: int = 0) -> dict:
 @permission_classes([HasTenant])
 @renderer_classes([JSONRenderer, CsvRenderer])
 def template(request):
+    if request.query_params.get("format", "csv") not in ("csv", "json"):  # DRF lets an empty one through
+        raise ApiError("format must be csv or json, or left out.", status_code=404, fields={"format": "csv or json"})
     response = HttpResponse(batches.template_csv(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="flowpoint-invoices-template.csv"'
     return response

@@ -8,6 +8,7 @@ from rest_framework.decorators import api_view, permission_classes
 from integrations.reference import models as ref
 from portal.api_errors import ApiError, refuse_nul
 from portal.api_pagination import paginated
+from portal.query_params import QueryParams
 from tenants.permissions import HasTenant
 
 # name -> (queryset, row, fields searched by ?q=)
@@ -66,7 +67,9 @@ def _helper(name):
             if not ref.State.objects.filter(code=state).exists():
                 raise ApiError(f"Unknown state {state}; see GET /api/v1/helpers/states.", fields={"state": "unknown"})
             qs = qs.filter(state_id=state)
-        q = (request.query_params.get("q") or "").strip()[:100]
+        params = QueryParams(request)
+        q = params.text("q", max_length=100).strip()
+        params.check()
         if q:
             condition = Q()
             for field in searched:

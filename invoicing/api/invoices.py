@@ -20,7 +20,9 @@ from invoicing.payments import invoice_reconcile, invoice_record_payment
 from invoicing.submission import invoice_retry
 from portal.api_errors import NUL, ApiError, refuse_nul
 from portal.api_pagination import paginated
+from portal.contract import refuse_off_schema
 from portal.idempotency import idempotent
+from portal.query_params import QueryParams
 from portal.ratelimit import tenant_limit
 from tenants.permissions import HasTenant
 
@@ -63,12 +65,14 @@ def outcome(invoice: Invoice) -> Response:
     )
 
 
-def _body(request) -> dict:
+def _body(request, component=None) -> dict:
     if not isinstance(request.data, dict):
         raise ApiError(
             "The body must be a JSON object.", reason="incomplete_unpatchable", fields={"body": "must be an object"}
         )
     refuse_nul(request.data, reason="incomplete_unpatchable")
+    if component:
+        refuse_off_schema(request.data, component, reason="incomplete_unpatchable")
     return request.data
 
 
@@ -84,6 +88,7 @@ def _create_body(request) -> dict:
         raise ApiError(
             f"Missing required field(s): {', '.join(missing)}.", reason="incomplete_unpatchable", fields=missing
         )
+    refuse_off_schema(body, "InvoiceRequest", reason="incomplete_unpatchable")
     return body
 
 
@@ -106,29 +111,25 @@ def create(request):
 def list_certified(request):
     """Certified (and reported) invoices only, with the spec's filters."""
     qs = Invoice.objects.filter(status__in=CERTIFIED).order_by("-issue_date", "-created_at")
-    params = request.query_params
-    problems = {}
-    for name, lookup in (("from", "issue_date__gte"), ("to", "issue_date__lte")):
-        if params.get(name):
-            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", params[name]):
-                problems[name] = "must be a date YYYY-MM-DD"
-            else:
-                qs = qs.filter(**{lookup: params[name]})
-    if params.get("invoice_kind"):
-        if params["invoice_kind"] not in Kind.values:
-            problems["invoice_kind"] = "must be B2B, B2C or B2G"
-        qs = qs.filter(kind=params["invoice_kind"])
-    if params.get("payment_status"):
-        if params["payment_status"] not in Invoice.Payment.values:
-            problems["payment_status"] = "must be PAID, PARTIAL or UNPAID"
-        qs = qs.filter(payment_status=params["payment_status"])
-    if params.get("customer_tin"):
-        qs = qs.filter(buyer__tin=params["customer_tin"])
-    if params.get("q"):
-        q = params["q"][:100]
+    params = QueryParams(request)
+    refuse_nul(request.query_params)
+    issued_from, issued_to = params.date("from"), params.date("to")
+    kind = params.choice("invoice_kind", Kind.values)
+    payment_status = params.choice("payment_status", Invoice.Payment.values)
+    q = params.text("q", max_length=100)
+    params.check()
+    if issued_from:
+        qs = qs.filter(issue_date__gte=issued_from)
+    if issued_to:
+        qs = qs.filter(issue_date__lte=issued_to)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if payment_status:
+        qs = qs.filter(payment_status=payment_status)
+    if request.query_params.get("customer_tin"):
+        qs = qs.filter(buyer__tin=request.query_params["customer_tin"])
+    if q:
         qs = qs.filter(Q(document_number__icontains=q) | Q(irn__icontains=q) | Q(buyer__name__icontains=q))
-    if problems:
-        raise ApiError("Some filters are invalid; see fields.", fields=problems)
     return paginated(request, qs, invoice_summary, max_limit=500)
 
 
@@ -176,10 +177,11 @@ def retry(request, pk):
 @api_view(["PATCH"])
 @permission_classes([HasTenant])
 def payment(request, pk):
-    data = _body(request)
+    invoice = _invoice(pk)  # an unknown invoice is a 404 whatever the body
+    data = _body(request, "PaymentRequest")
     try:
         result = invoice_record_payment(
-            invoice=_invoice(pk),
+            invoice=invoice,
             status=str(data.get("paymentStatus", "")),
             amount=data.get("amountPaid"),
             reference=str(data.get("reference") or ""),
@@ -281,7 +283,7 @@ def draft(request, pk):
         if request.method == "DELETE":
             services.invoice_delete_draft(invoice=invoice)
             return Response(status=status.HTTP_204_NO_CONTENT)
-        data = _merge(services.invoice_as_data(invoice), _body(request))
+        data = _merge(services.invoice_as_data(invoice), _body(request, "DraftPatch"))
         invoice = services.invoice_update_draft(invoice=invoice, data=data, actor=actor(request))
     except InvoiceError as error:
         return error_response(error)

@@ -8,8 +8,28 @@ from invoicing import master_data
 from invoicing.master_data import MasterDataError
 from portal.api_errors import NUL_MESSAGE, ApiError, nul_paths, refuse_nul
 from portal.api_pagination import paginated
+from portal.contract import off_schema
 from portal.idempotency import idempotent
+from portal.query_params import QueryParams
 from tenants.permissions import HasTenant
+
+# The spec's code for a field's wrong value, used for a wrong JSON type too (null unitPriceKobo is invalid_price).
+FIELD_CODES = {
+    "customerKind": "invalid_kind",
+    "tin": "invalid_tin",
+    "email": "invalid_email",
+    "phone": "invalid_phone",
+    "state": "invalid_state",
+    "lga": "invalid_lga",
+    "country": "invalid_country",
+    "unitPriceKobo": "invalid_price",
+    "costKobo": "invalid_cost",
+    "taxScheme": "invalid_tax_scheme",
+    "taxRate": "invalid_tax_rate",
+    "hsCode": "invalid_hs_code",
+    "serviceCode": "invalid_service_code",
+    "unit": "invalid_unit",
+}
 
 
 def _error(exc: MasterDataError) -> Response:
@@ -33,12 +53,27 @@ def _search_q(request) -> str:
     return q
 
 
-def _create(request, create, row):
+def _list_q(request) -> str:
+    """The optional filter of the lists: at most 100 characters, as the schema says (never cut short)."""
+    refuse_nul(request.query_params)
+    params = QueryParams(request)
+    q = params.text("q", max_length=100)
+    params.check()
+    return q
+
+
+def _create(request, create, row, component):
     if not isinstance(request.data, dict):
         return Response({"error": "The body must be a JSON object.", "code": "missing_field"}, status=400)
     if paths := nul_paths(request.data):
         fields = dict.fromkeys(paths, NUL_MESSAGE)
         return Response({"error": f"Text {NUL_MESSAGE}.", "code": "invalid_characters", "fields": fields}, status=400)
+    # JSON types as the schema declares them (0 is not the name "0", null is not text), answered with the field's
+    # own code as the spec lists them; the values themselves are master_data's to judge.
+    if problems := off_schema(request.data, component, only={"type"}):
+        code = FIELD_CODES.get(next(iter(problems)), "invalid_field")
+        error = f"Some fields have the wrong JSON type; see fields ({', '.join(problems)})."
+        return Response({"error": error, "code": code, "fields": problems}, status=400)
     try:
         record = create(tenant=request._request.tenant, data=request.data)
     except MasterDataError as exc:
@@ -51,8 +86,8 @@ def _create(request, create, row):
 @idempotent
 def customers(request):
     if request.method == "POST":
-        return _create(request, master_data.customer_create, customer_out)
-    qs = master_data.customer_queryset(tenant=request._request.tenant, q=request.query_params.get("q", "")[:100])
+        return _create(request, master_data.customer_create, customer_out, "CustomerInput")
+    qs = master_data.customer_queryset(tenant=request._request.tenant, q=_list_q(request))
     return paginated(request, qs, customer_out, max_limit=200)
 
 
@@ -68,8 +103,8 @@ def customers_search(request):
 @idempotent
 def items(request):
     if request.method == "POST":
-        return _create(request, master_data.item_create, master_data.item_row)
-    qs = master_data.item_queryset(tenant=request._request.tenant, q=request.query_params.get("q", "")[:100])
+        return _create(request, master_data.item_create, master_data.item_row, "ItemInput")
+    qs = master_data.item_queryset(tenant=request._request.tenant, q=_list_q(request))
     return paginated(request, qs, master_data.item_row, max_limit=200)
 
 

@@ -49,6 +49,37 @@ pytestmark = pytest.mark.fuzz
 REQUESTS = int(os.environ.get("FUZZ_REQUESTS", "1000"))
 SEED = int(os.environ.get("FUZZ_SEED", "20260425"))
 ADMIN_ROUTES = r"^/api/v1/(auth|tenant|integrations)/"
+# positive_data_acceptance: a request the schema calls valid must not be refused. These operations refuse some
+# well-shaped requests with a documented 400 that names a rule the schema states in prose only — the state of the
+# resource (NOT_RETRYABLE, NOT_ELIGIBLE, NOT_SIGNED), a look-up of reference data or saved records (an unknown
+# currency, state, LGA, tax scheme, customer_id or item_id), cross-field rules (B2B buyer fields, an HS or a service
+# code, lga with its state), credentials (a wrong password), a key file's content, an expiry in the past. Everywhere
+# else (lists, filters, searches, look-ups, the public verify) a schema-valid request refused is a finding; and what
+# the schema does state (types, null, lengths, ranges, enums, formats) the server checks on every body, so the
+# negative_data_rejection check holds it to the schema in full.
+BUSINESS_RULES = (
+    "createInvoice",
+    "createDraft",
+    "updateDraft",
+    "submitDraft",
+    "retryInvoice",
+    "updateInvoicePayment",
+    "reconcileInvoice",
+    "uploadInvoiceCsv",
+    "submitInvoiceCsv",
+    "createCustomer",
+    "createItem",
+    "login",
+    "updateTenantProfile",
+    "setNrsCredentials",
+    "createLocation",
+    "updateLocation",
+    "uploadCryptoKey",
+    "createApiKey",
+    "createWebhook",
+    "updateWebhook",
+    "helperLgas",  # ?state= an unknown state code
+)
 
 
 # --- in process: the application, and NRS through it ---------------------------------------------------
@@ -246,6 +277,17 @@ def _real_ids(found):
     return before_generate_path_parameters
 
 
+def _valid_creates(context, strategy):
+    """Invoice create: as often as not the spec's example under a fresh number, so that the stateful phase gets
+    201 / 202 answers whose links (status, detail, PDF) it can follow."""
+    from hypothesis import strategies as st
+
+    if context.operation is None or context.operation.definition.raw.get("operationId") != "createInvoice":
+        return strategy
+    numbers = st.integers(min_value=1, max_value=10**9).map(lambda n: invoice_body(document_number=f"S-{n}"))
+    return st.one_of(strategy, numbers)
+
+
 def _well_formed(value, pool):
     if isinstance(pool[0], int):
         return str(value).isdigit()
@@ -272,7 +314,7 @@ def _steer(case, found):
     for name in [name for name in headers if name.lower() == "idempotency-key"]:
         if isinstance(headers[name], str) and headers[name].strip() and len(headers[name]) <= 200:
             headers[name] = f"{headers[name]}-{digest[:16]}"
-    if case.meta is not None and case.meta.phase.name == "fuzzing":
+    if case.meta is not None and case.meta.phase.name in ("fuzzing", "stateful"):  # real rows, or linked ones
         return
     params = case.path_parameters or {}
     for name, value in params.items():
@@ -281,33 +323,35 @@ def _steer(case, found):
             params[name] = pool[int(digest, 16) % len(pool)]
 
 
+def _business_rule(case, failure, response) -> bool:
+    """A schema-valid request refused with the documented 400 of a rule the schema states in prose only."""
+    return (
+        failure.title == "Schema-valid request rejected"
+        and response.status_code == 400
+        and case.operation.definition.raw.get("operationId") in BUSINESS_RULES
+    )
+
+
 # --- the runs --------------------------------------------------------------------------------------------
 
 
-def _fuzz(app, found, *, config, include=None, exclude=None, cookies=None):
-    """Runs schemathesis over the schema's operations; returns (operations, requests, failures)."""
+def _fuzz(app, found, *, config, include=None, exclude=None, cookies=None, stateful=False):
+    """Runs schemathesis over the schema's operations; returns (operations, requests, failures).
+
+    `stateful`: then also schemathesis' stateful phase, which chains calls along the schema's OpenAPI links
+    (create → status, detail, PDF) and runs the checks that need a history (use_after_free,
+    ensure_resource_availability)."""
     import schemathesis
-    from schemathesis.checks import not_a_server_error
+    import schemathesis.specs.openapi.checks  # noqa: F401  (registers the OpenAPI checks)
+    from schemathesis.checks import CHECKS
     from schemathesis.errors import FailureGroup
 
     # One Hypothesis test per operation, with the examples, coverage and fuzzing phases: what schemathesis' pytest
     # integration (`schemathesis.pytest.from_fixture(…).parametrize()`) runs for each operation, called here
     # directly so that one test can count the requests of every operation and list every finding.
     from schemathesis.pytest.lazy import get_all_tests
-    from schemathesis.specs.openapi.checks import (
-        content_type_conformance,
-        response_headers_conformance,
-        response_schema_conformance,
-        status_code_conformance,
-    )
 
-    checks = [
-        not_a_server_error,
-        status_code_conformance,
-        content_type_conformance,
-        response_schema_conformance,
-        response_headers_conformance,
-    ]
+    checks = CHECKS.get_all()
     schema = schemathesis.openapi.from_wsgi("/api/v1/schema", app)
     if include:
         schema = schema.include(path_regex=include)
@@ -324,8 +368,7 @@ def _fuzz(app, found, *, config, include=None, exclude=None, cookies=None):
                 "max-examples": max(10, math.ceil(REQUESTS / len(labels))),
                 "database": "none",  # no .hypothesis/ folder in the tree
             },
-            # The schema declares no links between operations: nothing for the stateful phase to follow.
-            "phases": {"stateful": {"enabled": False}},
+            "phases": {"stateful": {"enabled": stateful}},  # run on its own below, over the schema's links
             **config,
         }
     )
@@ -335,8 +378,16 @@ def _fuzz(app, found, *, config, include=None, exclude=None, cookies=None):
     if exclude:
         schema = schema.exclude(path_regex=exclude)
     schema.hook(_real_ids(found))
+    schema.hook("before_generate_body")(_valid_creates)
 
-    sent, statuses, failures = Counter(), Counter(), {}
+    sent, statuses, failures, followed = Counter(), Counter(), {}, Counter()
+
+    def record(case, response, group):  # recorded, not raised: every finding of the run, not only the first
+        for failure in group.exceptions:
+            if _business_rule(case, failure, response):
+                continue
+            finding = (case.operation.label, failure.title, response.status_code, failure.message[:200])
+            failures.setdefault(finding, (failure.message, case.as_curl_command(), response.text[:300]))
 
     def call(case):
         _steer(case, found)
@@ -345,10 +396,29 @@ def _fuzz(app, found, *, config, include=None, exclude=None, cookies=None):
         statuses[response.status_code] += 1
         try:
             case.validate_response(response, checks=checks)
-        except FailureGroup as group:  # recorded, not raised: every finding of the run, not only the first
-            for failure in group.exceptions:
-                finding = (case.operation.label, failure.title, response.status_code)
-                failures.setdefault(finding, (failure.message, case.as_curl_command(), response.text[:300]))
+        except FailureGroup as group:
+            record(case, response, group)
+
+    class Stateful(schema.as_state_machine()):
+        def before_call(self, case):
+            _steer(case, found)
+
+        def get_call_kwargs(self, case):
+            return {"cookies": cookies} if cookies else {}
+
+        def step(self, input):
+            output = super().step(input)
+            sent[input.case.operation.label] += 1
+            statuses[output.response.status_code] += 1
+            if input.transition is not None and input.is_applied:
+                followed[f"{input.transition.id} → {output.response.status_code}"] += 1
+            return output
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            try:
+                super().validate_response(response, case, additional_checks=additional_checks, **kwargs)
+            except FailureGroup as group:
+                record(case, response, group)
 
     started = time.monotonic()
     logging.disable(logging.WARNING)  # thousands of 4xx log lines would bury the summary; errors still show
@@ -356,6 +426,19 @@ def _fuzz(app, found, *, config, include=None, exclude=None, cookies=None):
         for result in get_all_tests(schema=schema, test_func=call, settings=None, given_kwargs={}):
             _operation, test = result.ok()
             test()
+        if stateful:
+            from hypothesis import HealthCheck, settings
+            from schemathesis.generation.stateful import run_state_machine_as_test
+
+            scenarios = settings(
+                max_examples=max(10, REQUESTS // 20),
+                stateful_step_count=6,
+                deadline=None,
+                database=None,
+                derandomize=True,  # repeatable, like the seed above
+                suppress_health_check=list(HealthCheck),
+            )
+            run_state_machine_as_test(Stateful, settings=scenarios)
     finally:
         logging.disable(logging.NOTSET)
     total = sum(sent.values())
@@ -363,14 +446,18 @@ def _fuzz(app, found, *, config, include=None, exclude=None, cookies=None):
         f"\nfuzz: {len(sent)} operations, {total} requests, {len(failures)} failures in "
         f"{time.monotonic() - started:.0f} s (seed {SEED}; statuses {dict(sorted(statuses.items()))})"
     )
-    for (label, title, status), (message, curl, body) in failures.items():
+    if followed:
+        print(f"stateful: links followed {dict(sorted(followed.items()))}")
+    for (label, title, status, _), (message, curl, body) in failures.items():
         print(f"- {label} → {status}: {title}\n  {message[:500]}\n  {curl[:500]}\n  {body}")
     assert [label for label in labels if not sent[label]] == []
     return len(labels), total, failures
 
 
 def test_every_operation_answers_as_documented_to_an_api_key(app, rows):
-    operations, total, failures = _fuzz(app, rows, config={"headers": {KEY_HEADER: rows["key"]}})
+    operations, total, failures = _fuzz(
+        app, rows, config={"auth": {"openapi": {"FlowpointKey": {"api_key": rows["key"]}}}}, stateful=True
+    )
     assert operations >= 60
     assert total >= REQUESTS
     assert not failures, f"{len(failures)} findings, listed above (run with -s)"

@@ -99,7 +99,11 @@ def test_clerk_issues_approver_approves_nrs_certifies_and_the_pdf_carries_irn_an
     text = "".join(p.extract_text() for p in reader.pages)
     assert invoice.irn in text and "₦55,362.50" in text
     images = [Image.open(io.BytesIO(image.data)) for p in reader.pages for image in p.images]
-    decoded = [r.text for img in images for r in zxingcpp.read_barcodes(img.convert("L"), formats=zxingcpp.BarcodeFormat.QRCode)]
+    decoded = [
+        r.text
+        for img in images
+        for r in zxingcpp.read_barcodes(img.convert("L"), formats=zxingcpp.BarcodeFormat.QRCode)
+    ]
     assert decoded, "no QR code found in the PDF"
     business = SandboxBusiness.objects.get(pk=connected_tenant.nrs_business_id)
     payload = qr_decrypt(business, decoded[0])
