@@ -17,6 +17,7 @@ from invoicing.models import Invoice, Kind
 # lines stay within ₦1,000,000,000,000,000, and VAT (at most 100%) cannot take the payable amount past 16 digits.
 MAX_QUANTITY = Decimal("1e14")
 MAX_AMOUNT = Decimal("1e15")
+MAX_RECORD_ID = 2**63 - 1  # ids are 64-bit integers
 UUID_SHAPED = re.compile(r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$")
 # Django's `.values` builds a new list from the enum on every read: these are read on every create.
 KINDS = frozenset(Kind.values)
@@ -63,6 +64,16 @@ def _text(value, limit=300) -> str:
     if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
         raise TypeError
     return str(value).strip()[:limit]
+
+
+def _record_id(value) -> int:
+    """A saved record's id: a whole number the database can hold (a bigger one would fail the query, a 500)."""
+    if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+        raise TypeError
+    number = int(value)
+    if not 1 <= number <= MAX_RECORD_ID:
+        raise ValueError
+    return number
 
 
 def _decimal(value) -> Decimal | None:
@@ -121,7 +132,7 @@ def parse_invoice(data) -> InvoiceInput:
     customer_id = data.get("customer_id")
     if customer_id not in (None, ""):
         try:
-            parsed.customer_id = int(customer_id)
+            parsed.customer_id = _record_id(customer_id)
         except (TypeError, ValueError):
             errors["customer_id"] = "must be the id of a saved customer"
 
@@ -178,7 +189,7 @@ def parse_invoice(data) -> InvoiceInput:
                 errors[f"{where}.quantity"] = f"quantity × unit_price + fee must be less than {MAX_AMOUNT:,.0f}"
         if raw.get("item_id") not in (None, ""):
             try:
-                line.item_id = int(raw["item_id"])
+                line.item_id = _record_id(raw["item_id"])
             except (TypeError, ValueError):
                 errors[f"{where}.item_id"] = "must be the id of a saved item"
         parsed.lines.append(line)

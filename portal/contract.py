@@ -72,7 +72,7 @@ def _fix(error) -> tuple[str, str]:
     if rule == "const":
         return field, f"must be {schema['const']}"
     if rule == "maximum" and schema["maximum"] == INT64_MAX:
-        return field, "no such record: the id is beyond any id Flowpoint gives"
+        return field, f"must be the id of a saved record: a whole number from 1 to {INT64_MAX}"
     if rule in ("minimum", "maximum"):
         return field, f"must be {'at least' if rule == 'minimum' else 'at most'} {schema[rule]}"
     if rule == "minItems":

@@ -30,7 +30,7 @@ class QueryParams:
         try:
             return date.fromisoformat(raw)
         except ValueError:
-            self.problems[name] = f"{raw} is not a day of the calendar: send a real date YYYY-MM-DD"
+            self.problems[name] = f"must be a real date YYYY-MM-DD: {raw} is not a day of the calendar"
             return None
 
     def choice(self, name, choices) -> str | None:
