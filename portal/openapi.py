@@ -1598,7 +1598,11 @@ def _operations() -> dict[str, dict[str, dict]]:
     detail_200 = _response(ref("InvoiceDetail"), "The invoice.")
     summary_200 = _response(ref("InvoiceSummary"), "The invoice's status.", ("Certified", INVOICE_SUMMARY_EXAMPLE))
     file_body = obj({"file": text(format="binary")}, required=["file"])
-    csv_body = {"multipart/form-data": file_body, "text/csv": {"type": "string", "description": "The CSV itself."}}
+    csv_body = {
+        "multipart/form-data": file_body,
+        "text/csv": {"type": "string", "description": "The CSV itself."},
+        "application/octet-stream": text("The CSV file's bytes (UTF-8), as generated clients send.", format="binary"),
+    }
     master = ["Customers & Items"]
     tenant = {"tags": ["Tenant settings"], "security": "SESSION"}
     hooks = {"tags": ["Webhook subscriptions"], "security": "SESSION"}
@@ -1760,7 +1764,11 @@ def _operations() -> dict[str, dict[str, dict]]:
                 description="The invoice PDF with its NRS QR code; it exists once the invoice is certified "
                 "(else 404 `NOT_SIGNED`).",
                 parameters=[invoice_id],
-                responses={(200, "application/pdf"): _response(OpenApiTypes.BINARY, "The PDF.")},
+                responses={
+                    (200, "application/pdf"): _response(OpenApiTypes.BINARY, "The PDF."),
+                    # The same bytes with Accept: application/octet-stream (what generated clients read as a file).
+                    (200, "application/octet-stream"): _response(OpenApiTypes.BINARY, "The PDF."),
+                },
                 errors=(404,),
             )
         },
@@ -1870,7 +1878,8 @@ def _operations() -> dict[str, dict[str, dict]]:
                 "Upload a CSV of invoices",
                 operation_id="uploadInvoiceCsv",
                 tags=["CSV batches"],
-                description="Uploads the file (multipart field `file`, or the body with Content-Type: text/csv) and "
+                description="Uploads the file (multipart field `file`, or the body with Content-Type: text/csv or "
+                "application/octet-stream) and "
                 "validates it in the background: poll the batch for per-row errors. Nothing is submitted to NRS. "
                 "The columns: GET /api/v1/invoices/upload/csv/template. Portal sessions need the clerk or admin role.",
                 request=csv_body,

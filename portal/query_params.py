@@ -59,7 +59,7 @@ def whole_number(request, name, default, *, minimum=0, maximum=None) -> int:
     if name not in request.query_params:
         return default
     raw = request.query_params[name]
-    rule = f"a whole number from {minimum} to {maximum}" if maximum is not None else f"a whole number ≥ {minimum}"
+    rule = f"{minimum}–{maximum}" if maximum is not None else f"a whole number ≥ {minimum}"
     if not WHOLE_NUMBER.fullmatch(raw):
         raise ApiError(f"{name} must be {rule}.", fields={name: f"must be {rule}"})
     value = int(raw)

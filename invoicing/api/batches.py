@@ -46,6 +46,12 @@ class CsvBodyParser(BaseParser):
         return DataAndFiles({}, {"file": ContentFile(content, name="upload.csv")})
 
 
+class CsvBytesParser(CsvBodyParser):
+    """The same, sent as `application/octet-stream`: how generated clients send a file's bytes."""
+
+    media_type = "application/octet-stream"
+
+
 class CsvRenderer(BaseRenderer):
     """Lets a client that asks for text/csv get the template (errors still come out as JSON text)."""
 
@@ -163,7 +169,7 @@ def _accepted(batch: Batch) -> Response:
 
 @api_view(["POST"])
 @permission_classes([HasTenant])
-@parser_classes([MultiPartParser, CsvBodyParser])
+@parser_classes([MultiPartParser, CsvBodyParser, CsvBytesParser])
 @_streamed_first
 @idempotent
 def upload(request):
@@ -182,7 +188,7 @@ def _batch(pk) -> Batch:
 @tenant_limit("csv_submit")
 @api_view(["POST"])
 @permission_classes([HasTenant])
-@parser_classes([JSONParser, MultiPartParser, CsvBodyParser])
+@parser_classes([JSONParser, MultiPartParser, CsvBodyParser, CsvBytesParser])
 @_streamed_first
 @idempotent
 def submit(request):

@@ -8,8 +8,9 @@ from django.shortcuts import get_object_or_404
 from django.urls import path
 from django_scopes import scopes_disabled
 from rest_framework import status
-from rest_framework.decorators import api_view, authentication_classes, permission_classes
+from rest_framework.decorators import api_view, authentication_classes, permission_classes, renderer_classes
 from rest_framework.permissions import AllowAny
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
 from invoicing import services
@@ -202,18 +203,41 @@ def reconcile(request, pk):
     return Response(invoice_summary(invoice))
 
 
+class PdfRenderer(BaseRenderer):
+    """Lets a client that asks for the PDF (Accept: application/pdf) get it rather than a 406; errors stay JSON."""
+
+    media_type = "application/pdf"
+    format = "pdf"
+    charset = None
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return JSONRenderer().render(data)
+
+
+class OctetStreamRenderer(PdfRenderer):
+    """The same bytes for clients that read any download as application/octet-stream (generated clients do)."""
+
+    media_type = "application/octet-stream"
+    format = "bin"
+
+
 @api_view(["GET"])
 @permission_classes([HasTenant])
+@renderer_classes([JSONRenderer, PdfRenderer, OctetStreamRenderer])
 def pdf(request, pk):
     from invoicing.pdf import invoice_pdf_store
 
+    if request.query_params.get("format", "pdf") not in ("json", "pdf", "bin"):  # DRF lets an empty one through
+        raise ApiError("format must be pdf or bin, or left out.", status_code=404, fields={"format": "pdf or bin"})
     invoice = _invoice(pk)
     if not invoice.is_certified:
         raise ApiError("The PDF exists once NRS has certified the invoice.", status_code=404)
     if not invoice.pdf:
         invoice_pdf_store(invoice)
     name = f"{invoice.document_number}.pdf".replace("/", "-")
-    return FileResponse(invoice.pdf.open("rb"), content_type="application/pdf", filename=name)
+    asked = request.accepted_renderer.media_type
+    media_type = asked if asked == OctetStreamRenderer.media_type else PdfRenderer.media_type
+    return FileResponse(invoice.pdf.open("rb"), content_type=media_type, filename=name)
 
 
 @api_view(["GET"])
