@@ -109,6 +109,8 @@ PAYMENT_STATUS = text("Flowpoint payment state.", enum=["PAID", "PARTIAL", "UNPA
 
 IRN_EXAMPLE = "INV2026001-94ND90NR-20260425"
 INT64_MAX = 2**63 - 1  # ids are 64-bit: a bigger one names no record
+NO_NUL = r"^[^\u0000]*$"  # text holding NUL (U+0000) is refused everywhere (PostgreSQL cannot store it)
+SEARCH_TEXT = r"^\s*[^\s\u0000][^\u0000]*[^\s\u0000]\s*$"  # typeahead q: 2 characters besides the spaces around
 INVOICE_ID_EXAMPLE = "5b0c6f1e-2d7a-4c61-9a0e-3f7b8c1d2e4f"
 
 # --- Components -------------------------------------------------------------------------------------------
@@ -1634,9 +1636,9 @@ def _operations() -> dict[str, dict[str, dict]]:
                     _query("from", DATE, "Issued on or after (YYYY-MM-DD)."),
                     _query("to", DATE, "Issued on or before (YYYY-MM-DD)."),
                     _query("invoice_kind", KIND, "B2B, B2C or B2G."),
-                    _query("customer_tin", text(), "Buyer TIN, exact."),
+                    _query("customer_tin", text(pattern=NO_NUL), "Buyer TIN, exact."),
                     _query("payment_status", PAYMENT_STATUS, "PAID, PARTIAL or UNPAID."),
-                    _query("q", text(maxLength=100), "Search document number, IRN or buyer name."),
+                    _query("q", text(maxLength=100, pattern=NO_NUL), "Search document number, IRN or buyer name."),
                 ],
                 responses={
                     200: _response(
@@ -1967,7 +1969,10 @@ def _operations() -> dict[str, dict[str, dict]]:
                 "List customers",
                 operation_id="listCustomers",
                 tags=master,
-                parameters=[*_paging(200), _query("q", text(maxLength=100), "Optional: name, TIN or e-mail contains.")],
+                parameters=[
+                    *_paging(200),
+                    _query("q", text(maxLength=100, pattern=NO_NUL), "Optional: name, TIN or e-mail contains."),
+                ],
                 responses={200: _response(page_of(ref("Customer")), "A page of customers.")},
                 errors=(400,),
             ),
@@ -2007,7 +2012,12 @@ def _operations() -> dict[str, dict[str, dict]]:
                 operation_id="searchCustomers",
                 tags=master,
                 parameters=[
-                    _query("q", text(minLength=2, maxLength=100), "Name, TIN or e-mail; 2–100 characters.", True)
+                    _query(
+                        "q",
+                        text(minLength=2, maxLength=100, pattern=SEARCH_TEXT),
+                        "Name, TIN or e-mail; 2–100 characters.",
+                        True,
+                    )
                 ],
                 responses={
                     200: _response(found_of(ref("Customer")), "Up to 20 matches."),
@@ -2020,7 +2030,10 @@ def _operations() -> dict[str, dict[str, dict]]:
                 "List items",
                 operation_id="listItems",
                 tags=master,
-                parameters=[*_paging(200), _query("q", text(maxLength=100), "Optional: name or code contains.")],
+                parameters=[
+                    *_paging(200),
+                    _query("q", text(maxLength=100, pattern=NO_NUL), "Optional: name or code contains."),
+                ],
                 responses={200: _response(page_of(ref("Item")), "A page of items.")},
                 errors=(400,),
             ),
@@ -2058,7 +2071,14 @@ def _operations() -> dict[str, dict[str, dict]]:
                 "Search items (typeahead)",
                 operation_id="searchItems",
                 tags=master,
-                parameters=[_query("q", text(minLength=2, maxLength=100), "Name or code; 2–100 characters.", True)],
+                parameters=[
+                    _query(
+                        "q",
+                        text(minLength=2, maxLength=100, pattern=SEARCH_TEXT),
+                        "Name or code; 2–100 characters.",
+                        True,
+                    )
+                ],
                 responses={
                     200: _response(found_of(ref("Item")), "Up to 20 matches."),
                     400: _error("q missing or out of range.", BAD_Q_EXAMPLE),
@@ -2352,9 +2372,11 @@ def _operations() -> dict[str, dict[str, dict]]:
 
     titles = {"lgas": "LGAs", "hs-codes": "HS codes"}
     for name, (row, example, description) in HELPERS.items():
-        parameters = [*_paging(1000), _query("q", text(maxLength=100), "Search by name or code.")]
+        parameters = [*_paging(1000), _query("q", text(maxLength=100, pattern=NO_NUL), "Search by name or code.")]
         if name == "lgas":
-            parameters.append(_query("state", text(), "Only this state's LGAs (an NRS state code such as NG-LA)."))
+            parameters.append(
+                _query("state", text(pattern=NO_NUL), "Only this state's LGAs (an NRS state code such as NG-LA).")
+            )
         table[f"api_helper_{name}"] = {
             "GET": op(
                 titles.get(name, name.replace("-", " ").capitalize()),

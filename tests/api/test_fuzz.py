@@ -2,8 +2,15 @@
 
 Every operation of the schema goes through schemathesis' own phases — the schema's examples, its coverage cases
 (boundaries, missing and wrong-typed values, wrong media types, unexpected methods), then generated requests,
-valid and invalid — and every response is checked: no 5xx, a documented status code, a documented content type,
-a body that matches the documented schema, the documented headers.
+valid and invalid — and every check schemathesis has runs on every answer (issue 16), the request side as well as
+the response side: no 5xx, a documented status code, content type, body and headers; a request the schema refuses
+is refused (negative_data_rejection) and one it accepts is accepted (positive_data_acceptance, see BUSINESS_RULES);
+a missing required header is refused; an undocumented method is a 405 with Allow; `Allow` lists the documented
+methods; an operation that declares authentication refuses none or a wrong one (ignored_auth); and, in the
+stateful phase that follows the schema's OpenAPI links (create → status, detail, PDF) and the links schemathesis
+infers, a deleted resource stays gone (use_after_free) and a created one is there (ensure_resource_availability).
+(object_level_authorization needs several identities declared to schemathesis; tenant isolation has its own tests,
+tests/test_isolation.py and tests/api/test_auth_matrix.py.)
 
 - With a valid API key: every operation. The admin routes (portal session only) are in the schema and are run
   too: they answer the key with 401/403, which must match the schema as well. FUZZ_REQUESTS (default 1000, the
