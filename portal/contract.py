@@ -122,3 +122,10 @@ def refuse_off_schema(body, component: str, *, only=None, **error) -> None:
     """400 (with `error`'s reason / code) listing every place where `body` is not the published `component`."""
     if problems := off_schema(body, component, only=only):
         raise ApiError("Some fields are missing or have the wrong type; see fields.", fields=problems, **error)
+
+
+def refuse_missing_body(request, **error) -> None:
+    """400 when a request that must carry a body (the schema's `requestBody.required`) has none at all. An empty
+    JSON object is a body: on a PATCH it changes nothing, as the schema allows."""
+    if request.META.get("CONTENT_LENGTH") in (None, "", "0"):
+        raise ApiError("Send the fields to change as a JSON object.", fields={"body": "required"}, **error)

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 
 from portal.api_errors import ApiError, refuse_nul
 from portal.api_pagination import paginated
+from portal.contract import refuse_missing_body
 from portal.throttle import login_failed, login_retry_after, login_succeeded
 from tenants import serializers as s
 from tenants import services
@@ -42,11 +43,10 @@ def _raise_api(exc: ValidationError):
 
 
 def _checked(serializer, request):
-    """Refuses what the schema refuses before DRF would coerce it: a PATCH with nothing to change, and a number
+    """Refuses what the schema refuses before DRF would coerce it: a request without a body, and a number
     or a boolean where a text field is declared (DRF would store 0 as "0", and read 5 as a UUID)."""
     refuse_nul(request.data)  # before a related field's look-up: PostgreSQL cannot compare text holding one
-    if serializer.partial and not request.data:
-        raise ApiError("Nothing to change: send the fields to change as a JSON object.", fields={"body": "required"})
+    refuse_missing_body(request)
     data = request.data if isinstance(request.data, dict) else {}
     wrong = {
         name: "must be text (a JSON string)"

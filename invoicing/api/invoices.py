@@ -21,7 +21,7 @@ from invoicing.payments import invoice_reconcile, invoice_record_payment
 from invoicing.submission import invoice_retry
 from portal.api_errors import NUL, ApiError, refuse_nul
 from portal.api_pagination import paginated
-from portal.contract import refuse_off_schema
+from portal.contract import refuse_missing_body, refuse_off_schema
 from portal.idempotency import idempotent
 from portal.query_params import QueryParams
 from portal.ratelimit import tenant_limit
@@ -307,6 +307,7 @@ def draft(request, pk):
         if request.method == "DELETE":
             services.invoice_delete_draft(invoice=invoice)
             return Response(status=status.HTTP_204_NO_CONTENT)
+        refuse_missing_body(request, reason="incomplete_unpatchable")
         data = _merge(services.invoice_as_data(invoice), _body(request, "DraftPatch"))
         invoice = services.invoice_update_draft(invoice=invoice, data=data, actor=actor(request))
     except InvoiceError as error:

@@ -127,3 +127,12 @@ def test_health_still_answers_get_and_head(client):
 
 def test_a_session_key_holder_gets_the_same_refusals(ready):
     assert key_client(ready).get("/api/v1/invoices?from=2026-02-30").status_code == 400
+
+
+def test_a_draft_patch_without_a_body_is_refused_and_an_empty_object_changes_nothing(api):
+    draft = api.post("/api/v1/invoices/drafts", invoice_body(document_number="PATCH-1"), format="json").json()
+    path = f"/api/v1/invoices/drafts/{draft['invoiceId']}"
+    body = assert_error_shape(api.patch(path), 400, reason="incomplete_unpatchable")
+    assert body["fields"] == {"body": "required"}
+    unchanged = api.patch(path, {}, format="json")
+    assert unchanged.status_code == 200 and unchanged.json()["documentNumber"] == "PATCH-1"
