@@ -10,8 +10,9 @@ Decisions kept here on purpose (the API documentation repeats them):
   table says so); other missing required fields are `missing_field`. Phone is optional but, when given, must be
   international (+ and the country code). State, LGA and country are NRS codes; country defaults to NG.
 - TINs are stored upper-case, phones without spaces or dashes: the same TIN typed twice is the same TIN.
-- Required item fields: name and unitPriceKobo (an integer number of kobo above zero; floats and numeric strings
-  are refused: money is never a float). taxScheme defaults to STANDARD_VAT; taxRate defaults to the scheme's
+- Required item fields: name and unitPriceKobo (an integer number of kobo above zero; fractions and numeric strings
+  are refused: money is never a float, but an integral JSON number such as 500.0 is the integer 500, as JSON Schema
+  counts it). taxScheme defaults to STANDARD_VAT; taxRate defaults to the scheme's
   default rate (7.5 for STANDARD_VAT, 0 for ZERO_VAT/EXEMPTED) and must be given for a scheme without one.
   A zero-rated scheme only takes a 0 rate. An item has an hsCode (goods), a serviceCode (services) or both.
 - Updates are partial: keys absent from `data` keep their current value; the merged record is validated whole.
@@ -171,8 +172,8 @@ def _text(data: dict, key: str, problems: _Problems, *, max_length: int, code: s
     value = data.get(key)
     if value is None:
         return ""
-    if isinstance(value, bool) or not isinstance(value, str | int):
-        problems.add(code, f"{key} must be text.", key)
+    if not isinstance(value, str):  # the schema says string: 0 is not the name "0"
+        problems.add(code, f"{key} must be text (a JSON string).", key)
         return ""
     value = str(value).strip()
     if len(value) > max_length:
@@ -271,6 +272,8 @@ def _clean_customer(data: dict) -> dict:
 def _kobo(value, *, field, code, allow_zero, problems, what):
     if value is None or value == "":
         return None
+    if isinstance(value, float) and value.is_integer():  # 500.0 is an integer to JSON Schema
+        value = int(value)
     if isinstance(value, bool) or not isinstance(value, int):
         problems.add(code, f"{field} must be a whole number of kobo (₦1,500.00 is 150000), not {value!r}.", field)
         return None

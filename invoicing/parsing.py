@@ -12,6 +12,7 @@ from integrations.nrs.shapes import Line
 from invoicing.errors import InvoiceError
 from invoicing.models import Invoice, Kind
 from invoicing.shapes import BUYER_FIELDS, LINE_FIELDS, OPTIONAL_TEXT
+from portal.queries import MAX_ID
 
 # What the database holds (invoicing/models.py): quantities of 14 digits and 4 decimals, money of 16 digits and 2
 # decimals. An amount the columns cannot hold would be saved (SQLite) and then fail every read of the invoice, or
@@ -47,6 +48,16 @@ def _text(value, limit=300) -> str:
     if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
         raise TypeError
     return str(value).strip()[:limit]
+
+
+def _record_id(value) -> int:
+    """A saved record's id: a whole number the database can hold (a bigger one would fail the query, a 500)."""
+    if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+        raise TypeError
+    number = int(value)
+    if not 1 <= number <= MAX_ID:
+        raise ValueError
+    return number
 
 
 def _decimal(value) -> Decimal | None:
@@ -105,7 +116,7 @@ def parse_invoice(data) -> InvoiceInput:
     customer_id = data.get("customer_id")
     if customer_id not in (None, ""):
         try:
-            parsed.customer_id = int(customer_id)
+            parsed.customer_id = _record_id(customer_id)
         except (TypeError, ValueError):
             errors["customer_id"] = "must be the id of a saved customer"
 
@@ -163,7 +174,7 @@ def parse_invoice(data) -> InvoiceInput:
                 errors[f"{where}.quantity"] = f"quantity × unit_price + fee must be less than {MAX_AMOUNT:,.0f}"
         if raw.get("item_id") not in (None, ""):
             try:
-                line["item_id"] = str(int(raw["item_id"]))
+                line["item_id"] = str(_record_id(raw["item_id"]))
             except (TypeError, ValueError):
                 errors[f"{where}.item_id"] = "must be the id of a saved item"
         # Unset until validation completes it (from a saved item, or the defaults), so no Line default applies.

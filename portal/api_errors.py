@@ -79,11 +79,12 @@ def _flatten(errors, prefix=""):
 
 
 def exception_handler(exc, context):
+    # Errors are JSON whatever the route's other media types (a PDF, a CSV): the Content-Type says so too.
     if isinstance(exc, ApiError):
-        return Response(exc.body, status=exc.status_code)
+        return Response(exc.body, status=exc.status_code, content_type="application/json")
     if isinstance(exc, DomainError):  # a service's refusal that its view did not word itself: still no 500
         body = {"error": exc.message, "code": exc.code, **({"fields": exc.fields} if exc.fields else {})}
-        return Response(body, status=exc.status)
+        return Response(body, status=exc.status, content_type="application/json")
     response = drf_exception_handler(exc, context)
     if response is None:
         return None  # ApiErrorMiddleware answers unexpected errors with a JSON 500
@@ -99,6 +100,7 @@ def exception_handler(exc, context):
     else:
         detail = response.data.get("detail") if isinstance(response.data, dict) else None
         response.data = {"error": str(detail or exc)}
+    response.content_type = "application/json"
     if response.status_code == status.HTTP_429_TOO_MANY_REQUESTS and getattr(exc, "wait", None):
         response["Retry-After"] = str(int(exc.wait) + 1)
     return response

@@ -25,6 +25,8 @@ imported on first use.
 
 import copy
 
+from portal.queries import MAX_ID
+
 KEY_OR_SESSION = [{"FlowpointKey": []}, {"cookieAuth": []}]
 SESSION = [{"cookieAuth": []}]
 PUBLIC = []  # written out as `security: []` (no authentication) by `postprocess`
@@ -114,6 +116,9 @@ INVOICE_STATUS = text(
 PAYMENT_STATUS = text("Flowpoint payment state.", enum=["PAID", "PARTIAL", "UNPAID"])
 
 IRN_EXAMPLE = "INV2026001-94ND90NR-20260425"
+RECORD_ID = integer(minimum=1, maximum=MAX_ID)  # a saved record's id: what the database can hold
+NO_NUL = r"^[^\u0000]*$"  # text holding NUL (U+0000) is refused everywhere (PostgreSQL cannot store it)
+SEARCH_TEXT = r"^\s*[^\s\u0000][^\u0000]*[^\s\u0000]\s*$"  # typeahead q: 2 characters besides the spaces around
 INVOICE_ID_EXAMPLE = "5b0c6f1e-2d7a-4c61-9a0e-3f7b8c1d2e4f"
 
 # --- Components: registered by the app that owns each shape ----------------------------------------------
@@ -127,6 +132,16 @@ def component(name: str, schema: dict) -> dict:
     if COMPONENTS.setdefault(name, schema) != schema:
         raise ValueError(f"OpenAPI component {name!r} is declared twice, differently")
     return ref(name)
+
+
+# OpenAPI links from one operation's answers to the next operations (generated clients and stateful testing
+# follow them), declared by the API they belong to: operationId → status code → link name → link.
+LINKS: dict[str, dict[str, dict]] = {}
+
+
+def link(operation_id: str, codes, **named: dict) -> None:
+    for code in codes:
+        LINKS.setdefault(operation_id, {}).setdefault(str(code), {}).update(named)
 
 
 def webhook(event: str, operation: dict) -> None:
@@ -753,6 +768,8 @@ def postprocess(result, generator, request, public):
             if "requestBody" in op:
                 op["requestBody"]["required"] = True
             op["responses"] = dict(sorted(op.get("responses", {}).items()))  # 2xx first
+            for code, named in LINKS.get(op.get("operationId"), {}).items():
+                op["responses"][code]["links"] = copy.deepcopy(named)
             for code, answer in op["responses"].items():
                 headers = answer.setdefault("headers", {})
                 headers.setdefault("X-Request-Id", refs["X-Request-Id"])

@@ -4,6 +4,9 @@ import functools
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 
+# The largest id a 64-bit primary key holds: a bigger one names no row (and would overflow the query, a 500).
+MAX_ID = 2**63 - 1
+
 
 def any_row(queryset):
     """A row the query finds, or None: for lookups where at most one row can match, or any one will do.

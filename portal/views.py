@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 
 
 def _queue_ok() -> bool:
@@ -15,8 +16,13 @@ def _queue_ok() -> bool:
     return True
 
 
+@csrf_exempt  # no state to protect: any method but GET / HEAD is a 405 naming the allowed ones, never a CSRF 403
 def health(request):
     """Uptime for monitors and the /status page: database and queue reachable, nothing more."""
+    if request.method not in ("GET", "HEAD"):
+        response = JsonResponse({"error": f"{request.method} is not allowed on /health: use GET."}, status=405)
+        response["Allow"] = "GET, HEAD"
+        return response
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")

@@ -8,12 +8,14 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.decorators import api_view, parser_classes, permission_classes
+from rest_framework.fields import CharField, UUIDField
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 
 from portal.api_errors import ApiError, refuse_nul
 from portal.api_pagination import paginated
+from portal.contract import refuse_missing_body
 from portal.openapi import (
     FILE_UPLOAD,
     UUID,
@@ -62,11 +64,28 @@ def _raise_api(exc: ValidationError):
     raise ApiError(" ".join(exc.messages))
 
 
-def _valid(serializer_class, request, **kwargs):
+def _checked(serializer, request):
+    """Refuses what the schema refuses before DRF would coerce it: a request without a body, and a number
+    or a boolean where a text field is declared (DRF would store 0 as "0", and read 5 as a UUID)."""
     refuse_nul(request.data)  # before a related field's look-up: PostgreSQL cannot compare text holding one
-    serializer = serializer_class(data=request.data, **kwargs)
+    refuse_missing_body(request)
+    data = request.data if isinstance(request.data, dict) else {}
+    wrong = {
+        name: "must be text (a JSON string)"
+        for name, field in serializer.fields.items()
+        if isinstance(field, CharField | UUIDField)
+        and name in data
+        and data[name] is not None
+        and not isinstance(data[name], str)
+    }
+    if wrong:
+        raise ApiError("Some fields are invalid; see fields.", fields=wrong)
     serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
+    return serializer
+
+
+def _valid(serializer_class, request, **kwargs):
+    return _checked(serializer_class(data=request.data, **kwargs), request).validated_data
 
 
 # --- Auth ------------------------------------------------------------------------------------
@@ -150,9 +169,15 @@ def auth_login(request):
         "Sign out",
         operation_id="logout",
         tags=["Auth"],
-        security="SESSION",
+        security="PUBLIC",  # it answers 204 with or without a session: no authentication is required
         request=None,
-        responses={204: response(None, "Signed out (also when no one was signed in).")},
+        responses={
+            204: response(None, "Signed out (also when no one was signed in)."),
+            403: error(
+                "A portal session sent without its X-CSRFToken header.",
+                ("CSRF", {"error": "CSRF Failed: CSRF token missing."}),
+            ),
+        },
     )
 )
 @api_view(["POST"])
@@ -337,9 +362,7 @@ def tenant_location(request, pk):
         services.location_delete(location=location, user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
     if request.method == "PATCH":
-        refuse_nul(request.data)
-        serializer = s.LocationSerializer(location, data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
+        serializer = _checked(s.LocationSerializer(location, data=request.data, partial=True), request)
         data = dict(serializer.validated_data)
         make_primary = data.pop("is_primary", False)
         for field, value in data.items():

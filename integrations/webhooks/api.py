@@ -19,6 +19,7 @@ from integrations.webhooks import services
 from integrations.webhooks.models import WebhookDelivery, WebhookEndpoint
 from portal.api_errors import ApiError, refuse_nul
 from portal.api_pagination import paginated
+from portal.contract import off_schema
 from portal.idempotency import idempotent
 from portal.openapi import (
     TIMESTAMP,
@@ -41,6 +42,7 @@ from portal.openapi import (
 from portal.shapes import Field, Shape
 from tenants.permissions import IsTenantAdminSession
 
+SCHEMA = "WebhookSubscriptionPatch"  # the published shape of these bodies (every field optional)
 WRITABLE = ("url", "events", "secret", "active")
 READ_ONLY = ("id", "secretSet", "secretRotatingUntil", "pausedAt", "pausedReason", "createdAt", "updatedAt", "links")
 
@@ -147,6 +149,11 @@ def _body(request, *, partial: bool) -> dict:
             f"Unknown field {unknown[0]!r}; send url, events, secret and active.",
             fields={name: "unknown field" for name in unknown},
         )
+    # JSON types as the schema declares them (0 is not text); the values are the service's.
+    # null is judged by the service (a required field left empty), except `active`, where it would read as false.
+    wrong = off_schema({k: v for k, v in data.items() if v is not None or k == "active"}, SCHEMA, only={"type"})
+    if wrong:
+        raise ApiError("Some fields have the wrong JSON type; see fields.", fields=wrong)
     body = {name: data[name] for name in WRITABLE if name in data}
     if partial and not body:
         raise ApiError("Nothing to change: send url, events, secret or active.")
@@ -226,7 +233,7 @@ def webhooks(request):
         **ADMIN,
         description='Change events, URL or secret; `{"active": true}` re-enables an endpoint paused after '
         "5 failed attempts.",
-        request=json_body(schemas.WEBHOOK_SUBSCRIPTION_INPUT),
+        request=json_body(schemas.WEBHOOK_SUBSCRIPTION_PATCH),
         parameters=[RECORD_ID],
         examples=examples(("Re-enable", {"active": True}), request_only=True),
         responses={200: response(SUBSCRIPTION.schema, "Updated.")},

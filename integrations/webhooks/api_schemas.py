@@ -3,6 +3,7 @@ builds them, delivery.py signs and sends them), as OpenAPI components and webhoo
 (WebhookSubscription, WebhookDelivery) are declared with their rendering in integrations/webhooks/api.py.
 """
 
+from invoicing.events import EVENT_TYPES
 from portal.openapi import (
     DATE,
     INVOICE_ID_EXAMPLE,
@@ -27,23 +28,42 @@ from portal.openapi import (
 # --- The subscription API ----------------------------------------------------------------------------------
 
 
-WEBHOOK_EVENT_TYPE = component(
-    "WebhookEventType",
-    text(enum=["invoice.pending", "invoice.certified", "invoice.failed", "invoice.payment_updated"]),
-)
+WEBHOOK_EVENT_TYPE = component("WebhookEventType", text(enum=list(EVENT_TYPES)))
 
+_SUBSCRIPTION_FIELDS = {
+    "url": text("HTTPS callback URL.", format="uri"),
+    "events": {"type": "array", "items": ref("WebhookEventType"), "minItems": 1},
+    "secret": text(
+        "Signing secret: at least 16 characters, or a Standard Webhooks key (whsec_ + base64 of 24–64 bytes). "
+        "Required at registration; write-only (never echoed).",
+        minLength=16,
+    ),
+    "active": boolean("true re-enables an endpoint paused after failed deliveries."),
+    # What GET answers may be sent back unchanged: read-only, ignored.
+    **{
+        name: {"readOnly": True}
+        for name in ("id", "secretSet", "secretRotatingUntil", "pausedAt", "pausedReason", "createdAt", "updatedAt")
+    },
+    "links": {"readOnly": True},
+}
 
 WEBHOOK_SUBSCRIPTION_INPUT = component(
     "WebhookSubscriptionInput",
     obj(
-        {
-            "url": text("HTTPS callback URL.", format="uri"),
-            "events": {"type": "array", "items": ref("WebhookEventType"), "minItems": 1},
-            "secret": text("Signing secret: required at registration; write-only (never echoed)."),
-            "active": boolean("true re-enables an endpoint paused after failed deliveries."),
-        },
+        _SUBSCRIPTION_FIELDS,
         required=["url", "events", "secret"],
-        description="On PATCH every field is optional (send what changes).",
+        additionalProperties=False,
+        description="On PATCH every field is optional (send what changes). Other fields are refused (400).",
+    ),
+)
+
+# PATCH of a webhook endpoint: the same fields, none required.
+WEBHOOK_SUBSCRIPTION_PATCH = component(
+    "WebhookSubscriptionPatch",
+    obj(
+        _SUBSCRIPTION_FIELDS,
+        additionalProperties=False,
+        description="Any fields of WebhookSubscriptionInput: send what changes. Other fields are refused (400).",
     ),
 )
 
@@ -51,7 +71,7 @@ WEBHOOK_SUBSCRIPTION_INPUT = component(
 WEBHOOK_INPUT_EXAMPLE = {
     "url": "https://erp.example.ng/flowpoint/events",
     "events": ["invoice.certified", "invoice.failed"],
-    "secret": "whsec_…",
+    "secret": "whsec_BwgJCgsMDQ4PEBESExQVFhcYGRobHB0e",  # a Standard Webhooks key: whsec_ + base64 of 24 bytes
 }
 
 # --- Outbound events ---------------------------------------------------------------------------------------

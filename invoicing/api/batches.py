@@ -44,6 +44,7 @@ from portal.openapi import (
     text,
 )
 from portal.openapi import UUID as UUID_SCHEMA
+from portal.query_params import whole_number
 from portal.ratelimit import tenant_limit
 from portal.shapes import Field, Shape
 from tenants.models import Membership
@@ -63,6 +64,12 @@ class CsvBodyParser(BaseParser):
         # One byte over the limit is enough for the upload check to refuse it as too large.
         content = stream.read(settings.CSV_UPLOAD_MAX_BYTES + 1) if stream is not None else b""
         return DataAndFiles({}, {"file": ContentFile(content, name="upload.csv")})
+
+
+class CsvBytesParser(CsvBodyParser):
+    """The same, sent as `application/octet-stream`: how generated clients send a file's bytes."""
+
+    media_type = "application/octet-stream"
 
 
 class CsvRenderer(BaseRenderer):
@@ -282,7 +289,8 @@ def _accepted(batch: Batch) -> Response:
         "Upload a CSV of invoices",
         operation_id="uploadInvoiceCsv",
         tags=["CSV batches"],
-        description="Uploads the file (multipart field `file`, or the body with Content-Type: text/csv) and "
+        description="Uploads the file (multipart field `file`, or the body with Content-Type: text/csv or "
+        "application/octet-stream) and "
         "validates it in the background: poll the batch for per-row errors. Nothing is submitted to NRS. "
         "The columns: GET /api/v1/invoices/upload/csv/template. Portal sessions need the clerk or admin role.",
         request=schemas.CSV_BODY,
@@ -301,7 +309,7 @@ def _accepted(batch: Batch) -> Response:
 )
 @api_view(["POST"])
 @permission_classes([HasTenant])
-@parser_classes([MultiPartParser, CsvBodyParser])
+@parser_classes([MultiPartParser, CsvBodyParser, CsvBytesParser])
 @_streamed_first
 @idempotent
 def upload(request):
@@ -361,7 +369,7 @@ def _batch(pk) -> Batch:
 @tenant_limit("csv_submit")
 @api_view(["POST"])
 @permission_classes([HasTenant])
-@parser_classes([JSONParser, MultiPartParser, CsvBodyParser])
+@parser_classes([JSONParser, MultiPartParser, CsvBodyParser, CsvBytesParser])
 @_streamed_first
 @idempotent
 def submit(request):
@@ -389,16 +397,6 @@ def submit(request):
     return Response(batch_data(batch, limit=0), status=202)
 
 
-def _int(request, name, default, maximum=None):
-    raw = request.query_params.get(name)
-    if raw in (None, ""):
-        return default
-    if not raw.isdigit() or (maximum is not None and not 1 <= int(raw) <= maximum):
-        rule = f"1–{maximum}" if maximum else "a whole number ≥ 0"
-        raise ApiError(f"{name} must be {rule}.", fields={name: f"must be {rule}"})
-    return int(raw)
-
-
 @extend_schema(
     **operation(
         "Get a CSV batch",
@@ -414,8 +412,8 @@ def _int(request, name, default, maximum=None):
 @permission_classes([HasTenant])
 def detail(request, pk):
     batch = _batch(pk)
-    limit = _int(request, "limit", 50, MAX_LIMIT)
-    offset = _int(request, "offset", 0)
+    limit = whole_number(request, "limit", 50, minimum=1, maximum=MAX_LIMIT)
+    offset = whole_number(request, "offset", 0)
     return Response(batch_data(batch, limit=limit, offset=offset))
 
 
@@ -441,6 +439,8 @@ def batch_data(batch: Batch, *, limit: int = 50, offset: int = 0) -> dict:
 @permission_classes([HasTenant])
 @renderer_classes([JSONRenderer, CsvRenderer])
 def template(request):
+    if request.query_params.get("format", "csv") not in ("csv", "json"):  # DRF lets an empty one through
+        raise ApiError("format must be csv or json, or left out.", status_code=404, fields={"format": "csv or json"})
     response = HttpResponse(batches.template_csv(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="flowpoint-invoices-template.csv"'
     return response

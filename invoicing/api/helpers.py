@@ -12,7 +12,8 @@ from rest_framework.decorators import api_view, permission_classes
 from integrations.reference import models as ref
 from portal.api_errors import ApiError, refuse_nul
 from portal.api_pagination import paginated
-from portal.openapi import integer, nullable, operation, page_of, paging, query, response, text
+from portal.openapi import NO_NUL, integer, nullable, operation, page_of, paging, query, response, text
+from portal.query_params import QueryParams
 from portal.shapes import Field, Shape
 from tenants.permissions import HasTenant
 
@@ -141,9 +142,11 @@ TITLES = {"lgas": "LGAs", "hs-codes": "HS codes"}
 
 def _documented(name, view):
     helper = HELPERS[name]
-    parameters = [*paging(1000), query("q", text(maxLength=100), "Search by name or code.")]
+    parameters = [*paging(1000), query("q", text(maxLength=100, pattern=NO_NUL), "Search by name or code.")]
     if name == "lgas":
-        parameters.append(query("state", text(), "Only this state's LGAs (an NRS state code such as NG-LA)."))
+        parameters.append(
+            query("state", text(pattern=NO_NUL), "Only this state's LGAs (an NRS state code such as NG-LA).")
+        )
     return extend_schema(
         **operation(
             TITLES.get(name, name.replace("-", " ").capitalize()),
@@ -176,7 +179,9 @@ def _helper(name):
             if not ref.State.objects.filter(code=state).exists():
                 raise ApiError(f"Unknown state {state}; see GET /api/v1/helpers/states.", fields={"state": "unknown"})
             qs = qs.filter(state_id=state)
-        q = (request.query_params.get("q") or "").strip()[:100]
+        params = QueryParams(request)
+        q = params.text("q", max_length=100).strip()
+        params.check()
         if q:
             condition = Q()
             for field in helper.searched:

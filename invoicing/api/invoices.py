@@ -10,8 +10,9 @@ from django_scopes import scopes_disabled
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.decorators import api_view, authentication_classes, permission_classes
+from rest_framework.decorators import api_view, authentication_classes, permission_classes, renderer_classes
 from rest_framework.permissions import AllowAny
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
 from invoicing import services
@@ -23,15 +24,18 @@ from invoicing.payments import invoice_reconcile, invoice_record_payment
 from invoicing.submission import invoice_retry
 from portal.api_errors import NUL, ApiError, refuse_nul
 from portal.api_pagination import paginated
+from portal.contract import refuse_missing_body, refuse_off_schema
 from portal.idempotency import idempotent
 from portal.openapi import (
     DATE,
     KIND,
+    NO_NUL,
     PAYMENT_STATUS,
     error,
     examples,
     idempotency,
     json_body,
+    link,
     operation,
     page_of,
     paging,
@@ -39,6 +43,7 @@ from portal.openapi import (
     response,
     text,
 )
+from portal.query_params import QueryParams
 from portal.ratelimit import tenant_limit
 from tenants.permissions import HasTenant
 
@@ -59,7 +64,7 @@ Answers **202** `PENDING` when queued for NRS, or **201** `BLOCKED:<REASON>` whe
 approval, checklist). Limited to 60 requests/minute per business. Send an `Idempotency-Key` to retry safely.
 """
 
-IRN_RE = re.compile(r"^[A-Za-z0-9]{1,50}-[A-Z0-9]{8}-\d{8}(\.\d{1,12})?$")
+IRN_RE = re.compile(schemas.IRN_PATTERN)
 
 
 def actor(request) -> services.Actor:
@@ -86,12 +91,14 @@ def outcome(invoice: Invoice) -> Response:
     return Response(HELD.render(invoice), status=201)
 
 
-def _body(request) -> dict:
+def _body(request, component=None) -> dict:
     if not isinstance(request.data, dict):
         raise ApiError(
             "The body must be a JSON object.", reason="incomplete_unpatchable", fields={"body": "must be an object"}
         )
     refuse_nul(request.data, reason="incomplete_unpatchable")
+    if component:
+        refuse_off_schema(request.data, component, reason="incomplete_unpatchable")
     return request.data
 
 
@@ -107,7 +114,30 @@ def _create_body(request) -> dict:
         raise ApiError(
             f"Missing required field(s): {', '.join(missing)}.", reason="incomplete_unpatchable", fields=missing
         )
+    refuse_off_schema(body, "InvoiceRequest", reason="incomplete_unpatchable")
     return body
+
+
+# Where a create's answer leads (queued 202 or held 201): generated clients and stateful testing follow these.
+link(
+    "createInvoice",
+    (201, 202),
+    GetInvoiceStatus={
+        "operationId": "getInvoiceStatus",
+        "parameters": {"irn": "$response.body#/irn"},
+        "description": "Poll the status by the IRN the answer carries.",
+    },
+    GetInvoice={
+        "operationId": "getInvoice",
+        "parameters": {"id": "$response.body#/invoiceId"},
+        "description": "The full invoice.",
+    },
+    GetInvoicePdf={
+        "operationId": "getInvoicePdf",
+        "parameters": {"id": "$response.body#/invoiceId"},
+        "description": "The PDF, once certified (404 NOT_SIGNED before).",
+    },
+)
 
 
 @extend_schema(
@@ -149,9 +179,9 @@ def create(request):
             query("from", DATE, "Issued on or after (YYYY-MM-DD)."),
             query("to", DATE, "Issued on or before (YYYY-MM-DD)."),
             query("invoice_kind", KIND, "B2B, B2C or B2G."),
-            query("customer_tin", text(), "Buyer TIN, exact."),
+            query("customer_tin", text(pattern=NO_NUL), "Buyer TIN, exact."),
             query("payment_status", PAYMENT_STATUS, "PAID, PARTIAL or UNPAID."),
-            query("q", text(maxLength=100), "Search document number, IRN or buyer name."),
+            query("q", text(maxLength=100, pattern=NO_NUL), "Search document number, IRN or buyer name."),
         ],
         responses={
             200: response(
@@ -168,29 +198,25 @@ def create(request):
 def list_certified(request):
     """Certified (and reported) invoices only, with the spec's filters."""
     qs = Invoice.objects.filter(status__in=CERTIFIED).order_by("-issue_date", "-created_at")
-    params = request.query_params
-    problems = {}
-    for name, lookup in (("from", "issue_date__gte"), ("to", "issue_date__lte")):
-        if params.get(name):
-            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", params[name]):
-                problems[name] = "must be a date YYYY-MM-DD"
-            else:
-                qs = qs.filter(**{lookup: params[name]})
-    if params.get("invoice_kind"):
-        if params["invoice_kind"] not in Kind.values:
-            problems["invoice_kind"] = "must be B2B, B2C or B2G"
-        qs = qs.filter(kind=params["invoice_kind"])
-    if params.get("payment_status"):
-        if params["payment_status"] not in Invoice.Payment.values:
-            problems["payment_status"] = "must be PAID, PARTIAL or UNPAID"
-        qs = qs.filter(payment_status=params["payment_status"])
-    if params.get("customer_tin"):
-        qs = qs.filter(buyer__tin=params["customer_tin"])
-    if params.get("q"):
-        q = params["q"][:100]
+    params = QueryParams(request)
+    refuse_nul(request.query_params)
+    issued_from, issued_to = params.date("from"), params.date("to")
+    kind = params.choice("invoice_kind", Kind.values)
+    payment_status = params.choice("payment_status", Invoice.Payment.values)
+    q = params.text("q", max_length=100)
+    params.check()
+    if issued_from:
+        qs = qs.filter(issue_date__gte=issued_from)
+    if issued_to:
+        qs = qs.filter(issue_date__lte=issued_to)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if payment_status:
+        qs = qs.filter(payment_status=payment_status)
+    if request.query_params.get("customer_tin"):
+        qs = qs.filter(buyer__tin=request.query_params["customer_tin"])
+    if q:
         qs = qs.filter(Q(document_number__icontains=q) | Q(irn__icontains=q) | Q(buyer__name__icontains=q))
-    if problems:
-        raise ApiError("Some filters are invalid; see fields.", fields=problems)
     return paginated(request, qs, invoice_summary, max_limit=500)
 
 
@@ -327,10 +353,11 @@ def retry(request, pk):
 @api_view(["PATCH"])
 @permission_classes([HasTenant])
 def payment(request, pk):
-    data = _body(request)
+    invoice = _invoice(pk)  # an unknown invoice is a 404 whatever the body
+    data = _body(request, "PaymentRequest")
     try:
         result = invoice_record_payment(
-            invoice=_invoice(pk),
+            invoice=invoice,
             status=str(data.get("paymentStatus", "")),
             amount=data.get("amountPaid"),
             reference=str(data.get("reference") or ""),
@@ -370,6 +397,24 @@ def reconcile(request, pk):
     return Response(invoice_summary(invoice))
 
 
+class PdfRenderer(BaseRenderer):
+    """Lets a client that asks for the PDF (Accept: application/pdf) get it rather than a 406; errors stay JSON."""
+
+    media_type = "application/pdf"
+    format = "pdf"
+    charset = None
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return JSONRenderer().render(data)
+
+
+class OctetStreamRenderer(PdfRenderer):
+    """The same bytes for clients that read any download as application/octet-stream (generated clients do)."""
+
+    media_type = "application/octet-stream"
+    format = "bin"
+
+
 @extend_schema(
     **operation(
         "Download the invoice PDF",
@@ -378,22 +423,31 @@ def reconcile(request, pk):
         description="The invoice PDF with its NRS QR code; it exists once the invoice is certified "
         "(else 404 `NOT_SIGNED`).",
         parameters=[schemas.INVOICE_ID],
-        responses={(200, "application/pdf"): response(OpenApiTypes.BINARY, "The PDF.")},
+        responses={
+            (200, "application/pdf"): response(OpenApiTypes.BINARY, "The PDF."),
+            # The same bytes with Accept: application/octet-stream (what generated clients read as a file).
+            (200, "application/octet-stream"): response(OpenApiTypes.BINARY, "The PDF."),
+        },
         errors=(404,),
     )
 )
 @api_view(["GET"])
 @permission_classes([HasTenant])
+@renderer_classes([JSONRenderer, PdfRenderer, OctetStreamRenderer])
 def pdf(request, pk):
     from invoicing.pdf import invoice_pdf_store
 
+    if request.query_params.get("format", "pdf") not in ("json", "pdf", "bin"):  # DRF lets an empty one through
+        raise ApiError("format must be pdf or bin, or left out.", status_code=404, fields={"format": "pdf or bin"})
     invoice = _invoice(pk)
     if not invoice.is_certified:
         raise ApiError("The PDF exists once NRS has certified the invoice.", status_code=404)
     if not invoice.pdf:
         invoice_pdf_store(invoice)
     name = f"{invoice.document_number}.pdf".replace("/", "-")
-    return FileResponse(invoice.pdf.open("rb"), content_type="application/pdf", filename=name)
+    asked = request.accepted_renderer.media_type
+    media_type = asked if asked == OctetStreamRenderer.media_type else PdfRenderer.media_type
+    return FileResponse(invoice.pdf.open("rb"), content_type=media_type, filename=name)
 
 
 @extend_schema(
@@ -404,7 +458,7 @@ def pdf(request, pk):
         security="PUBLIC",
         description="No authentication. Is this IRN a certified invoice of a Flowpoint business? "
         "200 `valid: true` with a summary; 400 malformed IRN; 404 not found.",
-        parameters=[schemas.IRN],
+        parameters=[schemas.CHECKED_IRN],
         responses={
             200: response(schemas.VERIFY_RESULT, "IRN exists and is certified.", ("Valid", schemas.VERIFY_EXAMPLE)),
             400: response(
@@ -547,7 +601,8 @@ def draft(request, pk):
         if request.method == "DELETE":
             services.invoice_delete_draft(invoice=invoice)
             return Response(status=status.HTTP_204_NO_CONTENT)
-        data = _merge(services.invoice_as_data(invoice), _body(request))
+        refuse_missing_body(request, reason="incomplete_unpatchable")
+        data = _merge(services.invoice_as_data(invoice), _body(request, "DraftPatch"))
         invoice = services.invoice_update_draft(invoice=invoice, data=data, actor=actor(request))
     except InvoiceError as error:
         return error_response(error)

@@ -10,8 +10,11 @@ from invoicing.api import schemas
 from invoicing.master_data import MasterDataError
 from portal.api_errors import NUL_MESSAGE, ApiError, nul_paths, refuse_nul
 from portal.api_pagination import paginated
+from portal.contract import off_schema
 from portal.idempotency import idempotent
 from portal.openapi import (
+    NO_NUL,
+    SEARCH_TEXT,
     error,
     examples,
     found_of,
@@ -24,9 +27,28 @@ from portal.openapi import (
     response,
     text,
 )
+from portal.query_params import QueryParams
 from tenants.permissions import HasTenant
 
 TAGS = ["Customers & Items"]
+
+# The spec's code for a field's wrong value, used for a wrong JSON type too (null unitPriceKobo is invalid_price).
+FIELD_CODES = {
+    "customerKind": "invalid_kind",
+    "tin": "invalid_tin",
+    "email": "invalid_email",
+    "phone": "invalid_phone",
+    "state": "invalid_state",
+    "lga": "invalid_lga",
+    "country": "invalid_country",
+    "unitPriceKobo": "invalid_price",
+    "costKobo": "invalid_cost",
+    "taxScheme": "invalid_tax_scheme",
+    "taxRate": "invalid_tax_rate",
+    "hsCode": "invalid_hs_code",
+    "serviceCode": "invalid_service_code",
+    "unit": "invalid_unit",
+}
 
 
 def _error(exc: MasterDataError) -> Response:
@@ -44,18 +66,33 @@ def customer_out(customer) -> dict:
 
 def _search_q(request) -> str:
     refuse_nul(request.query_params)
-    q = (request.query_params.get("q") or "").strip()
-    if not 2 <= len(q) <= 100:
+    q = request.query_params.get("q") or ""
+    if len(q) > 100 or len(q.strip()) < 2:  # the schema's maxLength, and its pattern: 2 characters besides spaces
         raise ApiError("q is required: 2 to 100 characters.")
+    return q.strip()
+
+
+def _list_q(request) -> str:
+    """The optional filter of the lists: at most 100 characters, as the schema says (never cut short)."""
+    refuse_nul(request.query_params)
+    params = QueryParams(request)
+    q = params.text("q", max_length=100)
+    params.check()
     return q
 
 
-def _create(request, create, row):
+def _create(request, create, row, component):
     if not isinstance(request.data, dict):
         return Response({"error": "The body must be a JSON object.", "code": "missing_field"}, status=400)
     if paths := nul_paths(request.data):
         fields = dict.fromkeys(paths, NUL_MESSAGE)
         return Response({"error": f"Text {NUL_MESSAGE}.", "code": "invalid_characters", "fields": fields}, status=400)
+    # JSON types as the schema declares them (0 is not the name "0", null is not text), answered with the field's
+    # own code as the spec lists them; the values themselves are master_data's to judge.
+    if problems := off_schema(request.data, component, only={"type"}):
+        code = FIELD_CODES.get(next(iter(problems)), "invalid_field")
+        error = f"Some fields have the wrong JSON type; see fields ({', '.join(problems)})."
+        return Response({"error": error, "code": code, "fields": problems}, status=400)
     try:
         record = create(tenant=request._request.tenant, data=request.data)
     except MasterDataError as exc:
@@ -69,7 +106,10 @@ def _create(request, create, row):
         "List customers",
         operation_id="listCustomers",
         tags=TAGS,
-        parameters=[*paging(200), query("q", text(maxLength=100), "Optional: name, TIN or e-mail contains.")],
+        parameters=[
+            *paging(200),
+            query("q", text(maxLength=100, pattern=NO_NUL), "Optional: name, TIN or e-mail contains."),
+        ],
         responses={200: response(page_of(schemas.CUSTOMER), "A page of customers.")},
         errors=(400,),
     ),
@@ -110,8 +150,8 @@ def _create(request, create, row):
 @idempotent
 def customers(request):
     if request.method == "POST":
-        return _create(request, master_data.customer_create, customer_out)
-    qs = master_data.customer_queryset(tenant=request._request.tenant, q=request.query_params.get("q", "")[:100])
+        return _create(request, master_data.customer_create, customer_out, "CustomerInput")
+    qs = master_data.customer_queryset(tenant=request._request.tenant, q=_list_q(request))
     return paginated(request, qs, customer_out, max_limit=200)
 
 
@@ -120,7 +160,14 @@ def customers(request):
         "Search customers (typeahead)",
         operation_id="searchCustomers",
         tags=TAGS,
-        parameters=[query("q", text(minLength=2, maxLength=100), "Name, TIN or e-mail; 2–100 characters.", True)],
+        parameters=[
+            query(
+                "q",
+                text(minLength=2, maxLength=100, pattern=SEARCH_TEXT),
+                "Name, TIN or e-mail; 2–100 characters.",
+                True,
+            )
+        ],
         responses={
             200: response(found_of(schemas.CUSTOMER), "Up to 20 matches."),
             400: error("q missing or out of range.", schemas.BAD_Q_EXAMPLE),
@@ -140,7 +187,7 @@ def customers_search(request):
         "List items",
         operation_id="listItems",
         tags=TAGS,
-        parameters=[*paging(200), query("q", text(maxLength=100), "Optional: name or code contains.")],
+        parameters=[*paging(200), query("q", text(maxLength=100, pattern=NO_NUL), "Optional: name or code contains.")],
         responses={200: response(page_of(schemas.ITEM), "A page of items.")},
         errors=(400,),
     ),
@@ -181,8 +228,8 @@ def customers_search(request):
 @idempotent
 def items(request):
     if request.method == "POST":
-        return _create(request, master_data.item_create, master_data.item_row)
-    qs = master_data.item_queryset(tenant=request._request.tenant, q=request.query_params.get("q", "")[:100])
+        return _create(request, master_data.item_create, master_data.item_row, "ItemInput")
+    qs = master_data.item_queryset(tenant=request._request.tenant, q=_list_q(request))
     return paginated(request, qs, master_data.item_row, max_limit=200)
 
 
@@ -191,7 +238,9 @@ def items(request):
         "Search items (typeahead)",
         operation_id="searchItems",
         tags=TAGS,
-        parameters=[query("q", text(minLength=2, maxLength=100), "Name or code; 2–100 characters.", True)],
+        parameters=[
+            query("q", text(minLength=2, maxLength=100, pattern=SEARCH_TEXT), "Name or code; 2–100 characters.", True)
+        ],
         responses={
             200: response(found_of(schemas.ITEM), "Up to 20 matches."),
             400: error("q missing or out of range.", schemas.BAD_Q_EXAMPLE),

@@ -22,6 +22,7 @@ from portal.openapi import (
     integer,
     nullable,
     obj,
+    ref,
     text,
 )
 from portal.shapes import OMIT, Field, Shape
@@ -66,7 +67,7 @@ SUMMARY = Shape(
         "payableAmount": Field(MONEY, lambda invoice: money(invoice.payable)),
         "paymentStatus": Field(PAYMENT_STATUS, lambda invoice: invoice.payment_status),
         "customer": Field(
-            obj({"name": text(), "tin": text()}),
+            ref("Party"),  # its name and TIN here; the detail adds the address (one shape for both)
             lambda invoice: {"name": invoice.buyer.get("name", ""), "tin": invoice.buyer.get("tin", "")},
         ),
         "updatedAt": Field(TIMESTAMP, lambda invoice: iso(invoice.updated_at)),

@@ -6,6 +6,8 @@ Shapes declared with their rendering (representations.py: invoices; batches.py: 
 Field names, status codes and machine codes follow the published reference (shared/spec/000…).
 """
 
+from drf_spectacular.utils import OpenApiParameter
+
 from invoicing.api import representations
 from invoicing.api.spec_examples import B2G_REQUEST, SPEC_B2B_REQUEST, SPEC_B2C_REQUEST
 from portal.openapi import (
@@ -18,6 +20,7 @@ from portal.openapi import (
     KIND,
     MONEY,
     PAYMENT_STATUS,
+    RECORD_ID,
     UUID,
     boolean,
     component,
@@ -47,7 +50,7 @@ INVOICE_CUSTOMER_INPUT = component(
         {
             "name": text("Buyer display name. Required for every kind."),
             "tin": text("Standard TIN or RC-XXXXXXX (≥ 5 characters). Required for B2B / B2G."),
-            "email": text("Required for B2B / B2G.", format="email"),
+            "email": text("Required for B2B / B2G; an address that fails the check is CUSTOMER_VALIDATION_FAILED."),
             "phone": text("Optional; must start with + and the country code (+2348012345678)."),
             "address": text("Street address. Required for B2B / B2G."),
             "city": text("Required for B2B / B2G."),
@@ -68,7 +71,7 @@ INVOICE_LINE_INPUT = component(
     "InvoiceLineInput",
     obj(
         {
-            "description": text("What was sold."),
+            "description": text("What was sold.", minLength=1),
             "quantity": {**DECIMAL_IN, "description": "Greater than 0."},
             "unit_price": {**DECIMAL_IN, "description": "Major units (naira), greater than 0."},
             "hsn_code": text("HS code for goods (GET /api/v1/helpers/hs-codes), e.g. 8517.11."),
@@ -79,7 +82,10 @@ INVOICE_LINE_INPUT = component(
             "discount": {**DECIMAL_IN, "description": "Amount off the line, major units; default 0."},
             "fee": {**DECIMAL_IN, "description": "Extra charge on the line, major units; default 0."},
             "category": text("Free text."),
-            "item_id": integer("A saved item (GET /api/v1/items): fills whatever the line leaves out."),
+            "item_id": {
+                **RECORD_ID,
+                "description": "A saved item (GET /api/v1/items): fills whatever the line leaves out.",
+            },
         },
         required=["description", "quantity", "unit_price"],
         description="The spec lists description, quantity, unit_price, hsn_code, tax_scheme and tax_rate on every "
@@ -96,13 +102,17 @@ INVOICE_REQUEST = component(
             "invoice_type": INVOICE_TYPE,
             "document_number": text(
                 "Human-readable invoice number (not a UUID), unique per business; used to build the IRN.",
+                minLength=1,
                 maxLength=50,
             ),
             "issue_date": DATE,
             "due_date": DATE,
             "currency": text("ISO 4217; default NGN.", default="NGN"),
             "customer": ref("InvoiceCustomerInput"),
-            "customer_id": integer("A saved customer (GET /api/v1/customers): fills the buyer fields left out."),
+            "customer_id": {
+                **RECORD_ID,
+                "description": "A saved customer (GET /api/v1/customers): fills the buyer fields left out.",
+            },
             "lines": {"type": "array", "items": ref("InvoiceLineInput"), "minItems": 1, "maxItems": 500},
             "note": text(maxLength=2000),
             "po_reference": text("Buyer's purchase-order reference.", maxLength=100),
@@ -136,12 +146,12 @@ DRAFT_PATCH = component(
         "properties": {
             "invoice_kind": KIND,
             "invoice_type": INVOICE_TYPE,
-            "document_number": text(maxLength=50),
+            "document_number": text(minLength=1, maxLength=50),
             "issue_date": DATE,
             "due_date": DATE,
             "currency": text(),
             "customer": ref("InvoiceCustomerInput"),
-            "customer_id": integer(),
+            "customer_id": RECORD_ID,
             "lines": {"type": "array", "items": ref("InvoiceLineInput"), "minItems": 1},
             "note": text(),
             "po_reference": text(),
@@ -213,7 +223,11 @@ PAYMENT_ERROR = component(
 VERIFY_FAILURE = component(
     "VerifyFailure",
     obj(
-        {"valid": boolean(const=False), "reason": text(enum=["malformed IRN", "IRN not found"])},
+        {
+            "error": text("Human-readable message."),
+            "valid": boolean(const=False),
+            "reason": text(enum=["malformed IRN", "IRN not found"]),
+        },
         required=["valid", "reason"],
     ),
 )
@@ -308,7 +322,7 @@ CUSTOMER = component(
     obj(
         {
             "id": integer(),
-            "kind": text(enum=["B2B", "B2G"]),
+            "customerKind": text(enum=["B2B", "B2G"]),
             "name": text(),
             "tin": text(),
             "email": text(),
@@ -473,7 +487,11 @@ INVOICE_409 = error(
     ("IDEMPOTENCY_CONFLICT", IDEMPOTENCY_CONFLICT_EXAMPLE),
 )
 SUMMARY_200 = response(INVOICE_SUMMARY, "The invoice's status.", ("Certified", INVOICE_SUMMARY_EXAMPLE))
-CSV_BODY = {"multipart/form-data": FILE_UPLOAD, "text/csv": {"type": "string", "description": "The CSV itself."}}
+CSV_BODY = {
+    "multipart/form-data": FILE_UPLOAD,
+    "text/csv": {"type": "string", "description": "The CSV itself."},
+    "application/octet-stream": text("The CSV file's bytes (UTF-8), as generated clients send.", format="binary"),
+}
 
 
 # --- Path parameters -------------------------------------------------------------------------------------
@@ -481,4 +499,12 @@ CSV_BODY = {"multipart/form-data": FILE_UPLOAD, "text/csv": {"type": "string", "
 INVOICE_ID = path_parameter("id", "uuid", "The invoice's invoiceId (UUID).")
 DRAFT_ID = path_parameter("id", "uuid", "The draft's invoiceId (UUID).")
 IRN = path_parameter("irn", "str", f"Invoice Reference Number, e.g. {IRN_EXAMPLE}.")
+# What an IRN looks like (number-serviceID-date, an optional .timestamp): the verify route checks it (400 if not).
+IRN_PATTERN = r"^[A-Za-z0-9]{1,50}-[A-Z0-9]{8}-[0-9]{8}(\.[0-9]{1,12})?$"
+CHECKED_IRN = OpenApiParameter(
+    "irn",
+    text(pattern=IRN_PATTERN),
+    OpenApiParameter.PATH,
+    description=f"Invoice Reference Number, e.g. {IRN_EXAMPLE}.",
+)
 BATCH_SUBMIT_BODY = {"application/json": obj({"batchId": UUID}, required=["batchId"]), **CSV_BODY}

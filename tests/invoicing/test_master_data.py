@@ -225,7 +225,7 @@ def test_a_service_item_and_the_rate_of_other_schemes(tenant):
         ({"unitPriceKobo": "150000"}, "invalid_price", "unitPriceKobo"),
         ({"unitPriceKobo": True}, "invalid_price", "unitPriceKobo"),
         ({"costKobo": -1}, "invalid_cost", "costKobo"),
-        ({"costKobo": 10.0}, "invalid_cost", "costKobo"),
+        ({"costKobo": 10.5}, "invalid_cost", "costKobo"),  # a fraction of a kobo (10.0 is the integer 10)
         ({"taxScheme": "VAT"}, "invalid_tax_scheme", "taxScheme"),
         ({"taxScheme": "REDUCED_VAT"}, "missing_field", "taxRate"),
         ({"taxRate": "seven"}, "invalid_tax_rate", "taxRate"),
@@ -284,3 +284,13 @@ def test_services_work_inside_a_request_scope_of_the_same_tenant(tenant):
     with scope(tenant=tenant):
         customer = new_customer(tenant)
         assert list(Customer.objects.all()) == [customer]
+
+
+def test_an_integral_float_is_a_whole_number_of_kobo(tenant):
+    """JSON Schema counts 500.0 as an integer, so the API must too (a fraction of a kobo is still refused)."""
+    with scope(tenant=tenant):
+        item = master_data.item_create(
+            tenant=tenant,
+            data={"name": "Float kobo", "unitPriceKobo": 150000.0, "costKobo": 500.0, "hsCode": "8517.11"},
+        )
+    assert (item.unit_price_kobo, item.cost_kobo) == (150000, 500)
