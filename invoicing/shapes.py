@@ -50,12 +50,13 @@ LINE_FIELDS = {
 class OptionalText:
     max_length: int
     nrs: str = ""  # its name in the NRS document (integrations/nrs/payload.py), if NRS takes it
+    description: str = ""  # for integrators (the API schema)
 
 
 # The invoice's optional texts. Each name is the create body's key, the Invoice field, the form's field and the
-# CSV's column; parsing, saving, drafts and the NRS document all read this table.
+# CSV's column; parsing, saving, drafts, the API schema and the NRS document all read this table.
 OPTIONAL_TEXT = {
-    "po_reference": OptionalText(100, nrs="order_reference"),
+    "po_reference": OptionalText(100, nrs="order_reference", description="Buyer's purchase-order reference."),
     "note": OptionalText(2000, nrs="note"),
 }
 

@@ -94,27 +94,6 @@ DATE = text(format="date", examples=["2026-04-25"])
 TIMESTAMP = nullable(text("ISO 8601, UTC.", format="date-time", examples=["2026-04-25T09:30:00Z"]))
 UUID = text(format="uuid")
 
-# The invoice vocabulary, shared by the invoice API (invoicing/api) and the webhook events
-# (integrations/webhooks), which may not import invoicing: one definition here, below both.
-KIND = text("B2B, B2C or B2G.", enum=["B2B", "B2C", "B2G"])
-INVOICE_TYPE = text(enum=["invoice", "credit_note", "debit_note"])
-INVOICE_STATUS = text(
-    "Lifecycle: DRAFT → (PENDING_REVIEW → PENDING_APPROVAL) → PENDING → SUBMITTING → CERTIFIED (B2B/B2G) | "
-    "REPORTED (B2C) | FAILED. BLOCKED is a hold before submission.",
-    enum=[
-        "DRAFT",
-        "PENDING_REVIEW",
-        "PENDING_APPROVAL",
-        "BLOCKED",
-        "PENDING",
-        "SUBMITTING",
-        "CERTIFIED",
-        "REPORTED",
-        "FAILED",
-    ],
-)
-PAYMENT_STATUS = text("Flowpoint payment state.", enum=["PAID", "PARTIAL", "UNPAID"])
-
 IRN_EXAMPLE = "INV2026001-94ND90NR-20260425"
 RECORD_ID = integer(minimum=1, maximum=MAX_ID)  # a saved record's id: what the database can hold
 NO_NUL = r"^[^\u0000]*$"  # text holding NUL (U+0000) is refused everywhere (PostgreSQL cannot store it)

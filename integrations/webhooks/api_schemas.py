@@ -3,16 +3,13 @@ builds them, delivery.py signs and sends them), as OpenAPI components and webhoo
 (WebhookSubscription, WebhookDelivery) are declared with their rendering in integrations/webhooks/api.py.
 """
 
+from invoicing.api.vocabulary import INVOICE_STATUS, INVOICE_TYPE, KIND, PAYMENT_STATUS
 from invoicing.events import EVENT_TYPES
 from portal.openapi import (
     DATE,
     INVOICE_ID_EXAMPLE,
-    INVOICE_STATUS,
-    INVOICE_TYPE,
     IRN_EXAMPLE,
-    KIND,
     MONEY,
-    PAYMENT_STATUS,
     TIMESTAMP,
     UUID,
     boolean,

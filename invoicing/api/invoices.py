@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from invoicing import services
 from invoicing.api import schemas
 from invoicing.api.representations import HELD, QUEUED, VERIFIED, invoice_detail, invoice_summary
+from invoicing.api.vocabulary import KIND, PAYMENT_STATUS
 from invoicing.errors import InvoiceError
 from invoicing.models import Invoice, Kind
 from invoicing.payments import invoice_reconcile, invoice_record_payment
@@ -28,9 +29,7 @@ from portal.contract import refuse_missing_body, refuse_off_schema
 from portal.idempotency import idempotent
 from portal.openapi import (
     DATE,
-    KIND,
     NO_NUL,
-    PAYMENT_STATUS,
     error,
     examples,
     idempotency,

@@ -9,13 +9,10 @@ from datetime import UTC
 from django.urls import reverse
 
 from integrations.nrs.shapes import Party
+from invoicing.api.vocabulary import INVOICE_STATUS, INVOICE_TYPE, KIND, PAYMENT_STATUS
 from portal.openapi import (
     DATE,
-    INVOICE_STATUS,
-    INVOICE_TYPE,
-    KIND,
     MONEY,
-    PAYMENT_STATUS,
     TIMESTAMP,
     UUID,
     boolean,

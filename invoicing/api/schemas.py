@@ -10,16 +10,15 @@ from drf_spectacular.utils import OpenApiParameter
 
 from invoicing.api import representations
 from invoicing.api.spec_examples import B2G_REQUEST, SPEC_B2B_REQUEST, SPEC_B2C_REQUEST
+from invoicing.api.vocabulary import INVOICE_TYPE, KIND, PAYMENT_STATUS
+from invoicing.shapes import OPTIONAL_TEXT
 from portal.openapi import (
     DATE,
     FILE_UPLOAD,
     IDEMPOTENCY_CONFLICT_EXAMPLE,
     INVOICE_ID_EXAMPLE,
-    INVOICE_TYPE,
     IRN_EXAMPLE,
-    KIND,
     MONEY,
-    PAYMENT_STATUS,
     RECORD_ID,
     UUID,
     boolean,
@@ -42,6 +41,9 @@ DECIMAL_IN = {
 }
 
 # --- Invoices and drafts: requests ------------------------------------------------------------------------
+
+# The invoice's optional texts (invoicing/shapes.py), as a create or a draft change takes them.
+OPTIONAL_TEXTS = {name: text(t.description, maxLength=t.max_length) for name, t in OPTIONAL_TEXT.items()}
 
 
 INVOICE_CUSTOMER_INPUT = component(
@@ -114,8 +116,7 @@ INVOICE_REQUEST = component(
                 "description": "A saved customer (GET /api/v1/customers): fills the buyer fields left out.",
             },
             "lines": {"type": "array", "items": ref("InvoiceLineInput"), "minItems": 1, "maxItems": 500},
-            "note": text(maxLength=2000),
-            "po_reference": text("Buyer's purchase-order reference.", maxLength=100),
+            **OPTIONAL_TEXTS,
             "original_invoice_id": text("Credit / debit notes: the invoice they amend.", format="uuid"),
             "original_irn": text("Credit / debit notes: the IRN of the invoice they amend."),
         },
@@ -153,8 +154,7 @@ DRAFT_PATCH = component(
             "customer": ref("InvoiceCustomerInput"),
             "customer_id": RECORD_ID,
             "lines": {"type": "array", "items": ref("InvoiceLineInput"), "minItems": 1},
-            "note": text(),
-            "po_reference": text(),
+            **OPTIONAL_TEXTS,
         },
     },
 )

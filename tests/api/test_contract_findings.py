@@ -136,3 +136,16 @@ def test_a_draft_patch_without_a_body_is_refused_and_an_empty_object_changes_not
     assert body["fields"] == {"body": "required"}
     unchanged = api.patch(path, {}, format="json")
     assert unchanged.status_code == 200 and unchanged.json()["documentNumber"] == "PATCH-1"
+
+
+@pytest.mark.parametrize("field, limit", [("note", 2000), ("po_reference", 100)])
+def test_an_optional_text_too_long_is_refused_on_create_and_on_a_draft_change_alike(api, field, limit):
+    too_long = {field: "x" * (limit + 1)}
+    body = assert_error_shape(api.post("/api/v1/invoices/create", invoice_body(**too_long), format="json"), 400)
+    assert body["fields"] == {field: f"at most {limit} characters"}
+    draft = api.post("/api/v1/invoices/drafts", invoice_body(document_number="LONG-1"), format="json").json()
+    path = f"/api/v1/invoices/drafts/{draft['invoiceId']}"
+    body = assert_error_shape(api.patch(path, too_long, format="json"), 400)
+    assert body["fields"] == {field: f"at most {limit} characters"}
+    kept = api.patch(path, {field: "x" * limit}, format="json").json()
+    assert kept["poReference" if field == "po_reference" else "note"] == "x" * limit  # not cut
