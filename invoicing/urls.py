@@ -1,4 +1,4 @@
-from invoicing.views import audit_log, batches, customers, invoices, items
+from invoicing.views import audit_log, batches, customers, invoices, items, verify
 
 urlpatterns = [
     *audit_log.urlpatterns,
@@ -6,4 +6,5 @@ urlpatterns = [
     *customers.urlpatterns,
     *items.urlpatterns,
     *invoices.urlpatterns,
+    *verify.urlpatterns,
 ]

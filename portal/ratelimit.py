@@ -25,7 +25,8 @@ from portal.sqlite.base import when_unlocked
 from portal.throttle import client_ip
 
 WINDOW = 60
-LIMITS = {"auth": 10, "api": 120, "invoice_create": 60, "csv_submit": 5}
+# verify_page: per IP on the public /verify/<IRN> page, which reads across businesses and must not be crawled.
+LIMITS = {"auth": 10, "api": 120, "invoice_create": 60, "csv_submit": 5, "verify_page": 30}
 
 
 @dataclass(frozen=True)

@@ -281,6 +281,7 @@ RATE_LIMITS = {
     "api": env.int("RATE_LIMIT_API", default=120),
     "invoice_create": env.int("RATE_LIMIT_INVOICE_CREATE", default=60),
     "csv_submit": env.int("RATE_LIMIT_CSV_SUBMIT", default=5),
+    "verify_page": env.int("RATE_LIMIT_VERIFY_PAGE", default=30),
 }
 
 # --- Operators -----------------------------------------------------------------------------

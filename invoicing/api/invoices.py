@@ -1,12 +1,9 @@
 """The integrator API for invoices (spec 000 and API.md): a thin layer over invoicing/services.py."""
 
-import re
-
 from django.db.models import Q
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path
-from django_scopes import scopes_disabled
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -23,6 +20,7 @@ from invoicing.errors import InvoiceError
 from invoicing.models import Invoice, Kind
 from invoicing.payments import invoice_reconcile, invoice_record_payment
 from invoicing.submission import invoice_retry
+from invoicing.verification import irn_check
 from portal.api_errors import NUL, ApiError, refuse_nul
 from portal.api_pagination import paginated
 from portal.contract import refuse_missing_body, refuse_off_schema
@@ -62,8 +60,6 @@ Accepts a Flowpoint invoice request shape — not raw NRS JSON. The `customer` o
 Answers **202** `PENDING` when queued for NRS, or **201** `BLOCKED:<REASON>` when saved but held (review,
 approval, checklist). Limited to 60 requests/minute per business. Send an `Idempotency-Key` to retry safely.
 """
-
-IRN_RE = re.compile(schemas.IRN_PATTERN)
 
 
 def actor(request) -> services.Actor:
@@ -478,13 +474,12 @@ def pdf(request, pk):
 @permission_classes([AllowAny])
 def verify(request, irn):
     """Public: is this IRN a certified invoice? (The spec's outcomes: 200 valid, 400 malformed, 404 not found.)"""
-    if not IRN_RE.match(irn):
+    check = irn_check(irn)
+    if check.malformed:
         return Response({"error": "Malformed IRN.", "valid": False, "reason": "malformed IRN"}, status=400)
-    with scopes_disabled():  # any tenant's certified invoice, by its public IRN
-        invoice = Invoice.objects.filter(irn=irn.split(".")[0], status__in=CERTIFIED).select_related("tenant").first()
-    if invoice is None:
+    if check.invoice is None:
         return Response({"error": "IRN not found.", "valid": False, "reason": "IRN not found"}, status=404)
-    return Response(VERIFIED.render(invoice))
+    return Response(VERIFIED.render(check.invoice))
 
 
 # --- drafts ---------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from invoicing.api import representations
 from invoicing.api.spec_examples import B2G_REQUEST, SPEC_B2B_REQUEST, SPEC_B2C_REQUEST
 from invoicing.api.vocabulary import INVOICE_TYPE, KIND, PAYMENT_STATUS
 from invoicing.shapes import OPTIONAL_TEXT
+from invoicing.verification import IRN_PATTERN
 from portal.openapi import (
     DATE,
     FILE_UPLOAD,
@@ -499,8 +500,6 @@ CSV_BODY = {
 INVOICE_ID = path_parameter("id", "uuid", "The invoice's invoiceId (UUID).")
 DRAFT_ID = path_parameter("id", "uuid", "The draft's invoiceId (UUID).")
 IRN = path_parameter("irn", "str", f"Invoice Reference Number, e.g. {IRN_EXAMPLE}.")
-# What an IRN looks like (number-serviceID-date, an optional .timestamp): the verify route checks it (400 if not).
-IRN_PATTERN = r"^[A-Za-z0-9]{1,50}-[A-Z0-9]{8}-[0-9]{8}(\.[0-9]{1,12})?$"
 CHECKED_IRN = OpenApiParameter(
     "irn",
     text(pattern=IRN_PATTERN),
