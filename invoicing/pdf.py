@@ -29,6 +29,7 @@ from integrations.nrs.shapes import Address, Party
 from integrations.nrs.totals import LineAmounts, document_totals
 from integrations.reference.models import Country, TaxCategory
 from invoicing.models import Invoice
+from invoicing.verification import verify_url
 
 TEMPLATE = "invoicing/pdf/invoice.html"
 FONT = "fonts/DejaVuSans.ttf"
@@ -160,15 +161,22 @@ def _tax_summary(lines) -> list[dict]:
     ]
 
 
+def _png_data_uri(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode()
+
+
 def invoice_pdf_context(invoice: Invoice) -> dict:
     with scope(tenant=invoice.tenant):
         lines = list(invoice.lines.all())
         original = invoice.original
     tax_summary = _tax_summary(lines)
     certified = bool(invoice.qr_payload)
-    qr_data_uri = ""
+    qr_data_uri = verify_qr_data_uri = check_url = ""
     if certified:
-        qr_data_uri = "data:image/png;base64," + base64.b64encode(qr_png(invoice.qr_payload)).decode()
+        qr_data_uri = _png_data_uri(qr_png(invoice.qr_payload))
+        # NRS's code is encrypted for NRS's app; this plain one opens our public verify page in any phone camera.
+        check_url = verify_url(invoice.irn)
+        verify_qr_data_uri = _png_data_uri(qr_png(check_url))
     only_vat = all(line.tax_category in VAT_CATEGORIES for line in lines)
     return {
         "invoice": invoice,
@@ -183,6 +191,8 @@ def invoice_pdf_context(invoice: Invoice) -> dict:
         "currency": invoice.currency,
         "certified": certified,
         "qr_data_uri": qr_data_uri,
+        "verify_qr_data_uri": verify_qr_data_uri,
+        "verify_url": check_url,
         "sandbox": invoice.tenant.is_sandbox,
     }
 

@@ -4,6 +4,8 @@ verify page a buyer opens from the invoice's plain QR code (`/verify/<IRN>`), so
 import re
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.urls import reverse
 from django_scopes import scopes_disabled
 
 from invoicing.models import Invoice
@@ -27,3 +29,8 @@ def irn_check(irn: str) -> IrnCheck:
     with scopes_disabled():  # any tenant's certified invoice, by its public IRN
         invoice = Invoice.objects.filter(irn=irn.split(".")[0], status__in=CERTIFIED).select_related("tenant").first()
     return IrnCheck(malformed=False, invoice=invoice)
+
+
+def verify_url(irn: str) -> str:
+    """The verify page's full address, printed on the PDF and its plain QR code (and fit for an e-mail)."""
+    return settings.SITE_URL.rstrip("/") + reverse("verify_page", args=[irn])

@@ -6,6 +6,7 @@ import socket
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import zxingcpp
@@ -14,6 +15,7 @@ from django_scopes import scope
 from fontTools.ttLib import TTFont
 from PIL import Image
 from pypdf import PdfReader
+from pyzbar import pyzbar
 
 from integrations.nrs.payload import build_irn
 from integrations.nrs.qr import qr_payload
@@ -231,13 +233,31 @@ def test_the_qr_code_scans_to_the_payload_that_nrs_decrypts_to_the_irn(nrs):
     invoice = make_invoice(make_tenant(issued), issued)
 
     images = PdfReader(io.BytesIO(render_invoice_pdf(invoice))).pages[0].images
-    assert len(images) == 1
+    assert len(images) == 2  # NRS's, then the plain one that opens our verify page
     decoded = zxingcpp.read_barcodes(images[0].image, formats=zxingcpp.BarcodeFormat.QRCode)
 
     assert [code.text for code in decoded] == [invoice.qr_payload]
     irn, _, stamp = qr_decrypt(business, decoded[0].text)["irn"].rpartition(".")
     assert irn == invoice.irn
     assert stamp.isdigit()
+
+
+def test_the_plain_qr_code_opens_the_verify_page_with_the_supplier_and_total(nrs, client, settings):
+    issued, _ = nrs
+    settings.SITE_URL = "https://flowpoint.example"
+    invoice = make_invoice(make_tenant(issued), issued)
+    data = render_invoice_pdf(invoice)
+
+    images = PdfReader(io.BytesIO(data)).pages[0].images
+    decoded = pyzbar.decode(images[1].image, symbols=[pyzbar.ZBarSymbol.QRCODE])
+    url = decoded[0].data.decode()
+
+    assert url == f"https://flowpoint.example/verify/{invoice.irn}"
+    assert_shows(pdf_text(data), "Scan to check this invoice", "Scan to verify with NRS", url)
+    page = client.get(urlsplit(url).path)
+    assert page.status_code == 200
+    shown = page.content.decode()
+    assert "Kola Foods Ltd" in shown and "₦562,500.00" in shown
 
 
 def test_the_qr_code_is_printed_at_least_35_mm_wide(nrs):
