@@ -50,7 +50,7 @@ urlpatterns = [
     path("api/v1/", include("invoicing.api.urls")),
     path("api/v1/", include("tenants.api_urls")),
     path("api/v1/", include("integrations.webhooks.api")),
-    path("", dashboard.dashboard, name="dashboard"),
+    path("", accounts.start_page_for_visitors(dashboard.dashboard), name="dashboard"),
     path("dashboard/nrs-queue", dashboard.dashboard_nrs_queue, name="dashboard_nrs_queue"),
     path("signup/", accounts.signup, name="signup"),
     path("signup/business/", accounts.signup_business, name="signup_business"),

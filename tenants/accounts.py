@@ -1,6 +1,8 @@
 """A person's account: sign-up (with a new business, or a new business for someone signed in), sign-in and
 sign-out, and accepting an invitation to a business. Each page calls one service (tenants/services.py)."""
 
+from functools import wraps
+
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login, logout
 from django.core.exceptions import ValidationError
@@ -120,3 +122,16 @@ def invitation_view(request, token):
         "portal/invitation.html",
         {"invitation": invitation, "form": form, "existing": existing},
     )
+
+
+def start_page_for_visitors(view):
+    """`/` is the dashboard for a signed-in user; a visitor gets the start page (what Flowpoint is, how to begin)
+    instead of being bounced to a bare sign-in form."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return render(request, "portal/start.html")
+        return view(request, *args, **kwargs)
+
+    return wrapper

@@ -271,6 +271,12 @@ ROUTES = {
         why="the spec's public IRN check (no key): anyone holding a printed IRN may confirm it is certified",
         publishes=("tenant", "tin", "certified"),
     ),
+    "verify_page": Public(
+        {"irn": A("certified.irn")},
+        {"irn": A("draft.irn")},
+        why="the public verify page a buyer opens from the PDF's plain QR code: the verify API's answer, as a page",
+        publishes=("tenant", "tin", "certified"),
+    ),
     "api_invoice_detail": Owned(pk=A("certified.pk")),
     "api_invoice_retry": Owned(pk=A("review.pk")),
     "api_invoice_payment": Owned(pk=A("certified.pk")),

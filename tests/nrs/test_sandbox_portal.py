@@ -147,3 +147,46 @@ def test_sync_pulls_every_list_trims_and_deduplicates(connected_tenant):
 def test_sync_needs_a_tenant_with_credentials():
     with pytest.raises(CommandError, match="No tenant with NRS credentials"):
         call_command("sync_nrs_resources")
+
+
+def test_business_users_see_what_the_sandbox_received_but_not_its_fault_controls(admin_client, tenant):
+    admin_client.post(reverse("nrs_sandbox_connect"))
+    tenant.refresh_from_db()
+    SandboxRequest.objects.create(
+        method="POST", path="/sandbox/nrs/api/v1/invoice/validate", status_code=200, business_id=tenant.nrs_business_id
+    )
+    html = admin_client.get(reverse("sandbox_console")).content.decode()
+    assert "/sandbox/nrs/api/v1/invoice/validate" in html
+    assert reverse("sandbox_faults") not in html and "Fault injection" not in html and "Faults now" not in html
+
+    refused = admin_client.post(
+        reverse("sandbox_faults"),
+        {
+            "latency_ms": 0,
+            "error_rate": 1,
+            "timeout_rate": 0,
+            "offline_rate": 1,
+            "lost_response_rate": 0,
+            "throttle_rate": 0,
+            "retry_after_seconds": 2,
+        },
+    )
+    assert refused.status_code == 403
+    assert not SandboxFaults.objects.filter(offline_rate=1).exists()
+
+
+def test_operators_see_the_fault_controls(client):
+    from tests.factories import UserFactory
+
+    operator = UserFactory(is_staff=True)
+    client.login(email=operator.email, password=PASSWORD)
+    html = client.get(reverse("sandbox_console")).content.decode()
+    assert reverse("sandbox_faults") in html and "Faults now" in html
+
+
+def test_admins_find_the_api_docs_in_settings_and_the_footer(admin_client, client, tenant):
+    docs = reverse("api_docs")
+    assert admin_client.get(reverse("dashboard")).content.decode().count(f'href="{docs}"') == 1  # the footer
+    assert admin_client.get(reverse("settings_api_keys")).content.decode().count(f'href="{docs}"') == 2
+    client.login(email=member(tenant, "clerk").email, password=PASSWORD)
+    assert f'href="{docs}"' not in client.get(reverse("dashboard")).content.decode()

@@ -48,12 +48,18 @@ def test_signup_errors_name_the_field_and_keep_what_was_typed(client, admin_user
     assert Tenant.objects.filter(name="Kola Foods Ltd").count() == 0
 
 
+def assert_start_page(client):
+    """Signed out, `/` is the start page for visitors, never the business's dashboard."""
+    html = client.get(reverse("dashboard")).content.decode()
+    assert "What Flowpoint does" in html and "Sign out" not in html
+
+
 def test_login_and_logout(client, admin_user):
     response = client.post(reverse("login"), {"email": admin_user.email, "password": PASSWORD})
     assert response.status_code == 302
     assert client.get(reverse("dashboard")).status_code == 200
     client.post(reverse("logout"))
-    assert client.get(reverse("dashboard")).status_code == 302
+    assert_start_page(client)
 
 
 def test_failed_logins_are_throttled_even_for_the_right_password(client, admin_user, settings):
@@ -65,7 +71,7 @@ def test_failed_logins_are_throttled_even_for_the_right_password(client, admin_u
     blocked = client.post(reverse("login"), {"email": admin_user.email, "password": PASSWORD})
     assert blocked.status_code == 429
     assert "Too many failed sign-in attempts" in blocked.content.decode()
-    assert client.get(reverse("dashboard")).status_code == 302  # still signed out
+    assert_start_page(client)  # still signed out
 
 
 def test_password_reset_by_email(client, admin_user):
@@ -149,3 +155,13 @@ def test_a_new_persons_acceptance_is_one_transaction_no_account_without_its_memb
     user = services.invitation_signup(invitation=invitation, full_name="Tunde Bello", password="clerk-pass-2026")
     with scopes_disabled():
         assert Membership.objects.get(user=user).role == "clerk" and user.first_name == "Tunde"
+
+
+def test_the_start_page_says_what_flowpoint_does_and_how_to_begin(client, admin_user):
+    html = client.get("/").content.decode()
+    for words in ("NRS", "Issue", "Certify", "Send", "Receive", "For whom", "How to begin"):
+        assert words in html, words
+    assert f'href="{reverse("signup")}"' in html and f'href="{reverse("login")}"' in html
+    client.post(reverse("login"), {"email": admin_user.email, "password": PASSWORD})
+    signed_in = client.get("/").content.decode()
+    assert "What Flowpoint does" not in signed_in and "Sign out" in signed_in  # the dashboard, as before
