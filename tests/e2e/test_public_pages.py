@@ -6,6 +6,7 @@ import io
 from urllib.parse import urlsplit
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 from pypdf import PdfReader
 from pyzbar import pyzbar
@@ -57,6 +58,14 @@ def test_the_pdfs_plain_qr_code_opens_the_verify_page_with_supplier_and_total(vi
     expect(result).to_contain_text("20 November 2025")
     expect(visitor.locator(".mainnav")).to_have_count(0)  # a public page: no app navigation
     visitor.shot("verify-found")
+    assert_accessible(visitor)
+
+
+def assert_accessible(page):
+    """axe-core finds no serious or critical violation (contrast, names, landmarks, …)."""
+    found = Axe().run(page).response["violations"]
+    serious = [(v["id"], v["help"]) for v in found if v["impact"] in ("serious", "critical")]
+    assert serious == [], serious
 
 
 def test_a_malformed_and_an_unknown_irn_get_plain_answers(visitor):
@@ -68,6 +77,7 @@ def test_a_malformed_and_an_unknown_irn_get_plain_answers(visitor):
     expect(visitor.get_by_role("heading", level=1)).to_have_text("We cannot confirm this invoice")
     expect(visitor.locator("#verify-result")).to_contain_text("ask the supplier before you pay it")
     visitor.shot("verify-unknown")
+    assert_accessible(visitor)
 
 
 def test_the_start_page_says_what_flowpoint_does_and_leads_to_sign_up(visitor):
@@ -76,6 +86,7 @@ def test_the_start_page_says_what_flowpoint_does_and_leads_to_sign_up(visitor):
     for step in ("Issue", "Certify", "Send", "Receive"):
         expect(visitor.get_by_role("heading", name=step, exact=True)).to_be_visible()
     visitor.shot("start")
+    assert_accessible(visitor)
     visitor.locator(".start-hero").get_by_role("link", name="Create an account").click()
     expect(visitor).to_have_url(f"{visitor.url.split('/signup')[0]}/signup/")
 
