@@ -13,16 +13,20 @@ from invoicing.verification import irn_check
 from portal.ratelimit import apply_headers, hits
 from portal.throttle import client_ip
 
+# A public page: a signed-in visitor sees no business's navigation or banners either (these override the context
+# processors' values for this page alone).
+PUBLIC_PAGE = {"current_tenant": None, "nrs_outage": None}
+
 
 @require_safe
 def verify_page(request, irn):
     counted = hits([("verify_page", client_ip(request))])
     if counted[0].exceeded:
-        response = render(request, "invoicing/verify.html", {"irn": irn, "outcome": "busy"}, status=429)
+        response = render(request, "invoicing/verify.html", {**PUBLIC_PAGE, "irn": irn, "outcome": "busy"}, status=429)
         apply_headers(response, counted)
         return response
     check = irn_check(irn)
-    context = {"irn": irn}
+    context = {**PUBLIC_PAGE, "irn": irn}
     if check.malformed:
         context["outcome"], status = "malformed", 400
     elif check.invoice is None:

@@ -67,3 +67,8 @@ def test_the_verify_page_is_rate_limited_per_address(client, settings):
     # Another address is not held back by the first one's checks.
     other = client.get(reverse("verify_page", args=["INV001-94ND90NR-20260115"]), REMOTE_ADDR="10.9.9.9")
     assert other.status_code == 404
+
+
+def test_a_signed_in_visitor_sees_the_public_page_without_the_app_navigation(admin_client, certified):
+    html = admin_client.get(reverse("verify_page", args=[certified.irn])).content.decode()
+    assert "Kola Foods Ltd" in html and 'class="mainnav"' not in html
