@@ -160,11 +160,12 @@ def test_on_a_phone_nothing_scrolls_sideways_and_the_menu_reaches_settings(
 
 def test_axe_finds_no_serious_violation(browser, live_server, certified_invoice):
     admin, invoice_url = certified_invoice
-    context = browser.new_context(base_url=live_server.url, viewport=DESKTOP)
-    anonymous = context.new_page()
-    anonymous.goto(reverse("login"))
-    assert axe_findings(anonymous) == [], "sign-in"
-    context.close()
+    for size in (DESKTOP, PHONE):
+        context = browser.new_context(base_url=live_server.url, viewport=size)
+        anonymous = context.new_page()
+        anonymous.goto(reverse("login"))
+        assert axe_findings(anonymous) == [], f"sign-in at {size['width']} px"
+        context.close()
 
     page = signed_in(browser, live_server, admin)
     for size in (DESKTOP, PHONE):
