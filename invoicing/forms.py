@@ -114,6 +114,9 @@ class LineForm(forms.Form):
         self.fields["tax_scheme"].initial = "STANDARD_VAT"
         for name in ("quantity", "unit_price", "discount", "tax_rate"):
             self.fields[name].widget.attrs.update({"inputmode": "decimal"})
+        # A line's cells sit under the table's headings, not beside a <label>: each input names itself.
+        for bound in self.visible_fields():
+            bound.field.widget.attrs.setdefault("aria-label", bound.label)
 
     def as_data(self) -> dict | None:
         data = self.cleaned_data

@@ -65,4 +65,14 @@
         .catch(function () {});
     }, 15000);
   });
+
+  // A table wider than a phone scrolls inside its box (app.css); make that box reachable by the keyboard.
+  function focusableScrollers() {
+    document.querySelectorAll(".table, .table-scroll").forEach(function (box) {
+      if (box.scrollWidth > box.clientWidth) box.setAttribute("tabindex", "0");
+      else if (box.getAttribute("tabindex") === "0") box.removeAttribute("tabindex");
+    });
+  }
+  focusableScrollers();
+  window.addEventListener("resize", focusableScrollers);
 })();
