@@ -1,0 +1,100 @@
+"""What an invoice still asks for: its total, corrected by certified notes, less payments; and the PDF keeping up."""
+
+from decimal import Decimal
+
+import pytest
+from django_scopes import scope, scopes_disabled
+from pypdf import PdfReader
+
+from invoicing import tasks
+from invoicing.balance import Balance, invoice_balance
+from invoicing.forms import PaymentForm, read_money
+from invoicing.models import Invoice
+from invoicing.payments import invoice_record_payment
+from invoicing.pdf import invoice_pdf_store
+from invoicing.services import Actor, invoice_create
+from tests.invoicing.conftest import body
+
+pytestmark = pytest.mark.usefixtures("connected_tenant")
+
+
+def reload(invoice):
+    with scopes_disabled():
+        return Invoice.objects.get(pk=invoice.pk)
+
+
+def certified(tenant, **changes):
+    invoice = invoice_create(tenant=tenant, data=body(**changes), actor=Actor())
+    tasks.submit_invoice(str(invoice.pk))
+    return reload(invoice)
+
+
+def note(tenant, original, kind, number, price):
+    return invoice_create(
+        tenant=tenant,
+        data=body(
+            document_number=number, invoice_type=kind, original_invoice_id=str(original.pk), line__unit_price=price
+        ),
+        actor=Actor(),
+    )
+
+
+def balance(invoice):
+    with scope(tenant=invoice.tenant):
+        return invoice_balance(reload(invoice))
+
+
+def test_the_arithmetic():
+    assert Balance(payable=Decimal("100.00")).due == Decimal("100.00")
+    assert Balance(payable=Decimal("100.00"), paid=Decimal("30.00"), credited=Decimal("20.00")).due == Decimal("50.00")
+    assert Balance(payable=Decimal("100.00"), debited=Decimal("10.00")).due == Decimal("110.00")
+    overpaid = Balance(payable=Decimal("100.00"), paid=Decimal("100.00"), credited=Decimal("25.00"))
+    assert overpaid.due == Decimal("0.00") and overpaid.overpaid == Decimal("25.00")
+
+
+def test_a_certified_credit_note_reduces_and_a_debit_note_raises_the_original_amount_due(connected_tenant):
+    original = certified(connected_tenant)  # 50,000 + 7.5% VAT
+    assert balance(original).due == Decimal("53750.00")
+    credit = note(connected_tenant, original, "credit_note", "CN-1", 10000)
+    assert balance(original).due == Decimal("53750.00")  # not yet certified: corrects nothing
+    tasks.submit_invoice(str(credit.pk))
+    assert balance(original).due == Decimal("43000.00")  # 10,750 credited
+    debit = note(connected_tenant, original, "debit_note", "DN-1", 2000)
+    tasks.submit_invoice(str(debit.pk))
+    assert balance(original).due == Decimal("45150.00")  # 2,150 added
+    invoice_record_payment(invoice=reload(original), status="PARTIAL", amount="20000", actor=Actor())
+    after = balance(original)
+    assert (after.paid, after.credited, after.debited, after.due) == (
+        Decimal("20000.00"),
+        Decimal("10750.00"),
+        Decimal("2150.00"),
+        Decimal("25150.00"),
+    )
+
+
+def test_a_payment_makes_the_stored_pdf_stale_and_the_next_one_shows_it(
+    connected_tenant, django_capture_on_commit_callbacks
+):
+    invoice = certified(connected_tenant)
+    with scope(tenant=invoice.tenant):
+        invoice_pdf_store(invoice)
+    assert reload(invoice).pdf
+    with django_capture_on_commit_callbacks(execute=True):
+        invoice_record_payment(invoice=reload(invoice), status="PARTIAL", amount="20000", actor=Actor())
+    assert not reload(invoice).pdf  # the next download (or the render-pdfs schedule) renders a fresh one
+    assert tasks.render_pdf(str(invoice.pk))
+    stored = reload(invoice)
+    with stored.pdf.open("rb") as handle:
+        text = " ".join(page.extract_text() for page in PdfReader(handle).pages)
+    assert "₦20,000.00" in text and "₦33,750.00" in text
+
+
+def test_money_inputs_read_thousands_separators_and_the_naira_sign():
+    assert read_money("500,000") == Decimal("500000")
+    assert read_money(" ₦500,000.50 ") == Decimal("500000.50")
+    assert read_money("") is None
+    with pytest.raises(ValueError):
+        read_money("five hundred")
+    form = PaymentForm({"payment_status": "PARTIAL", "amount": "abc", "reference": "T-1"})
+    assert not form.is_valid()
+    assert form.errors["amount"] == ["Amount paid: enter an amount in naira, such as 500,000 or 500,000.50."]
