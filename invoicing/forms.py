@@ -39,8 +39,8 @@ class MoneyField(forms.CharField):
         super().__init__(*args, **kwargs)
         self.widget.attrs.update({"inputmode": "decimal"})
 
-    def to_python(self, value):
-        text = super().to_python(value)
+    def clean(self, value):
+        text = super().clean(value)  # the text's own checks (length) first, then the amount it reads as
         try:
             amount = read_money(text)
         except ValueError:
