@@ -9,12 +9,14 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db.models import DecimalField, F, OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, Greatest
 
 from invoicing.models import Invoice
 
 ZERO = Decimal("0.00")
 CERTIFIED = (Invoice.Status.CERTIFIED, Invoice.Status.REPORTED)
+MONEY = DecimalField(max_digits=18, decimal_places=2)
 
 
 @dataclass(frozen=True)
@@ -73,3 +75,48 @@ def balances(invoices) -> dict:
 
 def invoice_balance(invoice: Invoice) -> Balance:
     return balances([invoice])[invoice.pk]
+
+
+def _certified_notes(kind: str) -> Coalesce:
+    """Per invoice row: the total of its certified notes of one kind (0 when none)."""
+    notes = (
+        Invoice.objects.filter(original=OuterRef("pk"), invoice_type=kind, status__in=CERTIFIED)
+        .order_by()
+        .values("original")
+        .annotate(total=Sum("payable"))
+        .values("total")[:1]
+    )
+    return Coalesce(Subquery(notes, output_field=MONEY), Value(ZERO), output_field=MONEY)
+
+
+def outstanding_total(invoices) -> Decimal:
+    """What buyers still owe on certified or reported invoices, computed in the database, notes and payments
+    counted as `Balance.due` counts them (an over-paid invoice adds nothing)."""
+    due = Greatest(
+        F("payable")
+        - F("amount_paid")
+        - _certified_notes(Invoice.Type.CREDIT_NOTE)
+        + _certified_notes(Invoice.Type.DEBIT_NOTE),
+        Value(ZERO),
+        output_field=MONEY,
+    )
+    total = (
+        invoices.filter(invoice_type=Invoice.Type.INVOICE, status__in=CERTIFIED)
+        .annotate(due=due)
+        .aggregate(total=Sum("due"))["total"]
+    )
+    return Decimal(total or 0).quantize(ZERO)
+
+
+def output_vat(invoices, start, end) -> Decimal:
+    """VAT charged on certified or reported documents issued from `start` to `end`: credit notes give it back."""
+    rows = (
+        invoices.filter(status__in=CERTIFIED, issue_date__gte=start, issue_date__lte=end)
+        .values("invoice_type")
+        .annotate(vat=Sum("tax_total"))
+    )
+    total = ZERO
+    for row in rows:
+        vat = Decimal(row["vat"] or 0)
+        total += -vat if row["invoice_type"] == Invoice.Type.CREDIT_NOTE else vat
+    return total.quantize(ZERO)

@@ -3,16 +3,19 @@
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
+from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 from pypdf import PdfReader
 
 from invoicing import tasks
-from invoicing.balance import Balance, invoice_balance
+from invoicing.balance import Balance, invoice_balance, output_vat, outstanding_total
 from invoicing.forms import PaymentForm, read_money
 from invoicing.models import Invoice
 from invoicing.payments import invoice_record_payment
 from invoicing.pdf import invoice_pdf_store
 from invoicing.services import Actor, invoice_create
+from tests.conftest import member
 from tests.invoicing.conftest import body
 
 pytestmark = pytest.mark.usefixtures("connected_tenant")
@@ -29,11 +32,15 @@ def certified(tenant, **changes):
     return reload(invoice)
 
 
-def note(tenant, original, kind, number, price):
+def note(tenant, original, kind, number, price, **changes):
     return invoice_create(
         tenant=tenant,
         data=body(
-            document_number=number, invoice_type=kind, original_invoice_id=str(original.pk), line__unit_price=price
+            document_number=number,
+            invoice_type=kind,
+            original_invoice_id=str(original.pk),
+            line__unit_price=price,
+            **changes,
         ),
         actor=Actor(),
     )
@@ -98,3 +105,29 @@ def test_money_inputs_read_thousands_separators_and_the_naira_sign():
     form = PaymentForm({"payment_status": "PARTIAL", "amount": "abc", "reference": "T-1"})
     assert not form.is_valid()
     assert form.errors["amount"] == ["Amount paid: enter an amount in naira, such as 500,000 or 500,000.50."]
+
+
+def test_the_dashboard_shows_what_is_outstanding_and_this_month_output_vat(connected_tenant, client):
+    today = {"issue_date": timezone.localdate().isoformat(), "due_date": timezone.localdate().isoformat()}
+    paid_part = certified(connected_tenant, document_number="A-1", **today)  # 53,750.00, VAT 3,750.00
+    credited = certified(connected_tenant, document_number="A-2", **today)  # 53,750.00, VAT 3,750.00
+    overpaid = certified(connected_tenant, document_number="A-3", **today)
+    invoice_record_payment(invoice=paid_part, status="PARTIAL", amount="50000", actor=Actor())
+    tasks.submit_invoice(
+        str(note(connected_tenant, credited, "credit_note", "CN-A2", 10000, **today).pk)
+    )  # 10,750, VAT 750
+    invoice_record_payment(invoice=overpaid, status="PAID", actor=Actor())
+    tasks.submit_invoice(
+        str(note(connected_tenant, overpaid, "credit_note", "CN-A3", 1000, **today).pk)
+    )  # over-paid: adds 0
+    with scope(tenant=connected_tenant):
+        assert outstanding_total(Invoice.objects.all()) == Decimal("3750.00") + Decimal("43000.00")
+        start = timezone.localdate().replace(day=1)
+        assert output_vat(Invoice.objects.all(), start, timezone.localdate()) == Decimal("11250.00") - Decimal("825.00")
+    client.force_login(member(connected_tenant, "clerk"))
+    html = client.get(reverse("dashboard")).content.decode()
+    assert "₦46,750.00" in html.split('id="outstanding"')[1].split("</a>")[0]
+    assert "₦10,425.00" in html.split('id="vat-month"')[1].split("</div>")[0]
+    # The headline counts what the cards call Certified and Reported, and each measure has its own axis.
+    assert "Last 30 days: 5 invoices certified or reported" in html
+    assert html.count("<figure") == 2 and "Day of issue" in html
