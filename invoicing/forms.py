@@ -23,7 +23,7 @@ def read_money(text) -> Decimal | None:
     value = re.sub(r"\s+", "", value)
     if not value:
         return None
-    if not re.fullmatch(r"-?\d+(\.\d{1,2})?|-?\.\d{1,2}", value):
+    if not re.fullmatch(r"\d+(\.\d{1,2})?|\.\d{1,2}", value):  # no sign: every money input is an amount, never a debt
         raise ValueError(value)
     try:
         return Decimal(value)
@@ -38,6 +38,9 @@ class MoneyField(forms.CharField):
         kwargs.setdefault("max_length", 24)
         super().__init__(*args, **kwargs)
         self.widget.attrs.update({"inputmode": "decimal"})
+
+    def prepare_value(self, value):
+        return f"{value:,.2f}" if isinstance(value, Decimal) else value  # a stored amount reads as 100,000.00
 
     def clean(self, value):
         text = super().clean(value)  # the text's own checks (length) first, then the amount it reads as

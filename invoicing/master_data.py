@@ -34,6 +34,7 @@ from django.utils import timezone
 from integrations.reference.models import Country, HsCode, Lga, QuantityUnit, ServiceCode, State, TaxCategory
 from invoicing.models import Customer, Item, Kind
 from invoicing.shapes import DEFAULT_COUNTRY, customer_input
+from invoicing.templatetags.money import format_money
 from portal.errors import DomainError
 from tenants.models import Tenant
 from tenants.validators import PHONE_RE, TIN_RE
@@ -100,6 +101,9 @@ def item_row(item: Item) -> dict:
         "name": data.pop("name"),
         "description": data.pop("description"),
         "unitPrice": str(kobo_to_naira(item.unit_price_kobo)),
+        # What the look-up shows a person: the price as money and the tax by its name, not its code.
+        "priceLabel": format_money(kobo_to_naira(item.unit_price_kobo)),
+        "taxLabel": item.tax_scheme.name,
         **data,
     }
 
@@ -144,7 +148,7 @@ def customer_search(*, tenant: Tenant, q: str, limit: int = 20) -> list[Customer
 
 def item_search(*, tenant: Tenant, q: str, limit: int = 20) -> list[Item]:
     """Non-archived items whose name, description, code or category contains `q`, by name."""
-    return list(item_queryset(tenant=tenant, q=q)[: _limit(limit)])
+    return list(item_queryset(tenant=tenant, q=q).select_related("tax_scheme")[: _limit(limit)])
 
 
 def _limit(limit) -> int:
