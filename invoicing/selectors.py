@@ -170,10 +170,10 @@ def _nice_top(value) -> Decimal:
 
 def _bars(series, *, money: bool) -> dict:
     """One measure per chart: bars over the days, a y axis from 0 to a round top with a middle tick."""
-    width, gap, height, left = 14, 4, 100, 0
+    width, gap, height, left = 8, 3, 100, 0
     top = _nice_top(max((value for _, value in series), default=0))
-    if not money and top < 2:
-        top = Decimal(2)  # whole invoices: the middle tick stays a whole number
+    if not money and top % 2:
+        top += 1  # whole invoices: the middle tick stays a whole number
     bars = []
     for i, (day, value) in enumerate(series):
         h = round(height * float(Decimal(value) / top))

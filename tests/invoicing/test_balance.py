@@ -131,3 +131,19 @@ def test_the_dashboard_shows_what_is_outstanding_and_this_month_output_vat(conne
     # The headline counts what the cards call Certified and Reported, and each measure has its own axis.
     assert "Last 30 days: 5 invoices certified or reported" in html
     assert html.count("<figure") == 2 and "Day of issue" in html
+
+
+def test_an_invoice_line_and_a_gate_take_prices_as_people_type_them(connected_tenant):
+    from invoicing.forms import GateRulesForm, LineForm
+
+    line = LineForm({"description": "Rice", "quantity": "2", "unit_price": "₦1,500.50", "tax_scheme": "STANDARD_VAT"})
+    assert line.is_valid(), line.errors
+    assert line.as_data()["unit_price"] == Decimal("1500.50")
+    gates = GateRulesForm({"review": "never", "approval_above": "₦100,000"})
+    assert gates.is_valid(), gates.errors
+    assert gates.cleaned_data["approval_above"] == Decimal("100000")
+    refused = GateRulesForm({"review": "never", "approval_above": "a lot"})
+    assert not refused.is_valid()
+    assert refused.errors["approval_above"] == [
+        "Approval required above (₦): enter an amount in naira, such as 500,000 or 500,000.50."
+    ]
