@@ -147,3 +147,12 @@ def test_an_invoice_line_and_a_gate_take_prices_as_people_type_them(connected_te
     assert refused.errors["approval_above"] == [
         "Approval required above (₦): enter an amount in naira, such as 500,000 or 500,000.50."
     ]
+
+
+def test_the_api_detail_counts_a_certified_credit_note_in_amount_due(connected_tenant):
+    from tests.api.conftest import key_client
+
+    original = certified(connected_tenant)
+    tasks.submit_invoice(str(note(connected_tenant, original, "credit_note", "CN-API", 10000).pk))
+    totals = key_client(connected_tenant).get(f"/api/v1/invoices/{original.pk}").json()["totals"]
+    assert (totals["payableAmount"], totals["amountPaid"], totals["amountDue"]) == ("53750.00", "0.00", "43000.00")
