@@ -34,7 +34,6 @@ from django.utils import timezone
 from integrations.reference.models import Country, HsCode, Lga, QuantityUnit, ServiceCode, State, TaxCategory
 from invoicing.models import Customer, Item, Kind
 from invoicing.shapes import DEFAULT_COUNTRY, customer_input
-from invoicing.templatetags.money import format_money
 from portal.errors import DomainError
 from tenants.models import Tenant
 from tenants.validators import PHONE_RE, TIN_RE
@@ -101,9 +100,7 @@ def item_row(item: Item) -> dict:
         "name": data.pop("name"),
         "description": data.pop("description"),
         "unitPrice": str(kobo_to_naira(item.unit_price_kobo)),
-        # What the look-up shows a person: the price as money and the tax by its name, not its code.
-        "priceLabel": format_money(kobo_to_naira(item.unit_price_kobo)),
-        "taxLabel": item.tax_scheme.name,
+        "taxLabel": item.tax_scheme.name,  # what the look-up shows a person: the tax by its name, not its code
         **data,
     }
 

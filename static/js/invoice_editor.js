@@ -63,7 +63,7 @@
     var search = row.querySelector(".item-lookup");
     if (search && itemLookup && window.FlowpointLookup) {
       search.setAttribute("data-lookup", itemLookup);
-      search.setAttribute("data-lookup-detail", "priceLabel taxLabel");
+      search.setAttribute("data-lookup-detail", "unitPrice:naira taxLabel");
       window.FlowpointLookup.attach(search);
     }
   }

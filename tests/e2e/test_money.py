@@ -3,11 +3,11 @@ download both showing it, and a certified credit note lowering the original's am
 says what it corrects instead of asking for payment."""
 
 import pytest
-from django_scopes import scopes_disabled
+from django_scopes import scope, scopes_disabled
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from invoicing import tasks
+from invoicing import master_data, tasks
 from invoicing.models import Invoice
 from invoicing.services import Actor, invoice_create
 from tests.conftest import member
@@ -82,3 +82,17 @@ def test_a_certified_credit_note_reduces_the_original_amount_due(page, sign_in, 
     expect(page.locator("#amount-due")).to_have_count(0)
     page.get_by_role("link", name="INV-CN-1").click()
     expect(page.locator("#amount-due")).to_have_text("₦86,000.00")
+
+
+def test_the_item_look_up_shows_the_price_as_money_and_the_tax_by_its_name(page, sign_in, connected_tenant):
+    with scope(tenant=connected_tenant):
+        master_data.item_create(
+            tenant=connected_tenant,
+            data={"name": "Installation", "unitPriceKobo": 45_000_000, "hsCode": "8517.11"},
+        )
+    sign_in(member(connected_tenant, "clerk"))
+    page.goto("/invoices/new/")
+    page.get_by_label("Find a saved item").first.press_sequentially("Inst", delay=50)
+    option = page.get_by_role("listbox").get_by_role("option").first
+    expect(option).to_contain_text("Installation")
+    expect(option).to_contain_text("₦450,000.00 · Standard VAT")
