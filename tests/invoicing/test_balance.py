@@ -13,7 +13,7 @@ from invoicing.balance import Balance, invoice_balance, output_vat, outstanding_
 from invoicing.forms import PaymentForm, read_money
 from invoicing.models import Invoice
 from invoicing.payments import invoice_record_payment
-from invoicing.pdf import invoice_pdf_store
+from invoicing.pdf import invoice_pdf_html, invoice_pdf_store
 from invoicing.services import Actor, invoice_create
 from tests.conftest import member
 from tests.invoicing.conftest import body
@@ -77,6 +77,9 @@ def test_a_certified_credit_note_reduces_and_a_debit_note_raises_the_original_am
         Decimal("2150.00"),
         Decimal("25150.00"),
     )
+    with scope(tenant=original.tenant):
+        html = invoice_pdf_html(reload(original))  # the PDF counts them as the page does
+    assert "Credit notes" in html and "−₦10,750.00" in html and "+₦2,150.00" in html and "₦25,150.00" in html
 
 
 def test_a_payment_makes_the_stored_pdf_stale_and_the_next_one_shows_it(
