@@ -1,8 +1,10 @@
 """The invoice editor: header, buyer and lines. Forms only parse into the service's input dict."""
 
 import re
+from decimal import Decimal, InvalidOperation
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.forms import formset_factory
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -10,6 +12,47 @@ from django.utils.translation import gettext_lazy as _
 from integrations.reference.models import Lga, State, TaxCategory
 from invoicing.models import GateRules, Invoice, Kind
 from invoicing.shapes import BUYER_FIELDS, OPTIONAL_TEXT
+
+
+def read_money(text) -> Decimal | None:
+    """An amount as people type it: "500,000", "₦500,000.50", "NGN 1 500". None when empty.
+
+    Raises ValueError when what is left is not a number of naira and kobo.
+    """
+    value = str(text or "").strip().replace("\u20a6", "").replace("NGN", "").replace(",", "")
+    value = re.sub(r"\s+", "", value)
+    if not value:
+        return None
+    if not re.fullmatch(r"\d+(\.\d{1,2})?|\.\d{1,2}", value):  # no sign: every money input is an amount, never a debt
+        raise ValueError(value)
+    try:
+        return Decimal(value)
+    except InvalidOperation:
+        raise ValueError(value) from None
+
+
+class MoneyField(forms.CharField):
+    """A money input that accepts thousands separators and the naira sign; the refusal names the field."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_length", 24)
+        super().__init__(*args, **kwargs)
+        self.widget.attrs.update({"inputmode": "decimal"})
+
+    def prepare_value(self, value):
+        return f"{value:,.2f}" if isinstance(value, Decimal) else value  # a stored amount reads as 100,000.00
+
+    def clean(self, value):
+        text = super().clean(value)  # the text's own checks (length) first, then the amount it reads as
+        try:
+            amount = read_money(text)
+        except ValueError:
+            raise ValidationError(
+                _("%(field)s: enter an amount in naira, such as 500,000 or 500,000.50."),
+                code="invalid",
+                params={"field": self.label or _("Amount")},
+            ) from None
+        return amount
 
 
 class InvoiceForm(forms.Form):
@@ -103,8 +146,8 @@ class LineForm(forms.Form):
     description = forms.CharField(max_length=300, required=False)
     hsn_code = forms.CharField(label=_("HS / ISIC code"), max_length=20, required=False)
     quantity = forms.CharField(max_length=20, required=False, initial="1")
-    unit_price = forms.CharField(label=_("Unit price"), max_length=20, required=False)
-    discount = forms.CharField(max_length=20, required=False, initial="0")
+    unit_price = MoneyField(label=_("Unit price"), required=False)
+    discount = MoneyField(label=_("Discount"), required=False, initial="0")
     tax_scheme = forms.ChoiceField(label=_("Tax"), required=False)
     tax_rate = forms.CharField(label=_("Rate %"), max_length=6, required=False, initial="7.5")
 
@@ -120,7 +163,7 @@ class LineForm(forms.Form):
 
     def as_data(self) -> dict | None:
         data = self.cleaned_data
-        if not any(data.get(k) for k in ("description", "unit_price", "item_id", "hsn_code")):
+        if all(data.get(k) in (None, "") for k in ("description", "unit_price", "item_id", "hsn_code")):
             return None  # an untouched empty row
         code = data.get("hsn_code", "").strip()
         is_service = bool(re.fullmatch(r"\d{4}", code))  # ISIC classes are four digits; HS codes have a dot
@@ -130,7 +173,7 @@ class LineForm(forms.Form):
             "hsn_code": "" if is_service else code,
             "isic_code": code if is_service else "",
             "quantity": data.get("quantity") or None,
-            "unit_price": data.get("unit_price") or None,
+            "unit_price": data.get("unit_price"),
             "discount": data.get("discount") or "0",
             "tax_scheme": data.get("tax_scheme") or "STANDARD_VAT",
             "tax_rate": data.get("tax_rate") or None,
@@ -166,9 +209,8 @@ class DecisionForm(forms.Form):
 
 class PaymentForm(forms.Form):
     payment_status = forms.ChoiceField(label=_("Payment"), choices=Invoice.Payment.choices)
-    amount = forms.CharField(
+    amount = MoneyField(
         label=_("Amount paid"),
-        max_length=20,
         required=False,
         help_text=_("For a part payment. Leave empty for paid in full."),
     )
@@ -176,6 +218,9 @@ class PaymentForm(forms.Form):
 
 
 class GateRulesForm(forms.ModelForm):
+    review_above = MoneyField(label=_("…above this amount (₦)"), required=False)
+    approval_above = MoneyField(label=_("Approval required above (₦)"), required=False)
+
     class Meta:
         model = GateRules
         fields = ["review", "review_above", "approval_above", "maker_checker"]

@@ -100,6 +100,7 @@ def item_row(item: Item) -> dict:
         "name": data.pop("name"),
         "description": data.pop("description"),
         "unitPrice": str(kobo_to_naira(item.unit_price_kobo)),
+        "taxLabel": item.tax_scheme.name,  # what the look-up shows a person: the tax by its name, not its code
         **data,
     }
 
@@ -144,7 +145,7 @@ def customer_search(*, tenant: Tenant, q: str, limit: int = 20) -> list[Customer
 
 def item_search(*, tenant: Tenant, q: str, limit: int = 20) -> list[Item]:
     """Non-archived items whose name, description, code or category contains `q`, by name."""
-    return list(item_queryset(tenant=tenant, q=q)[: _limit(limit)])
+    return list(item_queryset(tenant=tenant, q=q).select_related("tax_scheme")[: _limit(limit)])
 
 
 def _limit(limit) -> int:

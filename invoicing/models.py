@@ -200,10 +200,6 @@ class Invoice(TenantOwned):
             return None
         return self.submitted_at + timedelta(hours=24)
 
-    @property
-    def amount_due(self):
-        return self.payable - self.amount_paid
-
 
 class InvoiceLine(TenantOwned):
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")

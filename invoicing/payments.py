@@ -12,6 +12,7 @@ from integrations.nrs.totals import to_kobo
 from invoicing.errors import InvoiceError
 from invoicing.models import Invoice
 from invoicing.services import Actor, event, invoice_enqueue
+from invoicing.templatetags.money import format_money
 
 Status = Invoice.Status
 Payment = Invoice.Payment
@@ -57,11 +58,14 @@ def invoice_record_payment(*, invoice: Invoice, status: str, amount=None, refere
             event(
                 invoice,
                 "invoice.payment_updated",
-                f"{Payment(status).label}: {paid} {invoice.currency}.",
+                f"{Payment(status).label}: {format_money(paid, invoice.currency)}.",
                 actor,
                 payment_status=status,
                 amount_paid=str(paid),
             )
+            from invoicing.pdf import invoice_pdf_discard  # WeasyPrint loads only where a PDF is touched
+
+            invoice_pdf_discard(invoice)
     return {
         "paymentStatus": status,
         "nrsPaymentStatus": TO_NRS[status],
@@ -79,18 +83,20 @@ def _amount(invoice: Invoice, status: str, amount) -> Decimal:
         value = to_kobo(Decimal(str(amount)))
     except Exception:
         raise InvoiceError(
-            "incomplete_unpatchable", "amountPaid must be a number.", fields={"amountPaid": "must be a number"}
+            "incomplete_unpatchable",
+            "The amount paid must be a number, such as 500,000.00.",
+            fields={"amountPaid": "must be a number"},
         ) from None
     if status == Payment.PARTIAL and not (Decimal(0) < value < invoice.payable):
         raise InvoiceError(
             "incomplete_unpatchable",
-            f"A partial payment is more than 0 and less than the total ({invoice.payable}).",
+            f"A partial payment is more than 0 and less than the total ({format_money(invoice.payable)}).",
             fields={"amountPaid": f"must be between 0 and {invoice.payable}"},
         )
     if status == Payment.PAID and value != invoice.payable:
         raise InvoiceError(
             "incomplete_unpatchable",
-            f"PAID means the full {invoice.payable}; use PARTIAL otherwise.",
+            f"PAID means the full {format_money(invoice.payable)}; use PARTIAL otherwise.",
             fields={"amountPaid": f"must be {invoice.payable} for PAID"},
         )
     return value

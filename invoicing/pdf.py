@@ -18,6 +18,7 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.files.base import ContentFile
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django_scopes import scope
@@ -28,6 +29,7 @@ from integrations.nrs.qr import qr_png
 from integrations.nrs.shapes import Address, Party
 from integrations.nrs.totals import LineAmounts, document_totals
 from integrations.reference.models import Country, TaxCategory
+from invoicing.balance import invoice_balance
 from invoicing.models import Invoice
 from invoicing.verification import verify_url
 
@@ -169,6 +171,7 @@ def invoice_pdf_context(invoice: Invoice) -> dict:
     with scope(tenant=invoice.tenant):
         lines = list(invoice.lines.all())
         original = invoice.original
+        balance = invoice_balance(invoice)
     tax_summary = _tax_summary(lines)
     certified = bool(invoice.qr_payload)
     qr_data_uri = verify_qr_data_uri = check_url = ""
@@ -180,6 +183,7 @@ def invoice_pdf_context(invoice: Invoice) -> dict:
     only_vat = all(line.tax_category in VAT_CATEGORIES for line in lines)
     return {
         "invoice": invoice,
+        "balance": balance,
         "title": invoice.get_invoice_type_display(),
         "is_note": invoice.invoice_type != Invoice.Type.INVOICE,
         "original": original,
@@ -212,6 +216,21 @@ def _safe(text: str) -> str:
 def invoice_pdf_filename(invoice: Invoice) -> str:
     number = _safe(invoice.document_number) or "invoice"
     return f"{number}-{_safe(invoice.irn) or invoice.pk}.pdf"
+
+
+def invoice_pdf_discard(invoice: Invoice) -> None:
+    """The stored PDF no longer shows what is owed (a payment, a certified note): drop it once this commits.
+
+    The next download renders a fresh one and the `render-pdfs` schedule re-renders it in the background, so
+    nobody is handed a PDF that contradicts the invoice page.
+    """
+    if not invoice.pdf:
+        return
+    stale = invoice.pdf.name
+    storage = invoice.pdf.storage
+    Invoice.objects.filter(pk=invoice.pk, pdf=stale).update(pdf="")
+    invoice.pdf = ""
+    transaction.on_commit(lambda: storage.delete(stale))
 
 
 def invoice_pdf_store(invoice: Invoice) -> None:

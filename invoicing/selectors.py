@@ -14,6 +14,7 @@ from django_scopes import scopes_disabled
 
 from integrations.nrs.client import base_url_for, base_url_for_environment
 from integrations.nrs.models import NrsCall, NrsHost
+from invoicing.balance import output_vat, outstanding_total
 from invoicing.models import Invoice, Kind
 from tenants.models import Tenant
 
@@ -120,17 +121,22 @@ def dashboard(tenant) -> dict:
         .exclude(status__in=(Status.REPORTED, Status.DRAFT))
         .order_by("submitted_at")[:10]
     )
+    today = timezone.localdate()
     return {
         "counts": [(s, Status(s).label, counts.get(s, 0)) for s in Status.values],
         "total": sum(counts.values()),
         "attention": attention,
         "b2c_due": b2c_due,
+        "outstanding": outstanding_total(Invoice.objects.all()),
+        "vat_month": output_vat(Invoice.objects.all(), today.replace(day=1), today),
+        "month": today,
         "chart": daily_chart(),
     }
 
 
 def daily_chart(days: int = 30) -> dict:
-    """Invoices issued and VAT charged per day (certified or reported), drawn as SVG bars server-side."""
+    """Documents certified or reported, and the VAT they charged, per day: two bar charts with their own scales
+    (a count and an amount of naira never share an axis), drawn as SVG server-side."""
     today = timezone.localdate()
     start = today - timedelta(days=days - 1)
     rows = (
@@ -140,38 +146,47 @@ def daily_chart(days: int = 30) -> dict:
         .values("issue_date")
         .annotate(n=Count("id"), vat=Sum("tax_total"))
     )
-    by_day = {r["issue_date"]: (r["n"], r["vat"] or Decimal(0)) for r in rows}
+    by_day = {r["issue_date"]: (r["n"], Decimal(r["vat"] or 0)) for r in rows}
     series = [(start + timedelta(days=i), *by_day.get(start + timedelta(days=i), (0, Decimal(0)))) for i in range(days)]
-    top_n = max((n for _, n, _ in series), default=0) or 1
-    top_vat = max((v for _, _, v in series), default=Decimal(0)) or Decimal(1)
-    # Two bars a day, side by side: invoices (scaled to the busiest day) and VAT (to the largest VAT day).
-    width, height, gap = 9, 100, 6
+    return {
+        "total_n": sum(n for _, n, _ in series),
+        "total_vat": sum((v for _, _, v in series), Decimal(0)),
+        "count": _bars([(day, n) for day, n, _ in series], money=False),
+        "vat": _bars([(day, vat) for day, _, vat in series], money=True),
+    }
+
+
+def _nice_top(value) -> Decimal:
+    """The axis top: the smallest 1, 2 or 5 × 10ⁿ at or above the largest value (1 for an empty chart)."""
+    value = Decimal(value)
+    if value <= 0:
+        return Decimal(1)
+    step = Decimal(10) ** (len(str(int(value))) - 1)
+    for factor in (1, 2, 5, 10):
+        if value <= factor * step:
+            return factor * step
+    return 10 * step
+
+
+def _bars(series, *, money: bool) -> dict:
+    """One measure per chart: bars over the days, a y axis from 0 to a round top with a middle tick."""
+    width, gap, height, left = 8, 3, 100, 0
+    top = _nice_top(max((value for _, value in series), default=0))
+    if not money and top % 2:
+        top += 1  # whole invoices: the middle tick stays a whole number
     bars = []
-    for i, (day, n, vat) in enumerate(series):
-        h_n = round(height * n / top_n)
-        h_vat = round(height * float(vat / top_vat))
-        x = i * (2 * width + gap)
+    for i, (day, value) in enumerate(series):
+        h = round(height * float(Decimal(value) / top))
         bars.append(
-            {
-                "day": day,
-                "n": n,
-                "vat": vat,
-                "x_n": x,
-                "y_n": height - h_n,
-                "h_n": h_n,
-                "x_vat": x + width,
-                "y_vat": height - h_vat,
-                "h_vat": h_vat,
-                "label": i % 7 == 0,
-            }
+            {"day": day, "value": value, "x": left + i * (width + gap), "y": height - h, "h": h, "label": i % 7 == 0}
         )
     return {
         "bars": bars,
-        "width": days * (2 * width + gap),
+        "width": len(series) * (width + gap),
         "height": height,
         "bar_width": width,
-        "total_n": sum(n for _, n, _ in series),
-        "total_vat": sum((v for _, _, v in series), Decimal(0)),
+        "ticks": [(height, Decimal(0)), (height // 2, top / 2), (0, top)],
+        "money": money,
     }
 
 

@@ -17,6 +17,7 @@ from invoicing.events import publish
 from invoicing.models import GateRules, Invoice, InvoiceEvent, InvoiceLine, Kind
 from invoicing.parsing import parse_invoice
 from invoicing.shapes import OPTIONAL_TEXT, buyer_input, line_input, line_of, supplier_party
+from invoicing.templatetags.money import format_money
 from invoicing.validation import Checked, invoice_check
 from portal.queries import any_row, insert
 from portal.queueing import enqueue_on_commit
@@ -282,7 +283,7 @@ def _gate(invoice: Invoice, readiness: list | None, rules: GateRules | None = No
             invoice,
             Status.PENDING_APPROVAL,
             "BLOCKED_PENDING_APPROVAL",
-            f"Above {rules.approval_above}: waiting for an approver.",
+            f"Above {format_money(rules.approval_above)}: waiting for an approver.",
         )
     if readiness is None:
         readiness = tenant_readiness(invoice.tenant)

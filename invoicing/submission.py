@@ -194,6 +194,10 @@ def _finish(invoice: Invoice) -> str:
             submitting_since=None,
         )
         event(invoice, kind, "Reported to NRS." if status == Status.REPORTED else "Certified by NRS.", irn=invoice.irn)
+        if invoice.original_id:  # a certified note changes what its original asks for: its PDF is stale
+            from invoicing.pdf import invoice_pdf_discard  # WeasyPrint loads only where a PDF is touched
+
+            invoice_pdf_discard(Invoice.objects.get(pk=invoice.original_id))
     # No PDF here: a render costs more CPU than the whole submission. Downloads render on demand, and the
     # `render-pdfs` schedule fills in the rest when no submission is waiting (invoicing/tasks.py).
     return status.lower()

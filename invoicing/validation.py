@@ -20,6 +20,7 @@ from invoicing.models import Customer, GateRules, Invoice, Item, Kind
 from invoicing.parsing import MAX_AMOUNT, InvoiceInput, looks_like_uuid
 from invoicing.setup import tenant_setup
 from invoicing.shapes import DEFAULT_COUNTRY, buyer_party, customer_input
+from invoicing.templatetags.money import format_money
 from portal.queries import db_value, row_where
 from tenants.models import Location, Tenant
 from tenants.readiness import tenant_readiness
@@ -365,8 +366,8 @@ def _original(tenant: Tenant, parsed: InvoiceInput, payable: Decimal, exclude) -
         if payable > left:
             raise InvoiceError(
                 "CREDIT_NOTE_EXCEEDS_INVOICE",
-                f"This credit note ({payable}) is more than what is left of invoice "
-                f"{original.document_number} ({left}).",
+                f"This credit note ({format_money(payable)}) is more than what is left of invoice "
+                f"{original.document_number} ({format_money(left)}).",
                 fields={"lines": f"credit notes on this invoice can total at most {left} more"},
             )
     return original

@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from integrations.nrs.shapes import Party
 from invoicing.api.vocabulary import INVOICE_STATUS, INVOICE_TYPE, KIND, PAYMENT_STATUS
+from invoicing.balance import invoice_balance
 from portal.openapi import (
     DATE,
     MONEY,
@@ -136,7 +137,8 @@ TOTALS = Shape(
         "taxAmount": Field(MONEY, lambda invoice: money(invoice.tax_total)),
         "payableAmount": Field(MONEY, lambda invoice: money(invoice.payable)),
         "amountPaid": Field(MONEY, lambda invoice: money(invoice.amount_paid)),
-        "amountDue": Field(MONEY, lambda invoice: money(invoice.amount_due)),
+        # As every screen and the PDF count it: certified credit and debit notes included (invoicing/balance.py).
+        "amountDue": Field(MONEY, lambda invoice: money(invoice_balance(invoice).due)),
     },
 )
 

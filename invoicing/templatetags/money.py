@@ -66,3 +66,12 @@ def quantity(value) -> str:
 def percent(value) -> str:
     number = _decimal(value)
     return "" if number is None else f"{_plain(number)}%"
+
+
+@register.filter
+def count(value) -> str:
+    """A whole number with thousands separators: 1234 → 1,234."""
+    try:
+        return f"{int(value):,}"
+    except (TypeError, ValueError):
+        return ""

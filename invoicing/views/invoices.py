@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from integrations.nrs.qr import qr_png
 from integrations.reference.models import Lga
 from invoicing import services
+from invoicing.balance import invoice_balance
 from invoicing.errors import InvoiceError
 from invoicing.forms import DecisionForm, GateRulesForm, InvoiceForm, LineFormSet, PaymentForm, line_initial
 from invoicing.models import Invoice, Kind
@@ -188,7 +189,10 @@ def invoice_delete(request, pk):
 
 @tenant_required
 def invoice_detail(request, pk):
-    invoice = get_object_or_404(Invoice.objects.select_related("original", "created_by"), pk=pk)
+    return _invoice_page(request, get_object_or_404(Invoice.objects.select_related("original", "created_by"), pk=pk))
+
+
+def _invoice_page(request, invoice, *, payment_form=None, status=200):
     role = _role(request)
     can_write = role in (Role.ADMIN, Role.CLERK)
     return render(
@@ -196,16 +200,19 @@ def invoice_detail(request, pk):
         "invoicing/invoice_detail.html",
         {
             "invoice": invoice,
+            "balance": invoice_balance(invoice),
+            "is_note": invoice.invoice_type != Invoice.Type.INVOICE,
             "lines": invoice.lines.all(),
             "timeline": invoice_timeline(invoice),
             "can_write": can_write,
             "can_review": role in (Role.ADMIN, Role.REVIEWER) and invoice.status == Status.PENDING_REVIEW,
             "can_approve": role in (Role.ADMIN, Role.APPROVER) and invoice.status == Status.PENDING_APPROVAL,
             "decision_form": DecisionForm(),
-            "payment_form": PaymentForm(initial={"payment_status": invoice.payment_status}),
+            "payment_form": payment_form or PaymentForm(initial={"payment_status": invoice.payment_status}),
             "notes": invoice.notes.all() if invoice.invoice_type == Invoice.Type.INVOICE else [],
             "section_nav": "invoices",
         },
+        status=status,
     )
 
 
@@ -244,25 +251,39 @@ def invoice_retry_view(request, pk):
     return _act(request, pk, retry)
 
 
+# The payment service names its input as the API does; on the page the refusal sits on the field the user typed in.
+PAYMENT_FIELDS = {"amountPaid": "amount", "paymentStatus": "payment_status", "reference": "reference"}
+
+
 @clerk_required
 @require_POST
 def invoice_payment_view(request, pk):
+    invoice = get_object_or_404(Invoice.objects.select_related("original", "created_by"), pk=pk)
     form = PaymentForm(request.POST)
-
-    def pay(invoice):
-        if not form.is_valid():
-            raise InvoiceError("incomplete_unpatchable", _("Choose the payment status."))
+    if form.is_valid():
         data = form.cleaned_data
-        invoice_record_payment(
-            invoice=invoice,
-            status=data["payment_status"],
-            amount=data["amount"] or None,
-            reference=data["reference"],
-            actor=_actor(request),
-        )
-        return _("Payment recorded and reported to NRS.")
-
-    return _act(request, pk, pay)
+        try:
+            invoice_record_payment(
+                invoice=invoice,
+                status=data["payment_status"],
+                amount=data["amount"],
+                reference=data["reference"],
+                actor=_actor(request),
+            )
+        except InvoiceError as error:
+            fields = error.fields or {}
+            if not fields or "nrsError" in error.extra:
+                messages.error(
+                    request, error.message + (f" ({error.extra['nrsError']})" if error.extra.get("nrsError") else "")
+                )
+                return redirect("invoice_detail", pk=pk)
+            for name in fields:
+                form.add_error(PAYMENT_FIELDS.get(name), error.message)
+        else:
+            messages.success(request, _("Payment recorded and reported to NRS."))
+            return redirect("invoice_detail", pk=pk)
+    # What the user typed stays in the form, with the refusal beside the field it is about.
+    return _invoice_page(request, invoice, payment_form=form, status=400)
 
 
 @clerk_required

@@ -14,7 +14,7 @@
 
   // "1,234.5" -> BigInt scaled by 10^places (null when not a number); half-up beyond `places`.
   function scaled(text, places) {
-    var s = String(text || "").replace(/,/g, "").trim();
+    var s = String(text || "").replace(/[,\s\u20a6]|NGN/g, "");  // as the server reads money: "₦500,000.50"
     if (!/^\d*\.?\d*$/.test(s) || s === "" || s === ".") return null;
     var parts = s.split(".");
     var frac = (parts[1] || "") + "0".repeat(places + 1);
@@ -63,7 +63,7 @@
     var search = row.querySelector(".item-lookup");
     if (search && itemLookup && window.FlowpointLookup) {
       search.setAttribute("data-lookup", itemLookup);
-      search.setAttribute("data-lookup-detail", "unitPrice taxScheme");
+      search.setAttribute("data-lookup-detail", "unitPrice:naira taxLabel");
       window.FlowpointLookup.attach(search);
     }
   }

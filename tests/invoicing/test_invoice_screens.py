@@ -206,6 +206,6 @@ def test_dashboard_counts_attention_deadlines_and_chart(clerk, ready_tenant):
     assert "INV-2026-001" in attention and "tin is invalid" in attention
     deadlines = html.split('id="b2c-due"')[1].split("</ul>")[0]
     assert "C-1" in deadlines and "report by" in deadlines
-    assert "Last 30 days: 1 invoices certified, ₦3,750.00 VAT charged" in html
+    assert "Last 30 days: 1 invoice certified or reported, ₦3,750.00 VAT charged" in html
     with scope(tenant=ready_tenant):
         assert b2c.b2c_report_deadline is not None

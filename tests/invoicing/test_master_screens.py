@@ -317,6 +317,7 @@ def test_item_lookup_returns_prices_in_kobo_and_naira(clerk_client, tenant):
             "name": "Rice, 50 kg bag",
             "description": "",
             "unitPrice": "1500.50",
+            "taxLabel": "Standard VAT",
             "unitPriceKobo": 150_050,
             "taxScheme": "STANDARD_VAT",
             "taxRate": "7.50",
