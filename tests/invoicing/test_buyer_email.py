@@ -3,6 +3,7 @@ sent from the invoice page, and on certification when the customer asks for it."
 
 import email
 import io
+import re
 import socket
 from email import policy
 
@@ -151,3 +152,26 @@ def test_another_business_cannot_send_an_invoice(client, ready_tenant, other_ten
     assert response.status_code == 404
     assert smtp_inbox.messages == []
     assert not [kind for kind, _message in timeline(invoice) if kind.startswith("email.")]
+
+
+def test_the_customer_form_keeps_the_choice_to_e_mail_certified_invoices(client, tenant):
+    from invoicing.master_data import customer_update
+    from invoicing.models import Customer
+
+    client.force_login(member(tenant, "clerk"))
+    form = client.get(reverse("customer_new")).content.decode()
+    assert "E-mail invoices to this customer when certified" in form
+    client.post(reverse("customer_new"), ACME_CUSTOMER | {"emailOnCertify": "on"})
+    with scope(tenant=tenant):
+        customer = Customer.objects.get()
+        assert customer.email_on_certify
+        edit = client.get(reverse("customer_edit", args=[customer.pk])).content.decode()
+        assert re.search(r'<input type="checkbox" name="emailOnCertify"[^>]* checked', edit)
+        # An update through the API's customer shape leaves the portal's choice as it was.
+        customer_update(customer=customer, data={"city": "Ikeja"})
+        customer.refresh_from_db()
+        assert customer.email_on_certify and customer.city == "Ikeja"
+
+    client.post(reverse("customer_edit", args=[customer.pk]), ACME_CUSTOMER)  # the box left unticked
+    customer.refresh_from_db()
+    assert not customer.email_on_certify
