@@ -1,14 +1,10 @@
 """The invoice PDF e-mailed to its buyer, received by a real SMTP server (aiosmtpd) over Django's SMTP backend:
 sent from the invoice page, and on certification when the customer asks for it."""
 
-import email
 import io
 import re
-import socket
-from email import policy
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.urls import reverse
 from django_q.models import Schedule
 from django_scopes import scope, scopes_disabled
@@ -19,39 +15,12 @@ from invoicing.buyer_mail import invoice_email_queue
 from invoicing.master_data import customer_create
 from invoicing.models import Invoice
 from invoicing.services import Actor, invoice_create
+from tests import mailserver
 from tests.conftest import member
 from tests.invoicing.conftest import ACME_CUSTOMER, body
+from tests.mailserver import free_port
 
-
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append((envelope.rcpt_tos, email.message_from_bytes(envelope.content, policy=policy.default)))
-        return "250 Message accepted for delivery"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def smtp_inbox(settings):
-    """A local SMTP server on a free port, and Django's SMTP backend pointed at it."""
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = inbox.port = controller.port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    settings.SITE_URL = "https://portal.example.ng"
-    yield inbox
-    controller.stop()
+smtp_inbox = mailserver.smtp_inbox  # the fixture, here
 
 
 def certified(tenant, **changes) -> Invoice:
@@ -127,7 +96,7 @@ def test_a_customer_who_did_not_ask_gets_nothing_on_certification(connected_tena
 @pytest.mark.usefixtures("queue_inline")
 def test_a_mail_server_that_refuses_is_retried_and_shown_on_the_timeline(connected_tenant, smtp_inbox, settings):
     invoice = certified(connected_tenant)
-    settings.EMAIL_PORT = _free_port()  # nobody listens there
+    settings.EMAIL_PORT = free_port()  # nobody listens there
     invoice_email_queue(invoice=invoice, to="ap@acme.ng")
     kind, message = timeline(invoice)[-1]
     assert kind == "email.retry_scheduled" and "could not be sent" in message and "trying again at" in message
