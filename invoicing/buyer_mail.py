@@ -70,10 +70,18 @@ def invoice_email_on_certify(invoice: Invoice) -> None:
     """On certification: queue the e-mail if the customer asked for it. Call it in the certifying transaction,
     so the task commits with the status (a crash between them cannot lose it)."""
     customer = invoice.customer
-    to = (invoice.buyer or {}).get("email") or (customer.email if customer else "")
-    if customer is None or not customer.email_on_certify or not to:
+    if customer is None or not customer.email_on_certify:
         return
-    invoice_email_queue(invoice=invoice, to=to, automatic=True)
+    to = (invoice.buyer or {}).get("email") or customer.email
+    try:
+        invoice_email_queue(invoice=invoice, to=to, automatic=True)
+    except InvoiceError:  # never undo a certification over an address: say so where the clerk looks
+        event(
+            invoice,
+            GAVE_UP,
+            _("Not e-mailed to the buyer: %(to)s is not an e-mail address. Send it from this page.")
+            % {"to": to or _("no address")},
+        )
 
 
 def _done(invoice: Invoice, request_id: str) -> bool:

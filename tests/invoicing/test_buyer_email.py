@@ -11,7 +11,7 @@ from django_scopes import scope, scopes_disabled
 from pypdf import PdfReader
 
 from invoicing import tasks
-from invoicing.buyer_mail import invoice_email_queue
+from invoicing.buyer_mail import invoice_email_on_certify, invoice_email_queue
 from invoicing.master_data import customer_create
 from invoicing.models import Invoice
 from invoicing.services import Actor, invoice_create
@@ -144,3 +144,21 @@ def test_the_customer_form_keeps_the_choice_to_e_mail_certified_invoices(client,
     client.post(reverse("customer_edit", args=[customer.pk]), ACME_CUSTOMER)  # the box left unticked
     customer.refresh_from_db()
     assert not customer.email_on_certify
+
+
+@pytest.mark.usefixtures("queue_inline")
+def test_a_customer_without_a_usable_address_is_certified_and_told_on_the_timeline(connected_tenant, smtp_inbox):
+    with scope(tenant=connected_tenant):
+        customer = customer_create(tenant=connected_tenant, data=ACME_CUSTOMER, email_on_certify=True)
+    invoice = certified(connected_tenant, customer__tin=ACME_CUSTOMER["tin"])
+    # An address that stopped being one after the invoice was issued (an older snapshot, a data fix).
+    with scopes_disabled():
+        Invoice.objects.filter(pk=invoice.pk).update(buyer={**invoice.buyer, "email": ""})
+        customer.email = "not an address"
+        customer.save(update_fields=["email"])
+        invoice = Invoice.objects.select_related("customer").get(pk=invoice.pk)
+    with scope(tenant=connected_tenant):
+        invoice_email_on_certify(invoice)
+    assert smtp_inbox.messages[1:] == []
+    kind, message = timeline(invoice)[-1]
+    assert kind == "email.failed" and "not an address is not an e-mail address" in message
