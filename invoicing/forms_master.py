@@ -113,9 +113,9 @@ class CustomerForm(MasterDataForm):
     lga = forms.CharField(label=_("LGA"), required=False)
     country = forms.CharField(label=_("Country"), required=False, initial="NG")
     emailOnCertify = forms.BooleanField(
-        label=_("E-mail invoices to this customer when certified"),
+        label=_("Send each certified invoice to this customer"),
         required=False,
-        help_text=_("Each invoice goes to the e-mail above as soon as NRS certifies it, with its PDF attached."),
+        help_text=_("By e-mail to the address above, with its PDF attached, as soon as NRS certifies it."),
     )
 
     def __init__(self, data=None, *, customer: Customer | None = None, **kwargs):

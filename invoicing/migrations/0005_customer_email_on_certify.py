@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='customer',
             name='email_on_certify',
-            field=models.BooleanField(default=False, verbose_name='e-mail invoices to this customer when certified'),
+            field=models.BooleanField(default=False, verbose_name='Send each certified invoice to this customer'),
         ),
     ]

@@ -66,6 +66,6 @@ def test_a_clerk_sends_the_invoice_to_the_buyer_and_the_mail_server_receives_it(
     assert attachment.get_payload(decode=True).startswith(b"%PDF")
 
     page.goto("/customers/new/")
-    expect(page.get_by_label("E-mail invoices to this customer when certified")).not_to_be_checked()
+    expect(page.get_by_label("Send each certified invoice to this customer")).not_to_be_checked()
     shoot(page, f"customer-form-{width}")
     page.context.close()

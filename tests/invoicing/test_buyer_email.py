@@ -129,7 +129,7 @@ def test_the_customer_form_keeps_the_choice_to_e_mail_certified_invoices(client,
 
     client.force_login(member(tenant, "clerk"))
     form = client.get(reverse("customer_new")).content.decode()
-    assert "E-mail invoices to this customer when certified" in form
+    assert "Send each certified invoice to this customer" in form
     client.post(reverse("customer_new"), ACME_CUSTOMER | {"emailOnCertify": "on"})
     with scope(tenant=tenant):
         customer = Customer.objects.get()
