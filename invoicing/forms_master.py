@@ -112,11 +112,17 @@ class CustomerForm(MasterDataForm):
     state = forms.CharField(label=_("State"), required=False)
     lga = forms.CharField(label=_("LGA"), required=False)
     country = forms.CharField(label=_("Country"), required=False, initial="NG")
+    emailOnCertify = forms.BooleanField(
+        label=_("Send each certified invoice to this customer"),
+        required=False,
+        help_text=_("By e-mail to the address above, with its PDF attached, as soon as NRS certifies it."),
+    )
 
     def __init__(self, data=None, *, customer: Customer | None = None, **kwargs):
         self.customer = customer
         if customer is not None and data is None:
-            kwargs.setdefault("initial", master_data.customer_data(customer))
+            initial = master_data.customer_data(customer)
+            kwargs.setdefault("initial", {**initial, "emailOnCertify": customer.email_on_certify})
         super().__init__(data, **kwargs)
         self.fields["email"].widget.attrs["autocomplete"] = "off"
         self.fields["state"].widget = _select([("", "—"), *State.objects.order_by("name").values_list("code", "name")])
@@ -135,9 +141,13 @@ class CustomerForm(MasterDataForm):
         return data
 
     def submit(self, *, tenant) -> Customer | None:
-        if self.customer is None:
-            return self._submit(lambda data: master_data.customer_create(tenant=tenant, data=data))
-        return self._submit(lambda data: master_data.customer_update(customer=self.customer, data=data))
+        def save(data):
+            emails = bool(data.pop("emailOnCertify", False))
+            if self.customer is None:
+                return master_data.customer_create(tenant=tenant, data=data, email_on_certify=emails)
+            return master_data.customer_update(customer=self.customer, data=data, email_on_certify=emails)
+
+        return self._submit(save)
 
 
 class ItemForm(MasterDataForm):

@@ -429,8 +429,9 @@ def _save_customer(customer: Customer) -> Customer:
 
 
 @transaction.atomic
-def customer_create(*, tenant: Tenant, data: dict) -> Customer:
-    values = _clean_customer(data)
+def customer_create(*, tenant: Tenant, data: dict, email_on_certify: bool = False) -> Customer:
+    """`email_on_certify`: the portal's choice, outside the API's customer shape."""
+    values = {**_clean_customer(data), "email_on_certify": email_on_certify}
     if _tin_taken(tenant, values["tin"]):
         raise _tin_exists(values["tin"])
     return _save_customer(Customer(tenant=tenant, **values))
@@ -444,10 +445,12 @@ def _refuse_archived(record, what: str):
 
 
 @transaction.atomic
-def customer_update(*, customer: Customer, data: dict) -> Customer:
-    """Changes the fields present in `data`; the others keep their values."""
+def customer_update(*, customer: Customer, data: dict, email_on_certify: bool | None = None) -> Customer:
+    """Changes the fields present in `data` (and `email_on_certify` unless None); the others keep their values."""
     _refuse_archived(customer, "customer")
     values = _clean_customer({**customer_data(customer), **data})
+    if email_on_certify is not None:
+        values["email_on_certify"] = email_on_certify
     if _tin_taken(customer.tenant, values["tin"], exclude_pk=customer.pk):
         raise _tin_exists(values["tin"])
     for field, value in values.items():

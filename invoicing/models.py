@@ -31,6 +31,8 @@ class Customer(TenantOwned):
     state = models.ForeignKey("reference.State", on_delete=models.PROTECT, null=True, blank=True)
     lga = models.ForeignKey("reference.Lga", on_delete=models.PROTECT, null=True, blank=True, verbose_name="LGA")
     country = models.ForeignKey("reference.Country", on_delete=models.PROTECT, to_field="alpha_2", default="NG")
+    # The buyer asked for each certified invoice by e-mail, PDF attached (invoicing/buyer_mail.py).
+    email_on_certify = models.BooleanField(_("Send each certified invoice to this customer"), default=False)
     archived_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -28,6 +28,7 @@ from integrations.nrs.errors import NrsBadCredentials, NrsError, NrsNotFound, Nr
 from integrations.nrs.payload import Document, build_document
 from integrations.nrs.qr import NoActiveKey, tenant_qr_payload
 from integrations.nrs.shapes import Party
+from invoicing.buyer_mail import invoice_email_on_certify
 from invoicing.models import Invoice, Kind
 from invoicing.services import SUBMIT_TASK as TASK
 from invoicing.services import Actor, event, invoice_enqueue
@@ -198,6 +199,8 @@ def _finish(invoice: Invoice) -> str:
             from invoicing.pdf import invoice_pdf_discard  # WeasyPrint loads only where a PDF is touched
 
             invoice_pdf_discard(Invoice.objects.get(pk=invoice.original_id))
+        if invoice.customer_id:  # its e-mail task commits with the certification, or neither does
+            invoice_email_on_certify(invoice)
     # No PDF here: a render costs more CPU than the whole submission. Downloads render on demand, and the
     # `render-pdfs` schedule fills in the rest when no submission is waiting (invoicing/tasks.py).
     return status.lower()

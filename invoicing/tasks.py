@@ -84,3 +84,10 @@ def _work_waiting() -> bool:
             Invoice.objects.filter(status__in=(Invoice.Status.PENDING, Invoice.Status.SUBMITTING)).exists()
             or Batch.objects.filter(status__in=(Batch.Status.VALIDATING, Batch.Status.SUBMITTING)).exists()
         )
+
+
+def email_invoice(invoice_id: str, request_id: str, attempt: int = 1) -> str:
+    """Send a queued e-mail of the invoice's PDF to its buyer (invoicing/buyer_mail.py); retried with backoff."""
+    from invoicing.buyer_mail import invoice_email_send
+
+    return invoice_email_send(invoice_id=invoice_id, request_id=request_id, attempt=attempt)

@@ -208,6 +208,7 @@ ROUTES = {
     "invoice_retry": Owned(pk=A("review.pk")),
     "invoice_payment": Owned(pk=A("certified.pk")),
     "invoice_reconcile": Owned(pk=A("certified.pk")),
+    "invoice_send": Owned(pk=A("certified.pk")),
     "invoice_review": Owned(pk=A("review.pk")),
     "invoice_approve": Owned(pk=A("review.pk")),
     "invoice_pdf": Owned(pk=A("certified.pk")),

@@ -14,6 +14,7 @@ from integrations.nrs.qr import qr_png
 from integrations.reference.models import Lga
 from invoicing import services
 from invoicing.balance import invoice_balance
+from invoicing.buyer_mail import invoice_email_queue
 from invoicing.errors import InvoiceError
 from invoicing.forms import DecisionForm, GateRulesForm, InvoiceForm, LineFormSet, PaymentForm, line_initial
 from invoicing.models import Invoice, Kind
@@ -296,6 +297,20 @@ def invoice_reconcile_view(request, pk):
     return _act(request, pk, reconcile)
 
 
+@clerk_required
+@require_POST
+def invoice_send_view(request, pk):
+    """Send to buyer: queue the PDF for the address on the form (the buyer's, unless the clerk changed it)."""
+
+    def send(invoice):
+        invoice_email_queue(invoice=invoice, to=request.POST.get("email", ""), actor=_actor(request))
+        return _("The invoice is on its way to %(to)s; the timeline shows when it is sent.") % {
+            "to": request.POST["email"].strip()
+        }
+
+    return _act(request, pk, send)
+
+
 def _decision_view(step, roles):
     @role_required(*roles)
     @require_POST
@@ -382,6 +397,7 @@ urlpatterns = [
     path("invoices/<uuid:pk>/retry/", invoice_retry_view, name="invoice_retry"),
     path("invoices/<uuid:pk>/payment/", invoice_payment_view, name="invoice_payment"),
     path("invoices/<uuid:pk>/reconcile/", invoice_reconcile_view, name="invoice_reconcile"),
+    path("invoices/<uuid:pk>/send/", invoice_send_view, name="invoice_send"),
     path("invoices/<uuid:pk>/review/", invoice_review_view, name="invoice_review"),
     path("invoices/<uuid:pk>/approve/", invoice_approve_view, name="invoice_approve"),
     path("invoices/<uuid:pk>/pdf/", invoice_pdf, name="invoice_pdf"),
