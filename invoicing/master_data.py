@@ -100,7 +100,6 @@ def item_row(item: Item) -> dict:
         "name": data.pop("name"),
         "description": data.pop("description"),
         "unitPrice": str(kobo_to_naira(item.unit_price_kobo)),
-        "taxLabel": item.tax_scheme.name,  # what the look-up shows a person: the tax by its name, not its code
         **data,
     }
 

@@ -75,7 +75,8 @@ def item_lookup(request):
     if error:
         return error
     found = master_data.item_search(tenant=request.tenant, q=q)
-    return JsonResponse({"items": [master_data.item_row(i) for i in found]})
+    # The API's item row, and the tax by its name for the person choosing (the API keeps the code only).
+    return JsonResponse({"items": [{**master_data.item_row(i), "taxLabel": i.tax_scheme.name} for i in found]})
 
 
 urlpatterns = [
