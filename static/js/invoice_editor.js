@@ -64,6 +64,7 @@
     if (search && itemLookup && window.FlowpointLookup) {
       search.setAttribute("data-lookup", itemLookup);
       search.setAttribute("data-lookup-detail", "unitPrice:naira taxLabel");
+      search.setAttribute("data-lookup-quiet", "");  // a new description matches nothing saved: no "No match" noise
       window.FlowpointLookup.attach(search);
     }
   }
@@ -108,7 +109,6 @@
       field(line, "hsn_code").value = row.hsCode || row.serviceCode || "";
       field(line, "tax_scheme").value = row.taxScheme;
       field(line, "tax_rate").value = row.taxRate;
-      input.value = "";
       recalc();
       return;
     }
@@ -122,6 +122,20 @@
     if (row.kind === "B2G") form.querySelector("[name=invoice_kind]").value = "B2G";
     input.value = "";
   });
+
+  // B2C is light: only the buyer's name, e-mail and telephone. Without this script every field shows.
+  var kind = form.querySelector("[name=invoice_kind]");
+  var buyer = form.querySelector("[data-b2c-fields]");
+  function showKind() {
+    var light = kind.value === "B2C";
+    var keep = buyer.getAttribute("data-b2c-fields").split(" ");
+    buyer.querySelectorAll(".field").forEach(function (box) {
+      var input = box.querySelector("[name]");
+      box.hidden = light && input && keep.indexOf(input.name) === -1;
+    });
+    form.querySelectorAll("[data-b2b-only]").forEach(function (el) { el.hidden = light; });
+  }
+  if (kind && buyer) { kind.addEventListener("change", showKind); showKind(); }
 
   body.querySelectorAll("tr.line-row").forEach(wire);
   recalc();

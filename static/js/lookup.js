@@ -5,6 +5,7 @@
 //   data-lookup-detail="a b"     row keys shown in small print after the name (e.g. "tin email"); a key written
 //                                "unitPrice:naira" shows a decimal string as ₦1,500.00
 //   data-lookup-href="/x/{id}/"  go there when a row is chosen (unless a listener called preventDefault())
+//   data-lookup-quiet            no "No match" row: the input also takes free text (an invoice line's description)
 //   data-lookup-submit           otherwise: put the chosen name in the input and submit its form
 // Choosing a row dispatches a cancelable, bubbling `lookup:select` CustomEvent on the input; event.detail is the row.
 // FlowpointLookup.attach(input) wires an input added to the page later (invoice lines).
@@ -74,6 +75,10 @@
     function render(items, q) {
       rows = items;
       list.innerHTML = "";
+      if (!items.length && input.hasAttribute("data-lookup-quiet")) {
+        close();
+        return;
+      }
       if (!items.length) {
         var empty = document.createElement("li");
         empty.className = "lookup-empty";
@@ -87,6 +92,7 @@
         li.setAttribute("role", "option");
         li.setAttribute("aria-selected", "false");
         var name = document.createElement("span");
+        name.className = "lookup-name";
         name.textContent = row.name;
         li.appendChild(name);
         var extra = details
