@@ -176,7 +176,12 @@ class LineForm(forms.Form):
             }
         ),
     )
-    hsn_code = forms.CharField(label=_("HS / ISIC code"), max_length=20, required=False)
+    hsn_code = forms.CharField(
+        label=_("HS / ISIC code"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "placeholder": _("Code or words")}),
+    )
     quantity = forms.CharField(max_length=20, required=False, initial="1")
     unit_price = MoneyField(label=_("Unit price"), required=False)
     discount = MoneyField(label=_("Discount"), required=False, initial="0")

@@ -7,6 +7,7 @@
   if (!form) return;
   var script = document.currentScript || document.querySelector("script[data-item-lookup]");
   var itemLookup = script && script.getAttribute("data-item-lookup");
+  var codeLookup = script && script.getAttribute("data-code-lookup");
   var body = document.querySelector("#lines tbody");
   var template = document.getElementById("line-template");
   var total = form.querySelector("input[name=lines-TOTAL_FORMS]");
@@ -67,6 +68,14 @@
       search.setAttribute("data-lookup-quiet", "");  // a new description matches nothing saved: no "No match" noise
       window.FlowpointLookup.attach(search);
     }
+    var code = field(row, "hsn_code");
+    if (code && codeLookup && window.FlowpointLookup) {  // HS codes (goods) and ISIC classes (services), by code or words
+      code.setAttribute("data-lookup", codeLookup);
+      code.setAttribute("data-lookup-title", "code");
+      code.setAttribute("data-lookup-detail", "description");
+      code.setAttribute("data-lookup-quiet", "");
+      window.FlowpointLookup.attach(code);
+    }
   }
 
   document.getElementById("add-line").addEventListener("click", function () {
@@ -101,6 +110,10 @@
   form.addEventListener("lookup:select", function (event) {
     var row = event.detail, input = event.target;
     event.preventDefault();
+    if (input.name && input.name.endsWith("-hsn_code")) {
+      input.value = row.code;
+      return;
+    }
     if (input.classList.contains("item-lookup")) {
       var line = input.closest("tr");
       field(line, "item_id").value = row.id;

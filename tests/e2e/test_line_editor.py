@@ -94,3 +94,23 @@ def test_a_look_up_result_is_one_row_with_name_price_and_tax(page, sign_in, conn
     expect(description).to_have_value("Installation and commissioning")
     expect(page.locator("[name=lines-0-unit_price]")).to_have_value("450000.00")
     expect(page.locator("[name=lines-0-hsn_code]")).to_have_value("8517.11")
+
+
+def test_hs_and_isic_codes_are_found_by_words_or_code(page, sign_in, connected_tenant):
+    sign_in(member(connected_tenant, "clerk"))
+    page.goto("/invoices/new/")
+    code = page.locator("[name=lines-0-hsn_code]")
+    options = page.get_by_role("listbox").get_by_role("option")
+
+    code.press_sequentially("computer programming", delay=20)  # a service, by its words: its ISIC class
+    expect(options.first).to_contain_text("6201")
+    expect(options.first).to_contain_text("Computer programming activities")
+    options.first.click()
+    expect(code).to_have_value("6201")
+
+    code.fill("")
+    code.press_sequentially("8517.1", delay=50)  # goods, by the start of their HS code
+    expect(options.filter(has_text="Line telephone sets with cordless handsets")).to_have_count(1)
+    screenshots(page, "code-search")
+    options.filter(has_text="8517.11").first.click()
+    expect(code).to_have_value("8517.11")
