@@ -98,9 +98,28 @@ class InvoiceForm(forms.Form):
             Lga.objects.order_by("name").values_list("code", "name")
         )
         self.fields["issue_date"].initial = timezone.localdate()
+        if self.is_note:  # a credit or debit note keeps its reason where an invoice keeps its payment note
+            kind = Invoice.Type(self["invoice_type"].value()).label
+            self.fields["note"].label = _("Reason for the %(kind)s") % {"kind": str(kind).lower()}
+            self.fields["note"].help_text = _("Printed on the note: why it corrects the invoice.")
+            self.fields["document_number"].label = _("%(kind)s number") % {"kind": kind}
+            prefix = "CN" if self["invoice_type"].value() == Invoice.Type.CREDIT_NOTE else "DN"
+            self.fields["document_number"].help_text = _(
+                "Your own number, e.g. %(example)s. It becomes part of the IRN."
+            ) % {"example": f"{prefix}-{timezone.localdate().year}-001"}
         # The service decides what is required (it depends on B2B/B2C); the browser must not block a draft.
         for field in self.fields.values():
             field.required = False
+
+    @property
+    def is_note(self) -> bool:
+        return self["invoice_type"].value() in (Invoice.Type.CREDIT_NOTE, Invoice.Type.DEBIT_NOTE)
+
+    def clean(self):
+        data = super().clean()
+        if self.is_note and not (data.get("note") or "").strip():
+            self.add_error("note", _("Say why this note corrects the invoice."))
+        return data
 
     def as_data(self, lines) -> dict:
         data = self.cleaned_data
@@ -143,8 +162,26 @@ class InvoiceForm(forms.Form):
 
 class LineForm(forms.Form):
     item_id = forms.CharField(widget=forms.HiddenInput, required=False)
-    description = forms.CharField(max_length=300, required=False)
-    hsn_code = forms.CharField(label=_("HS / ISIC code"), max_length=20, required=False)
+    # The description is also the saved-item look-up: typing searches the catalogue, a free text stays as typed.
+    description = forms.CharField(
+        label=_("Description"),
+        max_length=300,
+        required=False,
+        widget=forms.TextInput(
+            attrs={
+                "class": "item-lookup",
+                "autocomplete": "off",
+                "placeholder": _("Describe it or find a saved item"),
+                "aria-label": _("Description (or find a saved item)"),
+            }
+        ),
+    )
+    hsn_code = forms.CharField(
+        label=_("HS / ISIC code"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "placeholder": _("Code or words")}),
+    )
     quantity = forms.CharField(max_length=20, required=False, initial="1")
     unit_price = MoneyField(label=_("Unit price"), required=False)
     discount = MoneyField(label=_("Discount"), required=False, initial="0")

@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -157,7 +158,9 @@ def invoice_new(request):
             "invoice_type": initial["invoice_type"],
             "original_invoice_id": str(original.pk),
             "document_number": "",
-            "issue_date": None,
+            "issue_date": timezone.localdate(),  # a note is dated the day it is written (Africa/Lagos)
+            "due_date": None,  # the original's due date would fall before it
+            "note": "",
         }
         lines = [line_initial(line) for line in data["lines"]]
     return _editor(request, initial=initial, lines=lines)

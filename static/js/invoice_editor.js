@@ -7,6 +7,7 @@
   if (!form) return;
   var script = document.currentScript || document.querySelector("script[data-item-lookup]");
   var itemLookup = script && script.getAttribute("data-item-lookup");
+  var codeLookup = script && script.getAttribute("data-code-lookup");
   var body = document.querySelector("#lines tbody");
   var template = document.getElementById("line-template");
   var total = form.querySelector("input[name=lines-TOTAL_FORMS]");
@@ -64,7 +65,16 @@
     if (search && itemLookup && window.FlowpointLookup) {
       search.setAttribute("data-lookup", itemLookup);
       search.setAttribute("data-lookup-detail", "unitPrice:naira taxLabel");
+      search.setAttribute("data-lookup-quiet", "");  // a new description matches nothing saved: no "No match" noise
       window.FlowpointLookup.attach(search);
+    }
+    var code = field(row, "hsn_code");
+    if (code && codeLookup && window.FlowpointLookup) {  // HS codes (goods) and ISIC classes (services), by code or words
+      code.setAttribute("data-lookup", codeLookup);
+      code.setAttribute("data-lookup-title", "code");
+      code.setAttribute("data-lookup-detail", "description");
+      code.setAttribute("data-lookup-quiet", "");
+      window.FlowpointLookup.attach(code);
     }
   }
 
@@ -100,6 +110,10 @@
   form.addEventListener("lookup:select", function (event) {
     var row = event.detail, input = event.target;
     event.preventDefault();
+    if (input.name && input.name.endsWith("-hsn_code")) {
+      input.value = row.code;
+      return;
+    }
     if (input.classList.contains("item-lookup")) {
       var line = input.closest("tr");
       field(line, "item_id").value = row.id;
@@ -108,7 +122,6 @@
       field(line, "hsn_code").value = row.hsCode || row.serviceCode || "";
       field(line, "tax_scheme").value = row.taxScheme;
       field(line, "tax_rate").value = row.taxRate;
-      input.value = "";
       recalc();
       return;
     }
@@ -122,6 +135,20 @@
     if (row.kind === "B2G") form.querySelector("[name=invoice_kind]").value = "B2G";
     input.value = "";
   });
+
+  // B2C is light: only the buyer's name, e-mail and telephone. Without this script every field shows.
+  var kind = form.querySelector("[name=invoice_kind]");
+  var buyer = form.querySelector("[data-b2c-fields]");
+  function showKind() {
+    var light = kind.value === "B2C";
+    var keep = buyer.getAttribute("data-b2c-fields").split(" ");
+    buyer.querySelectorAll(".field").forEach(function (box) {
+      var input = box.querySelector("[name]");
+      box.hidden = light && input && keep.indexOf(input.name) === -1;
+    });
+    form.querySelectorAll("[data-b2b-only]").forEach(function (el) { el.hidden = light; });
+  }
+  if (kind && buyer) { kind.addEventListener("change", showKind); showKind(); }
 
   body.querySelectorAll("tr.line-row").forEach(wire);
   recalc();

@@ -1,10 +1,13 @@
 // As-you-type look-up for any <input data-lookup="/customers/lookup">; the page works without it.
 //
 // Attributes on the input:
-//   data-lookup="URL"            JSON endpoint answering ?q= with {"items": [{id, name, ...}]} (q of 2+ characters)
+//   data-lookup="URL"            JSON endpoint answering ?q= with {"items": [{id, name, ...}]} (q of 2+ characters);
+//                                several URLs separated by spaces are all asked and their rows listed in that order
+//   data-lookup-title="key"      the row key shown as the option's name (default "name"; "code" for code lists)
 //   data-lookup-detail="a b"     row keys shown in small print after the name (e.g. "tin email"); a key written
 //                                "unitPrice:naira" shows a decimal string as ₦1,500.00
 //   data-lookup-href="/x/{id}/"  go there when a row is chosen (unless a listener called preventDefault())
+//   data-lookup-quiet            no "No match" row: the input also takes free text (an invoice line's description)
 //   data-lookup-submit           otherwise: put the chosen name in the input and submit its form
 // Choosing a row dispatches a cancelable, bubbling `lookup:select` CustomEvent on the input; event.detail is the row.
 // FlowpointLookup.attach(input) wires an input added to the page later (invoice lines).
@@ -27,7 +30,8 @@
   function attach(input) {
     if (input.dataset.lookupReady) return;
     input.dataset.lookupReady = "1";
-    var url = input.getAttribute("data-lookup");
+    var urls = input.getAttribute("data-lookup").split(/\s+/).filter(Boolean);
+    var title = input.getAttribute("data-lookup-title") || "name";
     var details = (input.getAttribute("data-lookup-detail") || "").split(/\s+/).filter(Boolean);
     var listId = (input.id || "lookup-" + ++counter) + "-options";
 
@@ -74,6 +78,10 @@
     function render(items, q) {
       rows = items;
       list.innerHTML = "";
+      if (!items.length && input.hasAttribute("data-lookup-quiet")) {
+        close();
+        return;
+      }
       if (!items.length) {
         var empty = document.createElement("li");
         empty.className = "lookup-empty";
@@ -87,7 +95,8 @@
         li.setAttribute("role", "option");
         li.setAttribute("aria-selected", "false");
         var name = document.createElement("span");
-        name.textContent = row.name;
+        name.className = "lookup-name";
+        name.textContent = row[title];
         li.appendChild(name);
         var extra = details
           .map(function (spec) {
@@ -126,7 +135,7 @@
         window.location.assign(href.replace("{id}", encodeURIComponent(row.id)));
         return;
       }
-      input.value = row.name;
+      input.value = row[title];
       if (input.hasAttribute("data-lookup-submit") && input.form) input.form.submit();
     }
 
@@ -137,16 +146,19 @@
         close();
         return;
       }
-      var sep = url.indexOf("?") === -1 ? "?" : "&";
-      fetch(url + sep + "q=" + encodeURIComponent(q.slice(0, 100)), {
-        credentials: "same-origin",
-        headers: { Accept: "application/json" },
-      })
-        .then(function (response) {
+      var answers = urls.map(function (url) {
+        var sep = url.indexOf("?") === -1 ? "?" : "&";
+        return fetch(url + sep + "q=" + encodeURIComponent(q.slice(0, 100)), {
+          credentials: "same-origin",
+          headers: { Accept: "application/json" },
+        }).then(function (response) {
           return response.ok ? response.json() : { items: [] };
-        })
-        .then(function (body) {
-          if (ticket === latest && document.activeElement === input) render(body.items || [], q);
+        });
+      });
+      Promise.all(answers)
+        .then(function (bodies) {
+          var items = [].concat.apply([], bodies.map(function (body) { return body.items || []; }));
+          if (ticket === latest && document.activeElement === input) render(items, q);
         })
         .catch(function () {
           if (ticket === latest) close();
