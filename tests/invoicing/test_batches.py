@@ -601,6 +601,7 @@ def test_every_error_of_a_row_is_shown_not_only_the_first(client, ready_tenant, 
     page = client.get(reverse("batch_detail", args=[batch["batchId"]])).content.decode()
     for column in ("customer_state", "line_quantity", "line_unit_price", "line_hsn_code"):
         assert f'class="cell-error" data-column="{column}"' in page
+    assert "CUSTOMER_VALIDATION_FAILED" not in page and "unresolvable_unit_price" not in page  # the API's codes
 
 
 def test_the_badge_says_whether_anything_can_be_submitted(client, ready_tenant, key):
