@@ -12,6 +12,7 @@ from integrations.reference.models import Country, Lga, QuantityUnit, ServiceCod
 from invoicing import master_data
 from invoicing.master_data import MasterDataError
 from invoicing.models import Customer, Item, Kind
+from tenants.validators import normalise_phone, validate_ng_postal_code
 
 # "1,500.00", "1500", "₦ 1,500.5", "-20" (the service says why a negative is wrong)
 _NAIRA = re.compile(r"^-?(\d{1,3}(,\d{3})+|\d+)(\.\d{1,2})?$")
@@ -103,12 +104,14 @@ class CustomerForm(MasterDataForm):
         label=_("Phone"),
         required=False,
         max_length=40,
-        help_text=_("International form, starting with +, such as +2348012345678."),
-        widget=forms.TextInput(attrs={"type": "tel"}),
+        help_text=_("Such as 0803 123 4567; outside Nigeria, + and the country code, such as +44 20 7946 0000."),
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
     )
     address = forms.CharField(label=_("Street address"), required=False, max_length=200)
     city = forms.CharField(label=_("City"), required=False, max_length=100)
-    postalCode = forms.CharField(label=_("Postal code"), required=False, max_length=20)
+    postalCode = forms.CharField(
+        label=_("Postal code"), required=False, max_length=20, help_text=_("In Nigeria 6 digits, such as 100001.")
+    )
     state = forms.CharField(label=_("State"), required=False)
     lga = forms.CharField(label=_("LGA"), required=False)
     country = forms.CharField(label=_("Country"), required=False, initial="NG")
@@ -125,15 +128,29 @@ class CustomerForm(MasterDataForm):
             kwargs.setdefault("initial", {**initial, "emailOnCertify": customer.email_on_certify})
         super().__init__(data, **kwargs)
         self.fields["email"].widget.attrs["autocomplete"] = "off"
-        self.fields["state"].widget = _select([("", "—"), *State.objects.order_by("name").values_list("code", "name")])
+        self.fields["state"].widget = _select(
+            [("", _("Choose a state…")), *State.objects.order_by("name").values_list("code", "name")]
+        )
         # Grouped by state, so the list reads right even without the script that narrows it to one state.
         groups = {}
         for code, name, state_name in Lga.objects.order_by("state__name", "name").values_list(
             "code", "name", "state__name"
         ):
             groups.setdefault(state_name, []).append((code, name))
-        self.fields["lga"].widget = _select([("", "—"), *groups.items()])
+        self.fields["lga"].widget = _select([("", _("Choose an LGA…")), *groups.items()])
         self.fields["country"].widget = _select(Country.objects.order_by("name").values_list("alpha_2", "name"))
+
+    def clean_phone(self) -> str:
+        return normalise_phone(self.cleaned_data["phone"])
+
+    def clean(self):
+        cleaned = super().clean()
+        if (cleaned.get("country") or "NG") == "NG":
+            try:
+                validate_ng_postal_code(cleaned.get("postalCode", ""))
+            except ValidationError as error:
+                self.add_error("postalCode", error)
+        return cleaned
 
     def to_data(self) -> dict:
         data = dict(self.cleaned_data)
@@ -205,13 +222,13 @@ class ItemForm(MasterDataForm):
         self.fields["taxScheme"].widget = _select(TaxCategory.objects.order_by("name").values_list("code", "name"))
         self.fields["serviceCode"].widget = _select(
             [
-                ("", "—"),
+                ("", _("Choose a service code (services only)…")),
                 *((c, f"{c} — {n}") for c, n in ServiceCode.objects.order_by("code").values_list("code", "name")),
             ]
         )
         self.fields["unit"].widget = _select(
             [
-                ("", "—"),
+                ("", _("Choose a unit…")),
                 *((c, f"{n} ({c})") for c, n in QuantityUnit.objects.order_by("name").values_list("code", "name")),
             ]
         )

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from integrations.reference.models import Country, Lga, State
 from tenants.keyfile import parse_key_file
 from tenants.models import Location, Membership, Tenant
+from tenants.validators import normalise_phone, validate_ng_postal_code
 
 
 class ProfileForm(forms.ModelForm):
@@ -18,7 +19,7 @@ class ProfileForm(forms.ModelForm):
         help_texts = {
             "tin": _("Your Tax Identification Number, e.g. 12345678-0001."),
             "email": _("Shown on invoices. Leave empty to use the admin's e-mail."),
-            "telephone": _("International form, starting with +, e.g. +2348012345678."),
+            "telephone": _("Such as 0803 123 4567 or +2348031234567; outside Nigeria, + and the country code."),
             "description": _("What the business does, in a sentence (sent to NRS)."),
         }
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
@@ -26,6 +27,9 @@ class ProfileForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["tin"].required = True
+
+    def clean_telephone(self) -> str:
+        return normalise_phone(self.cleaned_data["telephone"])
 
 
 class NrsSettingsForm(forms.ModelForm):
@@ -68,16 +72,31 @@ class LocationForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["state"].queryset = State.objects.order_by("name")
+        self.fields["state"].empty_label = _("Choose a state…")
         self.fields["lga"] = LgaChoiceField(
-            queryset=Lga.objects.select_related("state").order_by("name"), label=_("LGA")
+            queryset=Lga.objects.select_related("state").order_by("name"),
+            label=_("LGA"),
+            empty_label=_("Choose an LGA…"),
         )
         self.fields["country"].queryset = Country.objects.order_by("name")
+        self.fields["country"].empty_label = _("Choose a country…")
+        self.fields["postal_zone"].help_text = _("In Nigeria 6 digits, such as 100001.")
         if not self.instance.country_id:
             self.initial["country"] = "NG"  # the unsaved instance put None there
         # The choice only matters when another location is primary already.
         has_other_primary = Location.objects.filter(is_primary=True).exclude(pk=self.instance.pk).exists()
         if self.instance.is_primary or not has_other_primary:
             del self.fields["make_primary"]
+
+    def clean(self):
+        cleaned = super().clean()
+        country = cleaned.get("country")
+        if country is not None and country.pk == "NG" and cleaned.get("postal_zone"):
+            try:
+                validate_ng_postal_code(cleaned["postal_zone"])
+            except ValidationError as error:
+                self.add_error("postal_zone", error)
+        return cleaned
 
 
 class CryptoKeyForm(forms.Form):

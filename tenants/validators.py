@@ -34,3 +34,30 @@ def validate_phone(value: str) -> None:
             "code, such as +2348012345678.",
             code="invalid_phone",
         )
+
+
+_PHONE_SEPARATORS = re.compile(r"[\s\-().]")
+NG_POSTAL_CODE_RE = re.compile(r"^\d{6}$")
+
+
+def normalise_phone(value: str) -> str:
+    """A phone number as people type it, in the international form the API and NRS want.
+
+    Nigerian numbers are written 0803 123 4567 or 234 803 123 4567 at home: both read as +2348031234567.
+    Spaces, dashes, dots and brackets go. Anything else is left for validate_phone to judge (the API itself,
+    per its spec, still refuses a number without + and a country code: only the portal's forms read them).
+    """
+    compact = _PHONE_SEPARATORS.sub("", value or "")
+    if re.fullmatch(r"0\d{10}", compact):
+        return "+234" + compact[1:]
+    if re.fullmatch(r"234\d{10}", compact):
+        return "+" + compact
+    return compact
+
+
+def validate_ng_postal_code(value: str) -> None:
+    if value and not NG_POSTAL_CODE_RE.match(value):
+        raise ValidationError(
+            "A Nigerian postal code is 6 digits, such as 100001 (Lagos) or 900001 (Abuja).",
+            code="invalid_postal_code",
+        )

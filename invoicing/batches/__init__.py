@@ -14,7 +14,7 @@ The django-q2 entry points are invoicing/batch_tasks.py (their dotted names are 
 """
 
 from invoicing.batches.format import COLUMNS, COLUMNS_HELP, MAX_ROWS, template_csv
-from invoicing.batches.selectors import PREVIEW_ROWS, batch_errors, preview_rows
+from invoicing.batches.selectors import PREVIEW_ROWS, Verdict, batch_errors, batch_verdict, preview_rows
 from invoicing.batches.services import (
     batch_progress,
     batch_submit,
@@ -29,6 +29,7 @@ __all__ = [
     "COLUMNS_HELP",
     "MAX_ROWS",
     "PREVIEW_ROWS",
+    "Verdict",
     "batch_errors",
     "batch_progress",
     "batch_submit",
@@ -36,6 +37,7 @@ __all__ = [
     "batch_sweep",
     "batch_upload",
     "batch_validate_run",
+    "batch_verdict",
     "preview_rows",
     "template_csv",
 ]

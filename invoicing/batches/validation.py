@@ -2,9 +2,12 @@
 rows and columns they are about; the supplier's set-up and the number conflicts are checked once per file.
 """
 
+import copy
+import re
 from datetime import date
 
 from integrations.nrs.payload import build_irn
+from integrations.reference import lookup
 from invoicing.batches.format import HEADER_COLUMNS, Group, Problem, Table, as_body, group_rows, place
 from invoicing.errors import InvoiceError
 from invoicing.models import Invoice
@@ -23,6 +26,97 @@ def _check_invoice(tenant, data: dict) -> None:
     once per batch instead (see validate_table).
     """
     invoice_check(tenant, parse_invoice(data), draft=True)
+
+
+MAX_ROUNDS = 30  # checks of one invoice at most: each round finds at least one more faulty field
+
+
+def _stand_in(key: str):
+    """A value a valid row could hold for the field `key`, or None when the field has none (the check stops)."""
+    match = _LINE_KEY.match(key)
+    if match:
+        field = match[2]
+        if field == "hsn_code":
+            return next(iter(lookup.hs_codes()), None)
+        return _LINE_STAND_INS.get(field)
+    return _STAND_INS.get(key)
+
+
+_LINE_KEY = re.compile(r"^lines\[(\d+)\]\.(\w+)$")
+_LINE_STAND_INS = {
+    "description": "-",
+    "quantity": "1",
+    "unit_price": "1",
+    "isic_code": "",
+    "tax_scheme": "STANDARD_VAT",
+    "tax_rate": "",
+    "discount": "0",
+    "fee": "0",
+    "item_id": "",
+    "unit_of_measure": "",
+}
+_STAND_INS = {
+    "invoice_kind": "B2B",
+    "invoice_type": "invoice",
+    "issue_date": "2026-01-01",
+    "due_date": "",
+    "currency": "NGN",
+    "customer_id": "",
+    "original_invoice_id": "",
+    "original_irn": "",
+    "customer.name": "-",
+    "customer.tin": "12345678-0001",
+    "customer.email": "buyer@example.com",
+    "customer.phone": "",
+    "customer.address": "-",
+    "customer.city": "-",
+    "customer.postal_code": "100001",
+    "customer.state": "",
+    "customer.lga": "",
+    "customer.country": "NG",
+}
+
+
+def _patch(data: dict, key: str, value) -> None:
+    match = _LINE_KEY.match(key)
+    if match:
+        data["lines"][int(match[1])][match[2]] = value
+        if match[2] == "hsn_code":
+            data["lines"][int(match[1])]["isic_code"] = ""
+    elif key.startswith("customer."):
+        data["customer"][key.removeprefix("customer.")] = value
+        if key == "customer.state":  # an LGA is judged against its state: with no known state it cannot be
+            data["customer"]["lga"] = ""
+    else:
+        data[key] = value
+
+
+def _check_all(tenant, group: Group) -> None:
+    """Every faulty field of the invoice, not only the first: the checks stop at the first fault, so each faulty
+    field is recorded, then stood in for by a valid value (on a copy) and the invoice checked again. A fix of one
+    cell then no longer reveals the next error of the same row."""
+    data = copy.deepcopy(group.data)
+    faulted: set[str] = set()
+    for _ in range(MAX_ROUNDS):
+        try:
+            _check_invoice(tenant, data)
+            return
+        except InvoiceError as error:
+            fresh = {k: v for k, v in (error.fields or {}).items() if k not in faulted}
+            if faulted and not fresh:
+                return
+            if faulted:  # only field faults after a stand-in: a whole-invoice one could be the stand-ins' doing
+                fresh = {k: v for k, v in fresh.items() if _stand_in(k) is not None}
+                if not fresh:
+                    return
+                error = InvoiceError(error.reason, error.message, fields=fresh)
+            record_error(group, error)
+            stand_ins = {k: _stand_in(k) for k in fresh}
+            if not fresh or any(value is None for value in stand_ins.values()):
+                return
+            for key, value in stand_ins.items():
+                _patch(data, key, value)
+            faulted.update(fresh)
 
 
 def record_error(group: Group, error: InvoiceError) -> None:
@@ -77,10 +171,7 @@ def validate_table(tenant, table: Table, progress=None) -> tuple[list, list]:
         _check_structure(group)
         group.data = as_body(group)
         if group.document_number and len(group.document_number) <= 50:
-            try:
-                _check_invoice(tenant, group.data)
-            except InvoiceError as error:
-                record_error(group, error)
+            _check_all(tenant, group)
             issued = _date(group.first.values.get("issue_date", ""))
             if issued:
                 group.irn_key = ("".join(ch for ch in group.document_number if ch.isalnum()), issued)

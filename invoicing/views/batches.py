@@ -80,7 +80,7 @@ def batch_upload(request):
             "form": form,
             "can_write": can_write,
             "columns": batches.COLUMNS_HELP,
-            "recent": Batch.objects.order_by("-created_at")[:20],
+            "recent": [(b, batches.batch_verdict(b)) for b in Batch.objects.order_by("-created_at")[:20]],
             "max_rows": f"{batches.MAX_ROWS:,}",
             "max_mb": settings.CSV_UPLOAD_MAX_BYTES // 2**20,
             "section_nav": "invoices",
@@ -128,6 +128,7 @@ def batch_detail(request, pk):
         "invoicing/batches/detail.html",
         {
             "batch": batch,
+            "verdict": batches.batch_verdict(batch),
             "counts": counts,
             "columns": columns,
             "table": table,

@@ -31,7 +31,12 @@ def test_clerk_uploads_sees_the_bad_row_submits_and_the_bar_reaches_100(
     expect(page.locator("h1")).to_contain_text("april.csv")
 
     # The worker validates; the page follows the progress and shows the preview once checked.
-    expect(page.locator("#batch-status")).to_have_text("Validated", timeout=WAIT_MS)
+    # Amber, not green: one invoice of three has errors and will be skipped.
+    expect(page.locator("#batch-status")).to_have_text("Some invoices have errors", timeout=WAIT_MS)
+    expect(page.locator("#batch-status")).to_have_class("badge badge-warn")
+    expect(page.locator("#code-lists").get_by_role("link", name="states")).to_have_attribute(
+        "href", "/api/v1/helpers/states"
+    )
     bad = page.locator("#row-3")
     expect(bad).to_have_class("row-error")
     expect(bad.locator("td.cell-error[data-column=line_unit_price]")).to_contain_text("must be a number")
@@ -43,7 +48,7 @@ def test_clerk_uploads_sees_the_bad_row_submits_and_the_bar_reaches_100(
     page.get_by_role("button", name="Submit 2 valid invoices").click()
     progress = page.locator("#batch-progress")
     expect(progress).to_have_attribute("aria-valuenow", "100", timeout=WAIT_MS)
-    expect(page.locator("#batch-status")).to_have_text("Done", timeout=WAIT_MS)
+    expect(page.locator("#batch-status")).to_have_text("Done; invoices with errors skipped", timeout=WAIT_MS)
     expect(page.locator("[data-count=certified]")).to_have_text("2")
     expect(page.locator("[data-count=failed]")).to_have_text("0")
     expect(page.locator("#row-2 .badge")).to_have_text("Certified")

@@ -3,6 +3,7 @@ the portal pages, and a 1,000-row file whose valid invoices NRS (the sandbox, ov
 
 import csv
 import io
+import re
 import time
 import uuid
 
@@ -581,6 +582,54 @@ def test_an_invalid_file_says_why_on_its_page(client, ready_tenant):
     response = client.post(reverse("batch_upload"), {"file": named(content, "bad.csv")}, follow=True)
     html = response.content.decode()
     assert "This file cannot be used" in html and "Unknown column: vat." in html
+
+
+def test_every_error_of_a_row_is_shown_not_only_the_first(client, ready_tenant, key):
+    row = good_row(1, customer_state="LAGOS", line_quantity="0", line_unit_price="-5", line_hsn_code="9999.99")
+    batch = validated(
+        client, key, csv_bytes([row, good_row(1, customer_state="LAGOS", line_description="", line_tax_scheme="VAT")])
+    )
+    assert sorted((e["row"], e["column"]) for e in batch["errors"]) == [
+        (2, "customer_state"),
+        (2, "line_hsn_code"),
+        (2, "line_quantity"),
+        (2, "line_unit_price"),
+        (3, "line_description"),
+        (3, "line_tax_scheme"),
+    ]
+    client.force_login(member(ready_tenant, "clerk"))
+    page = client.get(reverse("batch_detail", args=[batch["batchId"]])).content.decode()
+    for column in ("customer_state", "line_quantity", "line_unit_price", "line_hsn_code"):
+        assert f'class="cell-error" data-column="{column}"' in page
+    assert "CUSTOMER_VALIDATION_FAILED" not in page and "unresolvable_unit_price" not in page  # the API's codes
+
+
+def test_the_badge_says_whether_anything_can_be_submitted(client, ready_tenant, key):
+    client.force_login(member(ready_tenant, "clerk"))
+
+    def badge(rows):
+        batch = validated(client, key, csv_bytes(rows))
+        page = client.get(reverse("batch_detail", args=[batch["batchId"]])).content.decode()
+        return re.search(r'<span class="(badge [\w-]+)"\s*id="batch-status">([^<]+)</span>', page).groups()
+
+    assert badge([good_row(1, line_unit_price="abc")]) == ("badge badge-bad", "Nothing to submit")
+    assert badge([good_row(2), good_row(3, line_unit_price="abc")]) == (
+        "badge badge-warn",
+        "Some invoices have errors",
+    )
+    assert badge([good_row(4)]) == ("badge badge-ok", "Ready to submit")
+    assert "Validated" not in client.get(reverse("batch_upload")).content.decode()
+
+
+def test_the_pages_link_to_the_code_lists_a_file_may_use(client, ready_tenant, key):
+    client.force_login(member(ready_tenant, "clerk"))
+    batch = validated(client, key, csv_bytes([good_row(1, customer_state="LAGOS")]))
+    for url in (reverse("batch_upload"), reverse("batch_detail", args=[batch["batchId"]])):
+        html = client.get(url).content.decode()
+        for name in ("states", "lgas", "hs-codes", "service-codes", "tax-categories"):
+            link = reverse(f"api_helper_{name}")
+            assert f'href="{link}"' in html
+            assert client.get(link).status_code == 200  # the signed-in user's session opens it
 
 
 # --- at scale, against the sandbox ------------------------------------------------------------------------

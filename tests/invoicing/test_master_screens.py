@@ -122,6 +122,34 @@ def test_customer_errors_show_beside_their_fields_with_what_was_typed(clerk_clie
     assert not Customer.objects.exists()
 
 
+@pytest.mark.parametrize("typed", ["0803 123 4567", "08031234567", "+234 803 123 4567", "234-803-123-4567"])
+def test_a_nigerian_phone_typed_as_people_write_it_is_read_in_international_form(clerk_client, unscoped, typed):
+    response = clerk_client.post(reverse("customer_new"), CUSTOMER_FORM | {"phone": typed})
+    assert response.status_code == 302, field_errors(response.content.decode(), "phone")
+    assert Customer.objects.get().phone == "+2348031234567"
+
+
+def test_a_nigerian_postal_code_is_6_digits(clerk_client, unscoped):
+    response = clerk_client.post(reverse("customer_new"), CUSTOMER_FORM | {"postalCode": "ABC"})
+    html = response.content.decode()
+    assert field_errors(html, "postalCode") == [
+        "A Nigerian postal code is 6 digits, such as 100001 (Lagos) or 900001 (Abuja)."
+    ]
+    assert 'value="ABC"' in html and not Customer.objects.exists()
+    abroad = CUSTOMER_FORM | {"postalCode": "SW1A 1AA", "country": "GB", "state": "", "lga": ""}
+    assert clerk_client.post(reverse("customer_new"), abroad).status_code == 302
+
+
+def test_dropdowns_ask_for_a_choice_instead_of_showing_dashes(clerk_client):
+    customer = clerk_client.get(reverse("customer_new")).content.decode()
+    assert '<option value="" selected>Choose a state…</option>' in customer
+    assert '<option value="" selected>Choose an LGA…</option>' in customer
+    item = clerk_client.get(reverse("item_new")).content.decode()
+    assert '<option value="" selected>Choose a unit…</option>' in item
+    for html in (customer, item):
+        assert "---------" not in html and ">—</option>" not in html
+
+
 def test_required_fields_and_a_duplicate_tin_are_explained(clerk_client, tenant):
     html = clerk_client.post(reverse("customer_new"), CUSTOMER_FORM | {"name": "", "tin": ""}).content.decode()
     assert field_errors(html, "name") and field_errors(html, "tin")

@@ -43,7 +43,7 @@ def test_wizard_resumes_at_the_first_missing_step(admin_client, tenant, key_file
 def test_profile_step_rejects_a_phone_without_plus_and_keeps_the_other_fields(admin_client, tenant):
     response = admin_client.post(
         reverse("onboarding_step", args=["business"]),
-        {"name": "Kola Foods Ltd", "tin": "12345678-0001", "telephone": "08012345678", "description": "Food"},
+        {"name": "Kola Foods Ltd", "tin": "12345678-0001", "telephone": "0801 234", "description": "Food"},
     )
     html = response.content.decode()
     assert response.status_code == 200
@@ -95,6 +95,27 @@ def _location(state="NG-LA", lga="NG-LA-IKJ", **extra):
         "country": "NG",
         **extra,
     }
+
+
+def test_the_business_phone_is_read_as_people_type_it(admin_client, tenant):
+    response = admin_client.post(
+        reverse("onboarding_step", args=["business"]),
+        {"name": "Kola Foods Ltd", "tin": "12345678-0001", "telephone": "0803 123 4567", "email": ""},
+    )
+    assert response.status_code == 302
+    tenant.refresh_from_db()
+    assert tenant.telephone == "+2348031234567"
+
+
+def test_a_location_postal_code_is_6_digits_and_its_dropdowns_ask_for_a_choice(admin_client, tenant):
+    form = admin_client.get(reverse("location_new")).content.decode()
+    assert '<option value="" selected>Choose a state…</option>' in form
+    assert '<option value="" selected>Choose an LGA…</option>' in form
+    assert "---------" not in form
+    response = admin_client.post(reverse("location_new"), _location(postal_zone="ABC"))
+    assert "A Nigerian postal code is 6 digits" in response.content.decode()
+    with scopes_disabled():
+        assert not Location.objects.exists()
 
 
 def test_location_lga_must_belong_to_the_state(admin_client, tenant):
