@@ -15,7 +15,6 @@ from django.db.models.functions import Coalesce, Greatest
 from invoicing.models import Invoice
 
 ZERO = Decimal("0.00")
-CERTIFIED = (Invoice.Status.CERTIFIED, Invoice.Status.REPORTED)
 MONEY = DecimalField(max_digits=18, decimal_places=2)
 
 
@@ -47,7 +46,7 @@ class Balance:
 def _note_sums(original_ids) -> dict:
     sums = defaultdict(lambda: {Invoice.Type.CREDIT_NOTE: ZERO, Invoice.Type.DEBIT_NOTE: ZERO})
     rows = (
-        Invoice.objects.filter(original_id__in=original_ids, status__in=CERTIFIED)
+        Invoice.objects.filter(original_id__in=original_ids, status__in=Invoice.CERTIFIED_STATUSES)
         .values("original_id", "invoice_type")
         .annotate(amount=Sum("payable"))
     )
@@ -80,7 +79,7 @@ def invoice_balance(invoice: Invoice) -> Balance:
 def _certified_notes(kind: str) -> Coalesce:
     """Per invoice row: the total of its certified notes of one kind (0 when none)."""
     notes = (
-        Invoice.objects.filter(original=OuterRef("pk"), invoice_type=kind, status__in=CERTIFIED)
+        Invoice.objects.filter(original=OuterRef("pk"), invoice_type=kind, status__in=Invoice.CERTIFIED_STATUSES)
         .order_by()
         .values("original")
         .annotate(total=Sum("payable"))
@@ -101,7 +100,7 @@ def outstanding_total(invoices) -> Decimal:
         output_field=MONEY,
     )
     total = (
-        invoices.filter(invoice_type=Invoice.Type.INVOICE, status__in=CERTIFIED)
+        invoices.filter(invoice_type=Invoice.Type.INVOICE, status__in=Invoice.CERTIFIED_STATUSES)
         .annotate(due=due)
         .aggregate(total=Sum("due"))["total"]
     )
@@ -111,7 +110,7 @@ def outstanding_total(invoices) -> Decimal:
 def output_vat(invoices, start, end) -> Decimal:
     """VAT charged on certified or reported documents issued from `start` to `end`: credit notes give it back."""
     rows = (
-        invoices.filter(status__in=CERTIFIED, issue_date__gte=start, issue_date__lte=end)
+        invoices.filter(status__in=Invoice.CERTIFIED_STATUSES, issue_date__gte=start, issue_date__lte=end)
         .values("invoice_type")
         .annotate(vat=Sum("tax_total"))
     )

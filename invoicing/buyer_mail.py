@@ -10,7 +10,6 @@ entries, so a task django-q2 runs twice sends once.
 import uuid
 from datetime import timedelta
 from email.utils import formataddr, parseaddr
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -24,11 +23,11 @@ from django_scopes import scope, scopes_disabled
 from invoicing.errors import InvoiceError
 from invoicing.models import Invoice, InvoiceEvent
 from invoicing.services import Actor, event
+from invoicing.verification import verify_url
 from portal.queueing import enqueue, enqueue_on_commit
 
 TASK = "invoicing.tasks.email_invoice"
 MAX_ATTEMPTS = 5
-LAGOS = "Africa/Lagos"
 
 QUEUED = "email.queued"
 SENT = "email.sent"
@@ -39,10 +38,6 @@ GAVE_UP = "email.failed"
 def backoff(attempt: int) -> timedelta:
     """1, 4, 16, 64 minutes: a mail server that is down for an hour still gets the invoice."""
     return timedelta(minutes=4 ** (attempt - 1))
-
-
-def verify_url(invoice: Invoice) -> str:
-    return f"{settings.SITE_URL.rstrip('/')}/verify/{invoice.irn}"
 
 
 def invoice_email_queue(*, invoice: Invoice, to: str, actor: Actor | None = None, automatic: bool = False):
@@ -120,7 +115,7 @@ def _failed(invoice: Invoice, request_id: str, to: str, attempt: int, exc: Excep
         )
         return "failed"
     when = timezone.now() + backoff(attempt)
-    at = timezone.localtime(when, timezone=ZoneInfo(LAGOS)).strftime("%H:%M")
+    at = timezone.localtime(when).strftime("%H:%M")  # TIME_ZONE: Africa/Lagos, as on every screen
     event(
         invoice,
         RETRYING,
@@ -159,16 +154,15 @@ def _message(invoice: Invoice, to: str) -> EmailMultiAlternatives:
         "supplier": (invoice.supplier or {}).get("name") or invoice.tenant.name,
         "buyer": (invoice.buyer or {}).get("name", ""),
         "kind": invoice.get_invoice_type_display(),
-        "verify_url": verify_url(invoice),
+        "verify_url": verify_url(invoice.irn),
     }
-    with timezone.override(LAGOS):
-        subject = _("%(kind)s %(number)s from %(supplier)s") % {
-            "kind": context["kind"],
-            "number": invoice.document_number,
-            "supplier": context["supplier"],
-        }
-        text = render_to_string("invoicing/email/invoice.txt", context)
-        html = render_to_string("invoicing/email/invoice.html", context)
+    subject = _("%(kind)s %(number)s from %(supplier)s") % {
+        "kind": context["kind"],
+        "number": invoice.document_number,
+        "supplier": context["supplier"],
+    }
+    text = render_to_string("invoicing/email/invoice.txt", context)
+    html = render_to_string("invoicing/email/invoice.html", context)
     from_email, reply_to = _sender(invoice)
     message = EmailMultiAlternatives(subject, text, from_email, [to], reply_to=reply_to)
     message.attach_alternative(html, "text/html")

@@ -97,6 +97,9 @@ class Invoice(TenantOwned):
         REPORTED = "REPORTED", _("Reported")
         FAILED = "FAILED", _("Failed")
 
+    # Signed by NRS: certified (B2B/B2G) or reported (B2C). What a buyer, a note or a report may rely on.
+    CERTIFIED_STATUSES = (Status.CERTIFIED, Status.REPORTED)
+
     class Payment(models.TextChoices):
         UNPAID = "UNPAID", _("Unpaid")
         PARTIAL = "PARTIAL", _("Partly paid")
@@ -189,7 +192,7 @@ class Invoice(TenantOwned):
 
     @property
     def is_certified(self) -> bool:
-        return self.status in (self.Status.CERTIFIED, self.Status.REPORTED)
+        return self.status in self.CERTIFIED_STATUSES
 
     @property
     def is_editable(self) -> bool:

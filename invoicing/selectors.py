@@ -144,9 +144,7 @@ def daily_chart(days: int = 30) -> dict:
     today = timezone.localdate()
     start = today - timedelta(days=days - 1)
     rows = (
-        Invoice.objects.filter(
-            status__in=(Status.CERTIFIED, Status.REPORTED), issue_date__gte=start, issue_date__lte=today
-        )
+        Invoice.objects.filter(status__in=Invoice.CERTIFIED_STATUSES, issue_date__gte=start, issue_date__lte=today)
         .values("issue_date")
         .annotate(n=Count("id"), vat=Sum("tax_total"))
     )
@@ -323,7 +321,7 @@ def platform_invoice_outcomes() -> dict[str, int]:
     """Invoices NRS certified (CERTIFIED or REPORTED) and invoices that failed, every business together."""
     with scopes_disabled():
         found = Invoice.objects.filter(status__in=(Status.CERTIFIED, Status.REPORTED, Status.FAILED)).aggregate(
-            certified=Count("pk", filter=Q(status__in=(Status.CERTIFIED, Status.REPORTED))),
+            certified=Count("pk", filter=Q(status__in=Invoice.CERTIFIED_STATUSES)),
             failed=Count("pk", filter=Q(status=Status.FAILED)),
         )
     return {"certified": found["certified"], "failed": found["failed"]}

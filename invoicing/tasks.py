@@ -64,7 +64,7 @@ def render_pdfs(limit: int = PDF_BACKFILL_LIMIT) -> int:
 
     with scopes_disabled():
         missing = list(
-            Invoice.objects.filter(status__in=(Invoice.Status.CERTIFIED, Invoice.Status.REPORTED), pdf="")
+            Invoice.objects.filter(status__in=Invoice.CERTIFIED_STATUSES, pdf="")
             .order_by("certified_at")
             .values_list("pk", flat=True)[:limit]
         )

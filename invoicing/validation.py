@@ -38,7 +38,6 @@ LIVE = (
     Status.REPORTED,
     Status.FAILED,
 )
-CERTIFIED = (Status.CERTIFIED, Status.REPORTED)
 
 
 @dataclass
@@ -102,7 +101,7 @@ def invoice_check(tenant: Tenant, parsed: InvoiceInput, *, draft: bool, exclude=
         supplier_check(tenant, readiness)
         conflict = _number_in_use(tenant, number, exclude)
         if conflict:
-            certified = conflict in CERTIFIED
+            certified = conflict in Invoice.CERTIFIED_STATUSES
             raise InvoiceError(
                 "DOCUMENT_NUMBER_CONFLICT_INVOICE",
                 f"Invoice number {number} is already used by a{' certified' if certified else 'n'} invoice "
@@ -352,7 +351,7 @@ def _original(tenant: Tenant, parsed: InvoiceInput, payable: Decimal, exclude) -
             "A credit or debit note must name the certified invoice it corrects.",
             fields={"original_invoice_id": "required (or original_irn)"},
         )
-    if original is None or original.status not in CERTIFIED:
+    if original is None or original.status not in Invoice.CERTIFIED_STATUSES:
         raise InvoiceError(
             "incomplete_unpatchable",
             "The invoice being corrected must be a certified invoice of this business.",

@@ -13,7 +13,6 @@ from invoicing.models import Invoice
 # What an IRN looks like (number-serviceID-date, an optional .timestamp); anything else is refused unread.
 IRN_PATTERN = r"^[A-Za-z0-9]{1,50}-[A-Z0-9]{8}-[0-9]{8}(\.[0-9]{1,12})?$"
 IRN_RE = re.compile(IRN_PATTERN)
-CERTIFIED = (Invoice.Status.CERTIFIED, Invoice.Status.REPORTED)
 
 
 @dataclass(frozen=True)
@@ -27,7 +26,11 @@ def irn_check(irn: str) -> IrnCheck:
     if not IRN_RE.match(irn):
         return IrnCheck(malformed=True, invoice=None)
     with scopes_disabled():  # any tenant's certified invoice, by its public IRN
-        invoice = Invoice.objects.filter(irn=irn.split(".")[0], status__in=CERTIFIED).select_related("tenant").first()
+        invoice = (
+            Invoice.objects.filter(irn=irn.split(".")[0], status__in=Invoice.CERTIFIED_STATUSES)
+            .select_related("tenant")
+            .first()
+        )
     return IrnCheck(malformed=False, invoice=invoice)
 
 

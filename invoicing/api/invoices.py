@@ -45,7 +45,6 @@ from portal.ratelimit import tenant_limit
 from tenants.permissions import HasTenant
 
 Status = Invoice.Status
-CERTIFIED = (Status.CERTIFIED, Status.REPORTED)
 
 CREATE_DESCRIPTION = """
 Accepts a Flowpoint invoice request shape — not raw NRS JSON. The `customer` object is the buyer; the supplier
@@ -192,7 +191,7 @@ def create(request):
 @permission_classes([HasTenant])
 def list_certified(request):
     """Certified (and reported) invoices only, with the spec's filters."""
-    qs = Invoice.objects.filter(status__in=CERTIFIED).order_by("-issue_date", "-created_at")
+    qs = Invoice.objects.filter(status__in=Invoice.CERTIFIED_STATUSES).order_by("-issue_date", "-created_at")
     params = QueryParams(request)
     refuse_nul(request.query_params)
     issued_from, issued_to = params.date("from"), params.date("to")

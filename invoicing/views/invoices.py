@@ -152,7 +152,7 @@ def invoice_new(request):
     lines = None
     original_id = request.GET.get("original")
     if original_id:  # a credit or debit note starts from the invoice it corrects
-        original = get_object_or_404(Invoice, pk=original_id, status__in=(Status.CERTIFIED, Status.REPORTED))
+        original = get_object_or_404(Invoice, pk=original_id, status__in=Invoice.CERTIFIED_STATUSES)
         data = services.invoice_as_data(original)
         initial = InvoiceForm.initial_from(data) | {
             "invoice_type": initial["invoice_type"],
