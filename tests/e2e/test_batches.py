@@ -35,7 +35,7 @@ def test_clerk_uploads_sees_the_bad_row_submits_and_the_bar_reaches_100(
     expect(page.locator("#batch-status")).to_have_text("Some invoices have errors", timeout=WAIT_MS)
     expect(page.locator("#batch-status")).to_have_class("badge badge-warn")
     expect(page.locator("#code-lists").get_by_role("link", name="states")).to_have_attribute(
-        "href", "/api/v1/helpers/states"
+        "href", "/invoices/codes/states/"
     )
     bad = page.locator("#row-3")
     expect(bad).to_have_class("row-error")

@@ -626,10 +626,12 @@ def test_the_pages_link_to_the_code_lists_a_file_may_use(client, ready_tenant, k
     batch = validated(client, key, csv_bytes([good_row(1, customer_state="LAGOS")]))
     for url in (reverse("batch_upload"), reverse("batch_detail", args=[batch["batchId"]])):
         html = client.get(url).content.decode()
-        for name in ("states", "lgas", "hs-codes", "service-codes", "tax-categories"):
-            link = reverse(f"api_helper_{name}")
-            assert f'href="{link}"' in html
-            assert client.get(link).status_code == 200  # the signed-in user's session opens it
+        for name in ("states", "lgas", "hs_codes", "service_codes", "tax_categories"):
+            link = reverse(f"codes_{name}")
+            assert f'<a href="{link}">' in html  # the portal's own page, in the same tab
+            opened = client.get(link)
+            assert opened.status_code == 200 and opened["Content-Type"].startswith("text/html")
+        assert "/api/v1/helpers/" not in html  # never the API's raw JSON
 
 
 # --- at scale, against the sandbox ------------------------------------------------------------------------
