@@ -41,7 +41,7 @@ def test_clerk_uploads_sees_the_bad_row_submits_and_the_bar_reaches_100(
     expect(bad).to_have_class("row-error")
     expect(bad.locator("td.cell-error[data-column=line_unit_price]")).to_contain_text("must be a number")
     expect(page.locator("#row-2")).not_to_have_class("row-error")
-    expect(page.locator("#errors")).to_contain_text("Row 3 · line_unit_price: must be a number")
+    expect(page.locator("#errors")).to_contain_text("Row 3 · column “line_unit_price”: must be a number")
     expect(page.locator("[data-count=valid]")).to_have_text("2")
     expect(page.locator("[data-count=invalid]")).to_have_text("1")
 
