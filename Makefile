@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install run test lint chromium zbar wrk setup-db bench soak fuzz clean
+.PHONY: install run test lint chromium zbar pdftotext wrk setup-db bench soak fuzz clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,10 @@ chromium:
 zbar:
 	@dpkg -s libzbar0 >/dev/null 2>&1 || ($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q libzbar0)
 
+# Poppler's pdftotext: tests read an invoice PDF's text as a person's PDF viewer lays it out.
+pdftotext:
+	@command -v pdftotext >/dev/null || ($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q poppler-utils)
+
 # The bench's load generator (Debian's package).
 wrk:
 	@command -v wrk >/dev/null || ($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q wrk)
@@ -73,7 +77,7 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
 
-test: install chromium zbar lint
+test: install chromium zbar pdftotext lint
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest
 

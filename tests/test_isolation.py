@@ -228,6 +228,10 @@ ROUTES = {
     "batch_detail": Owned(pk=A("batch.pk")),
     "batch_submit": Owned(pk=A("batch.pk")),
     "batch_progress": Owned(pk=A("batch.pk")),
+    **{
+        f"codes_{name}": Listing(nothing_of_a_tenant="code lists for the CSV file, the same for every tenant")
+        for name in ("states", "lgas", "hs_codes", "service_codes", "tax_categories")
+    },
     # --- webhooks (portal): one endpoint per tenant, so the routes name none -----------------------------------
     "settings_webhooks": Listing({"state": "pending"}),
     "webhook_deliveries_partial": Listing({"state": "pending"}),

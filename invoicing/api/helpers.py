@@ -140,6 +140,22 @@ HELPERS = {
 TITLES = {"lgas": "LGAs", "hs-codes": "HS codes"}
 
 
+def helper_rows(name: str, *, q: str = "", state: str = ""):
+    """One list's rows, in its order: those whose searched fields contain `q` (any case), and for LGAs only
+    `state`'s. The API's helpers and the portal's code-list pages (invoicing/views/codes.py) both search this way.
+    """
+    helper = HELPERS[name]
+    rows = helper.rows()
+    if state:
+        rows = rows.filter(state_id=state)
+    if q:
+        condition = Q()
+        for field in helper.searched:
+            condition |= Q(**{f"{field}__icontains": q})
+        rows = rows.filter(condition)
+    return rows
+
+
 def _documented(name, view):
     helper = HELPERS[name]
     parameters = [*paging(1000), query("q", text(maxLength=100, pattern=NO_NUL), "Search by name or code.")]
@@ -173,20 +189,13 @@ def _helper(name):
     @permission_classes([HasTenant])
     def view(request):
         refuse_nul(request.query_params)
-        qs = helper.rows()
-        if name == "lgas" and request.query_params.get("state"):
-            state = request.query_params["state"]
-            if not ref.State.objects.filter(code=state).exists():
-                raise ApiError(f"Unknown state {state}; see GET /api/v1/helpers/states.", fields={"state": "unknown"})
-            qs = qs.filter(state_id=state)
+        state = request.query_params.get("state", "") if name == "lgas" else ""
+        if state and not ref.State.objects.filter(code=state).exists():
+            raise ApiError(f"Unknown state {state}; see GET /api/v1/helpers/states.", fields={"state": "unknown"})
         params = QueryParams(request)
         q = params.text("q", max_length=100).strip()
         params.check()
-        if q:
-            condition = Q()
-            for field in helper.searched:
-                condition |= Q(**{f"{field}__icontains": q})
-            qs = qs.filter(condition)
+        qs = helper_rows(name, q=q, state=state)
         answer = paginated(request, qs, helper.row.render, max_limit=1000)  # the spec's default page of 50
         patch_cache_control(answer, private=True, max_age=3600)  # reference data changes rarely
         return answer

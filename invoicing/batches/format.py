@@ -220,8 +220,8 @@ def _check_header(columns: list) -> None:
             hint = " Column names are lower case with underscores, exactly as in the template."
         problems.append(
             Problem(
-                f"Unknown column{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}.{hint} "
-                "Allowed columns are those of the template (docs/csv-format.md).",
+                f"Unknown column{'s' if len(unknown) > 1 else ''} {_quoted(unknown)}.{hint} "
+                "Allowed columns are those of the template.",
                 "unknown_columns",
                 row=1,
                 column=unknown[0] if len(unknown) == 1 else None,
@@ -231,7 +231,7 @@ def _check_header(columns: list) -> None:
     if duplicated:
         problems.append(
             Problem(
-                f"Column{'s' if len(duplicated) > 1 else ''} given twice: {', '.join(duplicated)}.",
+                f"Column{'s' if len(duplicated) > 1 else ''} {_quoted(duplicated)} given twice.",
                 "duplicate_columns",
                 1,
             )
@@ -240,7 +240,7 @@ def _check_header(columns: list) -> None:
     if missing:
         problems.append(
             Problem(
-                f"Missing required column{'s' if len(missing) > 1 else ''}: {', '.join(missing)}.",
+                f"Missing required column{'s' if len(missing) > 1 else ''} {_quoted(missing)}.",
                 "missing_columns",
                 row=1,
                 column=missing[0] if len(missing) == 1 else None,
@@ -249,7 +249,7 @@ def _check_header(columns: list) -> None:
     if "line_hsn_code" not in names and "line_isic_code" not in names:
         problems.append(
             Problem(
-                "Missing column: line_hsn_code (goods) or line_isic_code (services); the file needs at least one.",
+                "Missing column “line_hsn_code” (goods) or “line_isic_code” (services): the file needs at least one.",
                 "missing_columns",
                 row=1,
                 column="line_hsn_code",
@@ -257,6 +257,12 @@ def _check_header(columns: list) -> None:
         )
     if problems:
         raise FileProblem(problems)
+
+
+def _quoted(columns: list) -> str:
+    """Column headings as people see them in their spreadsheet: “issue_date”, “due_date” and “currency”."""
+    names = [f"“{name}”" for name in columns]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def _row(number: int, columns: list, cells: list) -> Row:

@@ -9,6 +9,7 @@ from datetime import date
 from integrations.nrs.payload import build_irn
 from integrations.reference import lookup
 from invoicing.batches.format import HEADER_COLUMNS, Group, Problem, Table, as_body, group_rows, place
+from invoicing.batches.words import in_file_words, plain
 from invoicing.errors import InvoiceError
 from invoicing.models import Invoice
 from invoicing.parsing import parse_invoice
@@ -38,6 +39,8 @@ def _stand_in(key: str):
         field = match[2]
         if field == "hsn_code":
             return next(iter(lookup.hs_codes()), None)
+        if field == "isic_code":  # a known code: an empty one would be reported as a missing HS code
+            return next(iter(lookup.service_codes()), None)
         return _LINE_STAND_INS.get(field)
     return _STAND_INS.get(key)
 
@@ -47,7 +50,6 @@ _LINE_STAND_INS = {
     "description": "-",
     "quantity": "1",
     "unit_price": "1",
-    "isic_code": "",
     "tax_scheme": "STANDARD_VAT",
     "tax_rate": "",
     "discount": "0",
@@ -120,8 +122,10 @@ def _check_all(tenant, group: Group) -> None:
 
 
 def record_error(group: Group, error: InvoiceError) -> None:
+    """The error's messages on the rows and columns they are about, in the file's words (see words.py); the
+    code stays the API's."""
     if not error.fields:
-        group.first.problems.append(Problem(error.message, error.reason, group.first.row))
+        group.first.problems.append(Problem(plain(error.message), error.reason, group.first.row))
         return
     for key, message in error.fields.items():
         row, column = place(key, group)
@@ -129,7 +133,9 @@ def record_error(group: Group, error: InvoiceError) -> None:
             # About the whole invoice (e.g. a zero total): the service's sentence says it best, unless it is the
             # generic "see fields" one.
             specific = len(error.fields) == 1 and error.reason != "incomplete_unpatchable"
-            message = error.message if specific else f"{key}: {message}"
+            message = plain(error.message) if specific else in_file_words(key, message)
+        else:
+            message = in_file_words(key, message)
         row.problems.append(Problem(message, error.reason, row.row, column))
 
 
@@ -202,7 +208,8 @@ def _check_conflicts(tenant, groups: list) -> None:
             used[number] = status
     for group in numbered:
         if group.document_number in used:
-            label = InvoiceStatus(used[group.document_number]).label.lower()
+            label = str(InvoiceStatus(used[group.document_number]).label)
+            label = label[:1].lower() + label[1:]  # "queued for NRS"
             group.first.problems.append(
                 Problem(
                     f"already used by an existing invoice ({label}); pick a different number",

@@ -35,13 +35,13 @@ def test_clerk_uploads_sees_the_bad_row_submits_and_the_bar_reaches_100(
     expect(page.locator("#batch-status")).to_have_text("Some invoices have errors", timeout=WAIT_MS)
     expect(page.locator("#batch-status")).to_have_class("badge badge-warn")
     expect(page.locator("#code-lists").get_by_role("link", name="states")).to_have_attribute(
-        "href", "/api/v1/helpers/states"
+        "href", "/invoices/codes/states/"
     )
     bad = page.locator("#row-3")
     expect(bad).to_have_class("row-error")
     expect(bad.locator("td.cell-error[data-column=line_unit_price]")).to_contain_text("must be a number")
     expect(page.locator("#row-2")).not_to_have_class("row-error")
-    expect(page.locator("#errors")).to_contain_text("Row 3 · line_unit_price: must be a number")
+    expect(page.locator("#errors")).to_contain_text("Row 3 · column “line_unit_price”: must be a number")
     expect(page.locator("[data-count=valid]")).to_have_text("2")
     expect(page.locator("[data-count=invalid]")).to_have_text("1")
 

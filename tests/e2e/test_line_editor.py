@@ -114,3 +114,31 @@ def test_hs_and_isic_codes_are_found_by_words_or_code(page, sign_in, connected_t
     screenshots(page, "code-search")
     options.filter(has_text="8517.11").first.click()
     expect(code).to_have_value("8517.11")
+
+
+def test_on_a_phone_the_code_search_results_take_the_line_cards_width(page, sign_in, connected_tenant):
+    sign_in(member(connected_tenant, "clerk"))
+    page.set_viewport_size(PHONE)
+    page.goto("/invoices/new/")
+    code = page.locator("[name=lines-0-hsn_code]")
+    code.press_sequentially("telephone", delay=20)
+    options = page.get_by_role("listbox").get_by_role("option")
+    expect(options.filter(has_text="Line telephone sets with cordless handsets")).to_have_count(1)
+
+    results = page.locator(".lookup-list:not([hidden])").bounding_box()
+    card = page.locator("#lines tr.line-row").first.bounding_box()
+    field = code.bounding_box()
+    # The code's cell is half the card; its results use the card's whole width, inside the screen…
+    assert field["width"] < card["width"] / 2, (field, card)
+    assert results["width"] >= card["width"] - 30, (results, card)
+    assert card["x"] <= results["x"] and results["x"] + results["width"] <= card["x"] + card["width"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    # …just under the field typed in, and a description reads on one or two lines, not five.
+    assert field["y"] + field["height"] <= results["y"] <= field["y"] + field["height"] + 10, (field, results)
+    first = options.filter(has_text="8517.11").locator(".lookup-detail").bounding_box()
+    assert first["height"] < 45, first
+    screenshots(page, "code-search-phone")
+
+    page.set_viewport_size(PHONE)
+    options.filter(has_text="8517.11").click()
+    expect(code).to_have_value("8517.11")

@@ -82,6 +82,13 @@ def everyday_pages(invoice_url):
         ("customers", reverse("customer_list")),
         ("items", reverse("item_list")),
         ("approval queue", reverse("invoice_queue")),
+        ("CSV upload", reverse("batch_upload")),
+        # The code lists a CSV file may use: long codes and names in tables that scroll inside their card.
+        ("states list", reverse("codes_states")),
+        ("LGAs of one state", reverse("codes_lgas") + "?state=NG-LA"),
+        ("HS codes found by words", reverse("codes_hs_codes") + "?q=telephone"),
+        ("service codes", reverse("codes_service_codes")),
+        ("tax categories", reverse("codes_tax_categories")),
         ("NRS sandbox", reverse("sandbox_console")),
     ]
 

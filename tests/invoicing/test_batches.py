@@ -6,6 +6,7 @@ import io
 import re
 import time
 import uuid
+from html import unescape
 
 import pytest
 from django.urls import reverse
@@ -140,8 +141,8 @@ def test_unknown_columns_are_a_file_level_error_naming_them(client, key):
         {
             "row": 1,
             "column": None,
-            "message": "Unknown columns: Customer Name, vat. Column names are lower case with underscores, exactly as "
-            "in the template. Allowed columns are those of the template (docs/csv-format.md).",
+            "message": "Unknown columns “Customer Name” and “vat”. Column names are lower case with underscores, "
+            "exactly as in the template. Allowed columns are those of the template.",
             "code": "unknown_columns",
         }
     ]
@@ -151,10 +152,10 @@ def test_missing_required_columns_are_a_file_level_error(client, key):
     columns = [c for c in COLUMNS if c not in ("issue_date", "line_unit_price", "line_hsn_code", "line_isic_code")]
     errors = file_level(client, key, csv_bytes([good_row(1)], columns))
     assert [(e["code"], e["message"]) for e in errors] == [
-        ("missing_columns", "Missing required columns: issue_date, line_unit_price."),
+        ("missing_columns", "Missing required columns “issue_date” and “line_unit_price”."),
         (
             "missing_columns",
-            "Missing column: line_hsn_code (goods) or line_isic_code (services); the file needs at least one.",
+            "Missing column “line_hsn_code” (goods) or “line_isic_code” (services): the file needs at least one.",
         ),
     ]
 
@@ -293,7 +294,7 @@ def test_numbers_already_used_and_numbers_that_give_one_irn_are_conflicts(client
         {
             "row": 3,
             "column": "document_number",
-            "message": "already used by an existing invoice (queued for nrs); pick a different number",
+            "message": "already used by an existing invoice (queued for NRS); pick a different number",
             "code": "DOCUMENT_NUMBER_CONFLICT_INVOICE",
         },
         {
@@ -581,7 +582,7 @@ def test_an_invalid_file_says_why_on_its_page(client, ready_tenant):
     content = csv_bytes([good_row(1)], [*COLUMNS, "vat"])
     response = client.post(reverse("batch_upload"), {"file": named(content, "bad.csv")}, follow=True)
     html = response.content.decode()
-    assert "This file cannot be used" in html and "Unknown column: vat." in html
+    assert "This file cannot be used" in html and "Unknown column “vat”." in html
 
 
 def test_every_error_of_a_row_is_shown_not_only_the_first(client, ready_tenant, key):
@@ -602,6 +603,162 @@ def test_every_error_of_a_row_is_shown_not_only_the_first(client, ready_tenant, 
     for column in ("customer_state", "line_quantity", "line_unit_price", "line_hsn_code"):
         assert f'class="cell-error" data-column="{column}"' in page
     assert "CUSTOMER_VALIDATION_FAILED" not in page and "unresolvable_unit_price" not in page  # the API's codes
+
+
+# Every row problem the checks can give, one or more per row (the comment says which).
+PROBLEM_ROWS = [
+    good_row(10, invoice_type="receipt", issue_date="25/04/2026"),  # invoice type; a date as a date
+    good_row(11, issue_date="", invoice_kind=""),  # required date and kind
+    good_row(12, due_date="2026-01-01", currency="XYZ"),  # due before issue; a currency code
+    good_row(13, customer_state="LAGOS", customer_country="Nigeria"),  # state and country codes
+    good_row(14, customer_lga="NG-KN-KMC"),  # an LGA of another state
+    good_row(15, customer_tin="", customer_email="ap-at-acme", customer_phone="0803"),  # the buyer's contact
+    good_row(16, line_hsn_code="0000.00"),  # an unknown HS code
+    good_row(17, line_hsn_code="", line_isic_code=""),  # neither code
+    good_row(18, line_hsn_code="", line_isic_code="9999"),  # an unknown service code
+    good_row(19, line_tax_scheme="VAT", line_tax_rate="150"),  # a tax category; a rate of 0–100
+    good_row(20, line_discount="-5"),  # a negative discount
+    good_row(21, line_discount="100000000"),  # a discount above the line
+    good_row(22, line_quantity="99999999999999", line_unit_price="99"),  # a line too large
+    good_row(23, line_quantity="1e20", line_unit_price="abc"),  # numbers
+    good_row(24, invoice_type="credit_note"),  # a note without the IRN it corrects
+    good_row(25, invoice_type="credit_note", original_irn="INV001-ABCD1234-20260101"),  # an IRN of no invoice
+    good_row(26, line_quantity="1", line_unit_price="100", line_discount="100"),  # a zero total
+    good_row(27, line_quantity="1", line_unit_price="600000000000000"),  # two lines adding up too much
+    good_row(27, line_quantity="1", line_unit_price="600000000000000"),
+    good_row(28),
+    good_row(28, due_date="2026-06-30"),  # a later row of an invoice that disagrees with its first
+    good_row(29, document_number=""),  # no invoice number
+]
+
+# What a person must not be shown: machine codes, API field names and routes. The file's own column headings
+# may be named, as column “line_hsn_code”, and values quoted as the file holds them (“credit_note”).
+MACHINE_WORDS = (
+    re.compile(r"\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b"),  # UPPER_SNAKE codes: CUSTOMER_VALIDATION_FAILED
+    re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b"),  # snake_case names outside quotes: unit_price, customer_state
+    re.compile(r"\b[a-z]+[A-Z]\w*\b"),  # camelCase: taxScheme, unitPrice
+    re.compile(r"\b[a-z_]{2,}(?:\[\d+\])?\.[a-z_]{2,}\b"),  # dotted keys: customer.state, lines[0].quantity (not e.g.)
+    re.compile(r"\blines\[\d+\]"),
+    re.compile(r"/api/"),  # routes
+    re.compile(r"\b(?:GET|POST|PATCH|DELETE) /"),
+)
+
+
+def machine_words(message: str) -> list[str]:
+    """The machine words left in a message once quoted column headings and values are set aside."""
+    text = re.sub(r"“[^”]*”", "“…”", message)
+    return [match[0] for pattern in MACHINE_WORDS for match in pattern.finditer(text)]
+
+
+def test_machine_words_are_found_where_they_are():
+    assert machine_words("unknown HS code; see GET /api/v1/helpers/hs-codes") == ["/api/", "GET /"]
+    assert machine_words("must be an NRS LGA code of customer.state") == ["customer.state"]
+    assert machine_words("lines[0].unit_price: must be a number") == ["unit_price", "lines[0].unit_price", "lines[0]"]
+    assert machine_words("must be a tax category such as STANDARD_VAT") == ["STANDARD_VAT"]
+    assert machine_words("send taxScheme") == ["taxScheme"]
+    assert machine_words("a date, e.g. 2026-04-25") == []
+    assert machine_words("column “customer_state”: must be “invoice”, “credit_note”, 8517.11 or NG-LA") == []
+
+
+def test_row_problems_on_the_batch_page_are_in_plain_words_and_the_api_keeps_its_codes(client, ready_tenant, key):
+    batch = validated(client, key, csv_bytes(PROBLEM_ROWS))
+    errors = batch["errors"]
+    assert batch["invalid"] == 20 and batch["valid"] == 0 and len(errors) >= 25
+    # The API's answer keeps its keys and machine codes, as documented.
+    assert {"CUSTOMER_VALIDATION_FAILED", "incomplete_unpatchable", "unresolvable_hsn", "ZERO_VALUE"} <= {
+        e["code"] for e in errors
+    }
+    assert all(set(e) == {"row", "column", "message", "code"} for e in errors)
+
+    client.force_login(member(ready_tenant, "clerk"))
+    page = client.get(reverse("batch_detail", args=[batch["batchId"]]))
+    html = page.content.decode()
+    listed = [
+        unescape(re.sub(r"<[^>]+>", "", item)).strip()
+        for item in re.findall(r"<li>(.*?)</li>", re.search(r'<ol class="batch-errors">(.*?)</ol>', html, re.S)[1])
+    ]
+    beside = [
+        unescape(re.sub(r"<[^>]+>", "", text)).strip()
+        for text in re.findall(r'<p class="(?:row-problem|error)">(.*?)</p>', html, re.S)
+    ]
+    # Each in the list, at the start of its row and, when it is about a cell, in the cell.
+    assert len(listed) == len(errors) and len(beside) == len(errors) + len([e for e in errors if e["column"]])
+    shown = {message: machine_words(message) for message in listed + beside}
+    assert {message: words for message, words in shown.items() if words} == {}
+
+    # What the reader sees, in the file's words and naming the lists to look a code up in.
+    for expected in (
+        "Row 2 · column “invoice_type”: must be “invoice”, “credit_note” or “debit_note” (or left empty for an "
+        "invoice)",
+        "Row 2 · column “issue_date”: must be a date written year-month-day, e.g. 2026-04-25",
+        "Row 6 · column “customer_lga”: must be the code of an LGA of the state in column “customer_state”: see "
+        "the list of LGAs",
+        "Row 8 · column “line_hsn_code”: is not a known HS code: find the goods in the list of HS codes",
+        "Row 9 · column “line_hsn_code”: required: an HS code for goods here, or a service code in column "
+        "“line_isic_code”",
+        "Row 11 · column “line_tax_scheme”: is not a tax category: use a code from the list of tax categories "
+        "(empty means standard VAT)",
+        "Row 14 · column “line_quantity”: the quantity times the unit price must be less than 1,000,000,000,000,000",
+        "Row 16 · column “original_irn”: required: a credit or debit note gives the IRN of the certified invoice "
+        "it corrects",
+        "Row 18: The invoice total is zero; lines must add up to a positive amount.",
+        "Row 19: The invoice is too large: its lines must add up to less than 1,000,000,000,000,000.",
+    ):
+        assert expected in listed, (expected, listed)
+    # An unknown service code is that row's one code error (not also a "missing" HS code).
+    assert [m for m in listed if m.startswith("Row 10 ")] == [
+        "Row 10 · column “line_isic_code”: is not a known service code: find the service in the list of service codes"
+    ]
+    assert "CUSTOMER_VALIDATION_FAILED" not in html and "unresolvable_hsn" not in html
+    assert 'href="/invoices/codes/lgas/"' in html  # the lists the messages name are linked below them
+
+
+def _field_messages(module) -> list[tuple[str, str]]:
+    """Every (key, message) of InvoiceError.fields a module's checks can give, read from its source: the literal
+    ones and the f-strings (their names given sample values), so a message added later is checked too."""
+    import ast
+    import inspect
+    from decimal import Decimal
+
+    from invoicing.parsing import MAX_AMOUNT, MAX_QUANTITY
+
+    names = {"where": "lines[0]", "name": "quantity", "MAX_AMOUNT": MAX_AMOUNT, "limit": MAX_QUANTITY}
+    names["left"] = Decimal("10.00")
+
+    def value(node):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return node.value
+        if isinstance(node, ast.JoinedStr):
+            return eval(compile(ast.Expression(node), "<message>", "eval"), {}, dict(names))  # noqa: S307
+        return None
+
+    found = []
+    for node in ast.walk(ast.parse(inspect.getsource(module))):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "InvoiceError":
+            for keyword in node.keywords:
+                if keyword.arg == "fields" and isinstance(keyword.value, ast.Dict):
+                    pairs = zip(keyword.value.keys, keyword.value.values, strict=True)
+                    found += [(value(k), value(v)) for k, v in pairs]
+                elif keyword.arg == "fields" and isinstance(keyword.value, ast.DictComp):
+                    found.append(("customer.address", value(keyword.value.value)))
+        elif isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Subscript):
+            target = node.targets[0]
+            if getattr(target.value, "id", "") == "errors":  # parsing.py: errors[key] = message
+                found.append((value(target.slice), value(node.value)))
+        elif isinstance(node, ast.Call) and getattr(node.func, "id", "") == "grab":  # grab(name, convert, message)
+            found.append((value(node.args[0]), value(node.args[2])))
+    return [(k, v) for k, v in found if k is not None and v is not None]
+
+
+def test_every_field_message_of_the_invoice_checks_is_said_in_the_files_words():
+    from invoicing import parsing, validation
+    from invoicing.batches.words import in_file_words
+
+    messages = _field_messages(parsing) + _field_messages(validation)
+    assert len(messages) > 40  # the reading found them
+    assert ("lines[0].hsn_code", "unknown HS code; see GET /api/v1/helpers/hs-codes") in messages
+    said = {(key, message): in_file_words(key, message) for key, message in messages}
+    assert {pair: words for pair, words in said.items() if machine_words(words)} == {}
 
 
 def test_the_badge_says_whether_anything_can_be_submitted(client, ready_tenant, key):
@@ -626,10 +783,12 @@ def test_the_pages_link_to_the_code_lists_a_file_may_use(client, ready_tenant, k
     batch = validated(client, key, csv_bytes([good_row(1, customer_state="LAGOS")]))
     for url in (reverse("batch_upload"), reverse("batch_detail", args=[batch["batchId"]])):
         html = client.get(url).content.decode()
-        for name in ("states", "lgas", "hs-codes", "service-codes", "tax-categories"):
-            link = reverse(f"api_helper_{name}")
-            assert f'href="{link}"' in html
-            assert client.get(link).status_code == 200  # the signed-in user's session opens it
+        for name in ("states", "lgas", "hs_codes", "service_codes", "tax_categories"):
+            link = reverse(f"codes_{name}")
+            assert f'<a href="{link}">' in html  # the portal's own page, in the same tab
+            opened = client.get(link)
+            assert opened.status_code == 200 and opened["Content-Type"].startswith("text/html")
+        assert "/api/v1/helpers/" not in html  # never the API's raw JSON
 
 
 # --- at scale, against the sandbox ------------------------------------------------------------------------
@@ -703,10 +862,13 @@ BAD_ROWS = {
     7: ({"customer_tin": ""}, ("customer_tin", "required", "CUSTOMER_VALIDATION_FAILED")),
     100: ({"line_unit_price": "abc"}, ("line_unit_price", "must be a number", "incomplete_unpatchable")),
     222: ({"line_quantity": "0"}, ("line_quantity", "must be greater than 0", "incomplete_unpatchable")),
-    333: ({"issue_date": "25/04/2026"}, ("issue_date", "must be a date YYYY-MM-DD", "incomplete_unpatchable")),
+    333: (
+        {"issue_date": "25/04/2026"},
+        ("issue_date", "must be a date written year-month-day, e.g. 2026-04-25", "incomplete_unpatchable"),
+    ),
     444: (
         {"line_hsn_code": "0000.00"},
-        ("line_hsn_code", "unknown HS code; see GET /api/v1/helpers/hs-codes", "unresolvable_hsn"),
+        ("line_hsn_code", "is not a known HS code: find the goods in the list of HS codes", "unresolvable_hsn"),
     ),
     555: ({"invoice_kind": "B2X"}, ("invoice_kind", "must be B2B, B2C or B2G", "incomplete_unpatchable")),
     666: (
@@ -715,7 +877,11 @@ BAD_ROWS = {
     ),
     777: (
         {"customer_state": "NG-XX"},
-        ("customer_state", "must be an NRS state code such as NG-LA", "CUSTOMER_VALIDATION_FAILED"),
+        (
+            "customer_state",
+            "is not a state code: use one from the list of states, e.g. NG-LA for Lagos",
+            "CUSTOMER_VALIDATION_FAILED",
+        ),
     ),
     888: (
         {"document_number": "CSV00887"},
