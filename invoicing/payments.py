@@ -17,6 +17,16 @@ from invoicing.templatetags.money import format_money
 Status = Invoice.Status
 Payment = Invoice.Payment
 TO_NRS = {Payment.PAID: "PAID", Payment.PARTIAL: "PARTIAL", Payment.UNPAID: "PENDING"}
+FROM_NRS = {nrs: ours for ours, nrs in TO_NRS.items()}
+
+
+def _payment_refusal(exc: NrsError) -> str:
+    """The timeline's words: only what NRS answered is quoted as NRS's (no answer is our connection)."""
+    if exc.status_code is None:
+        return "Payment not reported: Flowpoint could not reach NRS. Nothing was changed; try again."
+    if exc.details or exc.public_message:
+        return f"NRS did not accept the payment update. NRS said: “{exc.details or exc.public_message}”"
+    return "NRS did not accept the payment update. Nothing was changed; try again."
 
 
 def invoice_record_payment(*, invoice: Invoice, status: str, amount=None, reference: str = "", actor: Actor) -> dict:
@@ -40,7 +50,7 @@ def invoice_record_payment(*, invoice: Invoice, status: str, amount=None, refere
         try:
             NrsClient(invoice.tenant).update_payment(invoice.irn, payment_status=TO_NRS[status], reference=reference)
         except NrsError as exc:
-            event(invoice, "invoice.payment_failed", f"NRS refused the payment update: {exc}", actor)
+            event(invoice, "invoice.payment_failed", _payment_refusal(exc), actor)
             raise InvoiceError(
                 "SUBMISSION_ERROR",
                 "NRS did not accept the payment update; nothing was changed. Try again.",
@@ -133,5 +143,8 @@ def invoice_reconcile(*, invoice: Invoice, actor: Actor) -> Invoice:
                 invoice_enqueue(locked)
             nrs_payment = (found or {}).get("payment_status")
             locked.save()
-            event(locked, "nrs.reconciled", f"NRS confirms IRN {locked.irn} (payment {nrs_payment}).", actor)
+            message = "NRS confirms it has this invoice."
+            if nrs_payment in FROM_NRS:
+                message += f" Payment at NRS: {FROM_NRS[nrs_payment].label.lower()}."
+            event(locked, "nrs.reconciled", message, actor)
         return locked

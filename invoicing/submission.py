@@ -14,7 +14,7 @@ PENDING → (claimed) SUBMITTING → irn/validate → validate → sign → (B2B
 """
 
 import logging
-from datetime import UTC, timedelta
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -34,6 +34,8 @@ from invoicing.services import SUBMIT_TASK as TASK
 from invoicing.services import Actor, event, invoice_enqueue
 from invoicing.setup import tenant_setup
 from invoicing.shapes import OPTIONAL_TEXT, line_of
+from invoicing.templatetags.queue_time import clock
+from invoicing.wording import CREDENTIALS_REFUSED
 from portal.queueing import enqueue
 
 logger = logging.getLogger(__name__)
@@ -131,15 +133,17 @@ def _attempt(invoice: Invoice, now) -> str:
     except NrsTransient as exc:
         return _transient(invoice, exc, now)
     except NrsBadCredentials as exc:
-        detail = f"NRS could not validate your API key and secret ({exc}). Update them in Settings → NRS set-up."
+        # The API's detail keeps NRS's words; the timeline says it plainly (the words are in the NRS calls).
+        detail = f"{CREDENTIALS_REFUSED} ({exc}). Update them in Settings → NRS set-up."
         _save(invoice, status=Status.BLOCKED, block_reason="BLOCKED_CHECKLIST_FAILED", block_detail=detail)
-        event(invoice, "invoice.held", detail, reason="BLOCKED_CHECKLIST_FAILED")
+        message = "Not sent: NRS did not accept your API key and secret. Update them in Settings → NRS set-up."
+        event(invoice, "invoice.held", message, reason="BLOCKED_CHECKLIST_FAILED")
         return "blocked"
     except NrsError as exc:  # rejected or not found: NRS said no to this document
         return _fail(invoice, "NRS_REJECTED", exc.details or str(exc), exc)
     except NoActiveKey as exc:
         _save(invoice, status=Status.BLOCKED, block_reason="NO_KEYS", block_detail=str(exc))
-        event(invoice, "invoice.held", str(exc), reason="NO_KEYS")
+        event(invoice, "invoice.held", f"Not sent: no NRS crypto-key file is on file. {exc}", reason="NO_KEYS")
         return "blocked"
 
 
@@ -213,7 +217,13 @@ def _transient(invoice: Invoice, exc: NrsTransient, now) -> str:
         return _fail(invoice, "SUBMISSION_ERROR", f"NRS did not succeed after {invoice.attempts} attempts: {exc}", exc)
     when = now + backoff(invoice.attempts)
     _save(invoice, status=Status.PENDING, next_attempt_at=when, submitting_since=None, nrs_detail=str(exc))
-    event(invoice, "nrs.retry_scheduled", f"NRS was unavailable ({exc}); trying again at {when:%H:%M:%S} UTC.")
+    # What went wrong exactly stays in nrs_detail and the NRS calls; the timeline says who could not do what, and
+    # when the next try is, in the business's time (Africa/Lagos).
+    if exc.status_code is None:  # no answer at all: our side could not reach NRS
+        message = f"Flowpoint could not reach NRS; it tries again automatically at {clock(when)}."
+    else:
+        message = f"NRS could not take the invoice just now; Flowpoint tries again automatically at {clock(when)}."
+    event(invoice, "nrs.retry_scheduled", message)
     enqueue(TASK, str(invoice.pk), when=when)
     return "retry"
 
@@ -222,9 +232,9 @@ def _wait_for_nrs(invoice: Invoice, exc: NrsTransient) -> str:
     """NRS as a whole is away or asked everyone to slow down: nothing about this invoice. It waits, the attempt
     uncounted, and goes out as soon as the host takes calls again (the dispatcher asks the host before claiming)."""
     if exc.throttled:
-        message = f"NRS asked us to slow down ({exc}); it goes out again shortly."
+        message = "NRS asked Flowpoint to send more slowly for a while; the invoice goes out again shortly, by itself."
     else:
-        message = f"NRS is unreachable ({exc}); it goes out automatically when NRS answers again."
+        message = "NRS is not answering at the moment; the invoice goes out automatically when NRS answers again."
     with transaction.atomic():
         _save(
             invoice,
@@ -239,9 +249,18 @@ def _wait_for_nrs(invoice: Invoice, exc: NrsTransient) -> str:
 
 
 def _fail(invoice: Invoice, reason: str, detail: str, exc: NrsError) -> str:
+    if reason == "SUBMISSION_ERROR":  # our connection error or NRS's outage, not a verdict on the invoice
+        message = (
+            f"NRS did not respond after {invoice.attempts} tries; Flowpoint stopped trying. "
+            "Press Retry to send it again."
+        )
+    elif exc.details or exc.public_message:  # only words NRS answered are quoted as NRS's
+        message = f"NRS rejected the invoice. NRS said: “{exc.details or exc.public_message}”"
+    else:
+        message = "NRS rejected the invoice without giving a reason."
     with transaction.atomic():  # as in _finish: the status with its timeline entry and webhook event
         _save(invoice, status=Status.FAILED, nrs_reason=reason, nrs_detail=detail, submitting_since=None)
-        event(invoice, "invoice.failed", detail, reason=reason, public_message=exc.public_message)
+        event(invoice, "invoice.failed", message, reason=reason, public_message=exc.public_message)
     return "failed"
 
 
@@ -272,8 +291,8 @@ def _requeue(invoice: Invoice, now) -> bool:
         if reset:
             invoice.status, invoice.next_attempt_at, invoice.submitting_since = Status.PENDING, now, None
             message = (
-                f"The attempt started at {since.astimezone(UTC):%H:%M:%S} UTC stopped without finishing (its worker "
-                "was lost); queued for NRS again. NRS is asked before anything is signed again."
+                f"The attempt that started at {clock(since)} stopped without finishing; queued for NRS again. "
+                "Flowpoint asks NRS first, so nothing is signed twice."
             )
             event(invoice, "nrs.requeued", message)
     return bool(reset)
