@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from integrations.nrs.client import ours
 from invoicing.models import Invoice
 from invoicing.templatetags.queue_time import clock
 
@@ -49,6 +50,22 @@ class Problem:
         return self.summary
 
 
+def nrs_words(text: str) -> str:
+    """`text` when it is what NRS answered; "" when it is Flowpoint's own account of a call NRS never answered."""
+    return "" if ours(text) else (text or "").strip()
+
+
+def action_refusal(error) -> str:
+    """The message after a refused action on the invoice page (payment, check with NRS): the service's sentence,
+    and NRS's own words when NRS gave some; a call that never got an answer is not presented as NRS's refusal."""
+    said = str(error.extra.get("nrsError") or "")
+    if said and ours(said):
+        return _("NRS could not be reached just now, so nothing was changed. Try again in a moment.")
+    if said:
+        return _("%(message)s NRS said: “%(words)s”") % {"message": error.message, "words": said}
+    return error.message
+
+
 def _tries(n: int) -> str:
     return ngettext("after %(n)d try", "after %(n)d tries", n) % {"n": n} if n else _("after several tries")
 
@@ -67,7 +84,7 @@ def _failed(invoice: Invoice) -> Problem:
             "Fix what NRS names (in your NRS set-up or with the buyer), then press Retry. If the invoice itself is "
             "wrong, create a new one with the right details: this one was never certified, so it needs no credit note."
         ),
-        nrs_said=invoice.nrs_detail.strip(),
+        nrs_said=nrs_words(invoice.nrs_detail),
         retry=True,
     )
 

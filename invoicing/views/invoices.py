@@ -23,7 +23,7 @@ from invoicing.models import Invoice, Kind
 from invoicing.payments import invoice_reconcile, invoice_record_payment
 from invoicing.selectors import invoice_nrs_calls, invoice_search, invoice_timeline
 from invoicing.submission import invoice_retry
-from invoicing.wording import invoice_problem, problem_line
+from invoicing.wording import action_refusal, invoice_problem, problem_line
 from tenants.models import Membership
 from tenants.permissions import admin_required, role_required, tenant_required
 from tenants.readiness import tenant_readiness
@@ -241,9 +241,7 @@ def _act(request, pk, action):
     try:
         message = action(invoice)
     except InvoiceError as error:
-        messages.error(
-            request, error.message + (f" ({error.extra['nrsError']})" if error.extra.get("nrsError") else "")
-        )
+        messages.error(request, action_refusal(error))
     else:
         messages.success(request, message)
     return redirect("invoice_detail", pk=pk)
@@ -293,9 +291,7 @@ def invoice_payment_view(request, pk):
         except InvoiceError as error:
             fields = error.fields or {}
             if not fields or "nrsError" in error.extra:
-                messages.error(
-                    request, error.message + (f" ({error.extra['nrsError']})" if error.extra.get("nrsError") else "")
-                )
+                messages.error(request, action_refusal(error))
                 return redirect("invoice_detail", pk=pk)
             for name in fields:
                 form.add_error(PAYMENT_FIELDS.get(name), error.message)

@@ -362,3 +362,50 @@ def test_a_rotated_webhook_secret_is_noted_in_lagos_time(ready_tenant):
     with scope(tenant=ready_tenant):
         (noted,) = AuditEvent.objects.filter(kind="webhook.secret_rotated")
     assert noted.message == "Signing secret replaced; the old one also signs until 4 Mar 2025, 10:00."
+
+
+# --- actions refused on the invoice page ---------------------------------------------------------------------------
+
+
+def test_a_payment_nrs_never_heard_of_is_not_blamed_on_nrs(clerk, ready_tenant, nrs):
+    invoice = new_invoice(ready_tenant)
+    certify(invoice)
+    nrs(update=requests.ConnectionError("connection refused"))
+    response = clerk.post(
+        reverse("invoice_payment", args=[invoice.pk]), {"payment_status": "PARTIAL", "amount": "1000"}, follow=True
+    )
+    text = visible(response.content.decode())
+    assert_plain(text)
+    assert "NRS could not be reached just now, so nothing was changed. Try again in a moment." in text
+    assert "Payment not reported: Flowpoint could not reach NRS. Nothing was changed; try again." in text
+    assert reload(invoice).amount_paid == 0
+
+
+def test_a_payment_nrs_refused_quotes_nrs(clerk, ready_tenant, nrs):
+    invoice = new_invoice(ready_tenant)
+    certify(invoice)
+    nrs(update=answer(400, {"code": 400, "error": {"details": "payment reference already used"}}))
+    response = clerk.post(
+        reverse("invoice_payment", args=[invoice.pk]), {"payment_status": "PARTIAL", "amount": "1000"}, follow=True
+    )
+    text = visible(response.content.decode())
+    assert_plain(text)
+    assert "nothing was changed. Try again. NRS said: “payment reference already used”" in text
+    assert "NRS did not accept the payment update. NRS said: “payment reference already used”" in text
+
+
+@pytest.mark.parametrize(
+    "said, shown",
+    [
+        ("Could not connect to NRS.", ""),
+        ("NRS did not answer in time.", ""),
+        ("Request to NRS failed: SSLError.", ""),
+        ("NRS answered HTTP 502 without a JSON envelope.", ""),
+        ("HTTP 400", ""),
+        ("buyer TIN is not registered", "buyer TIN is not registered"),
+    ],
+)
+def test_only_what_nrs_answered_counts_as_nrs_s_words(said, shown):
+    from invoicing.wording import nrs_words
+
+    assert nrs_words(said) == shown
