@@ -13,20 +13,12 @@ from invoicing.errors import InvoiceError
 from invoicing.models import Invoice
 from invoicing.services import Actor, event, invoice_enqueue
 from invoicing.templatetags.money import format_money
+from invoicing.wording import payment_refused_sentence
 
 Status = Invoice.Status
 Payment = Invoice.Payment
 TO_NRS = {Payment.PAID: "PAID", Payment.PARTIAL: "PARTIAL", Payment.UNPAID: "PENDING"}
 FROM_NRS = {nrs: ours for ours, nrs in TO_NRS.items()}
-
-
-def _payment_refusal(exc: NrsError) -> str:
-    """The timeline's words: only what NRS answered is quoted as NRS's (no answer is our connection)."""
-    if exc.status_code is None:
-        return "Payment not reported: Flowpoint could not reach NRS. Nothing was changed; try again."
-    if exc.details or exc.public_message:
-        return f"NRS did not accept the payment update. NRS said: “{exc.details or exc.public_message}”"
-    return "NRS did not accept the payment update. Nothing was changed; try again."
 
 
 def invoice_record_payment(*, invoice: Invoice, status: str, amount=None, reference: str = "", actor: Actor) -> dict:
@@ -50,7 +42,10 @@ def invoice_record_payment(*, invoice: Invoice, status: str, amount=None, refere
         try:
             NrsClient(invoice.tenant).update_payment(invoice.irn, payment_status=TO_NRS[status], reference=reference)
         except NrsError as exc:
-            event(invoice, "invoice.payment_failed", _payment_refusal(exc), actor)
+            # Only what NRS answered is quoted as NRS's; no answer at all is our connection.
+            words = exc.details or exc.public_message
+            message = payment_refused_sentence(words, answered=exc.status_code is not None)
+            event(invoice, "invoice.payment_failed", message, actor)
             raise InvoiceError(
                 "SUBMISSION_ERROR",
                 "NRS did not accept the payment update; nothing was changed. Try again.",

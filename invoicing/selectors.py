@@ -16,6 +16,7 @@ from integrations.nrs.client import base_url_for, base_url_for_environment
 from integrations.nrs.models import NrsCall, NrsHost
 from invoicing.balance import output_vat, outstanding_total
 from invoicing.models import Invoice, Kind
+from invoicing.wording import timeline_message
 from tenants.models import Tenant
 
 Status = Invoice.Status
@@ -120,7 +121,12 @@ def invoice_timeline(invoice: Invoice) -> list[TimelineEntry]:
     """What happened to the invoice, in business terms, oldest first. The HTTP calls behind it are apart
     (`invoice_nrs_calls`): the page shows them only under "Technical details"."""
     return [
-        TimelineEntry(e.created_at, e.kind, e.message, str(e.actor or e.actor_key or "Flowpoint"))
+        TimelineEntry(
+            e.created_at,
+            e.kind,
+            timeline_message(e.kind, e.message, e.created_at),
+            str(e.actor or e.actor_key or "Flowpoint"),
+        )
         for e in invoice.events.select_related("actor", "actor_key")
     ]
 

@@ -34,8 +34,15 @@ from invoicing.services import SUBMIT_TASK as TASK
 from invoicing.services import Actor, event, invoice_enqueue
 from invoicing.setup import tenant_setup
 from invoicing.shapes import OPTIONAL_TEXT, line_of
-from invoicing.templatetags.queue_time import clock
-from invoicing.wording import CREDENTIALS_REFUSED
+from invoicing.wording import (
+    CREDENTIALS_REFUSED,
+    credentials_held_sentence,
+    gave_up_sentence,
+    rejected_sentence,
+    requeued_sentence,
+    retry_sentence,
+    waiting_sentence,
+)
 from portal.queueing import enqueue
 
 logger = logging.getLogger(__name__)
@@ -136,8 +143,7 @@ def _attempt(invoice: Invoice, now) -> str:
         # The API's detail keeps NRS's words; the timeline says it plainly (the words are in the NRS calls).
         detail = f"{CREDENTIALS_REFUSED} ({exc}). Update them in Settings → NRS set-up."
         _save(invoice, status=Status.BLOCKED, block_reason="BLOCKED_CHECKLIST_FAILED", block_detail=detail)
-        message = "Not sent: NRS did not accept your API key and secret. Update them in Settings → NRS set-up."
-        event(invoice, "invoice.held", message, reason="BLOCKED_CHECKLIST_FAILED")
+        event(invoice, "invoice.held", credentials_held_sentence(), reason="BLOCKED_CHECKLIST_FAILED")
         return "blocked"
     except NrsError as exc:  # rejected or not found: NRS said no to this document
         return _fail(invoice, "NRS_REJECTED", exc.details or str(exc), exc)
@@ -219,11 +225,7 @@ def _transient(invoice: Invoice, exc: NrsTransient, now) -> str:
     _save(invoice, status=Status.PENDING, next_attempt_at=when, submitting_since=None, nrs_detail=str(exc))
     # What went wrong exactly stays in nrs_detail and the NRS calls; the timeline says who could not do what, and
     # when the next try is, in the business's time (Africa/Lagos).
-    if exc.status_code is None:  # no answer at all: our side could not reach NRS
-        message = f"Flowpoint could not reach NRS; it tries again automatically at {clock(when)}."
-    else:
-        message = f"NRS could not take the invoice just now; Flowpoint tries again automatically at {clock(when)}."
-    event(invoice, "nrs.retry_scheduled", message)
+    event(invoice, "nrs.retry_scheduled", retry_sentence(when, answered=exc.status_code is not None))
     enqueue(TASK, str(invoice.pk), when=when)
     return "retry"
 
@@ -231,10 +233,7 @@ def _transient(invoice: Invoice, exc: NrsTransient, now) -> str:
 def _wait_for_nrs(invoice: Invoice, exc: NrsTransient) -> str:
     """NRS as a whole is away or asked everyone to slow down: nothing about this invoice. It waits, the attempt
     uncounted, and goes out as soon as the host takes calls again (the dispatcher asks the host before claiming)."""
-    if exc.throttled:
-        message = "NRS asked Flowpoint to send more slowly for a while; the invoice goes out again shortly, by itself."
-    else:
-        message = "NRS is not answering at the moment; the invoice goes out automatically when NRS answers again."
+    message = waiting_sentence(throttled=exc.throttled)
     with transaction.atomic():
         _save(
             invoice,
@@ -250,14 +249,9 @@ def _wait_for_nrs(invoice: Invoice, exc: NrsTransient) -> str:
 
 def _fail(invoice: Invoice, reason: str, detail: str, exc: NrsError) -> str:
     if reason == "SUBMISSION_ERROR":  # our connection error or NRS's outage, not a verdict on the invoice
-        message = (
-            f"NRS did not respond after {invoice.attempts} tries; Flowpoint stopped trying. "
-            "Press Retry to send it again."
-        )
-    elif exc.details or exc.public_message:  # only words NRS answered are quoted as NRS's
-        message = f"NRS rejected the invoice. NRS said: “{exc.details or exc.public_message}”"
-    else:
-        message = "NRS rejected the invoice without giving a reason."
+        message = gave_up_sentence(invoice.attempts)
+    else:  # only words NRS answered are quoted as NRS's
+        message = rejected_sentence(exc.details or exc.public_message)
     with transaction.atomic():  # as in _finish: the status with its timeline entry and webhook event
         _save(invoice, status=Status.FAILED, nrs_reason=reason, nrs_detail=detail, submitting_since=None)
         event(invoice, "invoice.failed", message, reason=reason, public_message=exc.public_message)
@@ -290,11 +284,7 @@ def _requeue(invoice: Invoice, now) -> bool:
         )
         if reset:
             invoice.status, invoice.next_attempt_at, invoice.submitting_since = Status.PENDING, now, None
-            message = (
-                f"The attempt that started at {clock(since)} stopped without finishing; queued for NRS again. "
-                "Flowpoint asks NRS first, so nothing is signed twice."
-            )
-            event(invoice, "nrs.requeued", message)
+            event(invoice, "nrs.requeued", requeued_sentence(since))
     return bool(reset)
 
 

@@ -409,3 +409,36 @@ def test_only_what_nrs_answered_counts_as_nrs_s_words(said, shown):
     from invoicing.wording import nrs_words
 
     assert nrs_words(said) == shown
+
+
+def test_timeline_entries_written_in_the_old_words_read_in_today_s(clerk, ready_tenant):
+    """Rows stay as written; the page rewords the old forms that quoted connection errors or printed UTC."""
+    from invoicing.models import InvoiceEvent
+
+    invoice = new_invoice(ready_tenant)
+    old = [
+        ("nrs.retry_scheduled", "NRS was unavailable (Could not connect to NRS.); trying again at 09:42:05 UTC."),
+        (
+            "nrs.requeued",
+            "The attempt started at 09:30:00 UTC stopped without finishing (its worker was lost); "
+            "queued for NRS again. NRS is asked before anything is signed again.",
+        ),
+        (
+            "nrs.waiting",
+            "NRS is unreachable (Could not connect to NRS.); it goes out automatically when NRS answers again.",
+        ),
+        ("invoice.failed", "NRS did not succeed after 6 attempts: Could not connect to NRS."),
+        ("invoice.payment_failed", "NRS refused the payment update: NRS did not answer in time."),
+    ]
+    with scope(tenant=ready_tenant):
+        InvoiceEvent.objects.bulk_create(
+            InvoiceEvent(tenant=ready_tenant, invoice=invoice, kind=kind, message=message) for kind, message in old
+        )
+        InvoiceEvent.objects.filter(invoice=invoice, kind__in=[kind for kind, _ in old]).update(created_at=NINE_UTC)
+    text = visible(page(clerk, invoice))
+    assert_plain(text)
+    assert "Flowpoint could not reach NRS; it tries again automatically at 3 Mar 10:42." in text
+    assert "The attempt that started at 3 Mar 10:30 stopped without finishing" in text
+    assert "NRS is not answering at the moment" in text
+    assert "NRS did not respond after 6 tries" in text
+    assert "Payment not reported: Flowpoint could not reach NRS." in text
