@@ -41,7 +41,6 @@ class Problem:
     link: str = ""  # where to fix it
     link_text: str = ""
     missing: tuple[Missing, ...] = field(default_factory=tuple)
-    retry: bool = False  # the page's Retry button is the fix
     severity: str = "error"  # "error" or "warn": the alert's colour
 
     @property
@@ -78,7 +77,6 @@ def _failed(invoice: Invoice) -> Problem:
         return Problem(
             _("NRS did not respond %(tries)s.") % {"tries": _tries(invoice.attempts)},
             _("Nothing is wrong with the invoice itself. Press Retry to send it again."),
-            retry=True,
         )
     return Problem(
         _("NRS rejected this invoice."),
@@ -87,7 +85,6 @@ def _failed(invoice: Invoice) -> Problem:
             "wrong, create a new one with the right details: this one was never certified, so it needs no credit note."
         ),
         nrs_said=nrs_words(invoice.nrs_detail),
-        retry=True,
     )
 
 
@@ -98,7 +95,6 @@ def _held(invoice: Invoice, readiness) -> Problem:
             _("Upload the crypto-key file from the NRS portal, then press Retry."),
             link=reverse("settings_crypto_keys"),
             link_text=_("Go to crypto keys"),
-            retry=True,
         )
     if invoice.block_detail.startswith(CREDENTIALS_REFUSED):
         return Problem(
@@ -106,7 +102,6 @@ def _held(invoice: Invoice, readiness) -> Problem:
             _("Enter them again in NRS set-up, then press Retry."),
             link=reverse("settings_nrs"),
             link_text=_("Go to NRS set-up"),
-            retry=True,
         )
     if invoice.block_reason == "BLOCKED_CHECKLIST_FAILED":
         missing = tuple(Missing(item.label, item.detail, item.fix_url) for item in readiness or () if not item.ok)
@@ -123,9 +118,8 @@ def _held(invoice: Invoice, readiness) -> Problem:
             link="" if readiness is not None else reverse("onboarding"),
             link_text="" if readiness is not None else _("Go to the set-up checklist"),
             missing=missing,
-            retry=True,
         )
-    return Problem(_("Held, not sent to NRS."), invoice.block_detail, retry=True)
+    return Problem(_("Held, not sent to NRS."), invoice.block_detail)
 
 
 def _waiting(invoice: Invoice, last_call) -> Problem | None:
