@@ -13,10 +13,12 @@ from invoicing.errors import InvoiceError
 from invoicing.models import Invoice
 from invoicing.services import Actor, event, invoice_enqueue
 from invoicing.templatetags.money import format_money
+from invoicing.wording import payment_refused_sentence
 
 Status = Invoice.Status
 Payment = Invoice.Payment
 TO_NRS = {Payment.PAID: "PAID", Payment.PARTIAL: "PARTIAL", Payment.UNPAID: "PENDING"}
+FROM_NRS = {nrs: ours for ours, nrs in TO_NRS.items()}
 
 
 def invoice_record_payment(*, invoice: Invoice, status: str, amount=None, reference: str = "", actor: Actor) -> dict:
@@ -40,7 +42,10 @@ def invoice_record_payment(*, invoice: Invoice, status: str, amount=None, refere
         try:
             NrsClient(invoice.tenant).update_payment(invoice.irn, payment_status=TO_NRS[status], reference=reference)
         except NrsError as exc:
-            event(invoice, "invoice.payment_failed", f"NRS refused the payment update: {exc}", actor)
+            # Only what NRS answered is quoted as NRS's; no answer at all is our connection.
+            words = exc.details or exc.public_message
+            message = payment_refused_sentence(words, answered=exc.status_code is not None)
+            event(invoice, "invoice.payment_failed", message, actor)
             raise InvoiceError(
                 "SUBMISSION_ERROR",
                 "NRS did not accept the payment update; nothing was changed. Try again.",
@@ -133,5 +138,8 @@ def invoice_reconcile(*, invoice: Invoice, actor: Actor) -> Invoice:
                 invoice_enqueue(locked)
             nrs_payment = (found or {}).get("payment_status")
             locked.save()
-            event(locked, "nrs.reconciled", f"NRS confirms IRN {locked.irn} (payment {nrs_payment}).", actor)
+            message = "NRS confirms it has this invoice."
+            if nrs_payment in FROM_NRS:
+                message += f" Payment at NRS: {FROM_NRS[nrs_payment].label.lower()}."
+            event(locked, "nrs.reconciled", message, actor)
         return locked

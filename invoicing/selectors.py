@@ -16,6 +16,7 @@ from integrations.nrs.client import base_url_for, base_url_for_environment
 from integrations.nrs.models import NrsCall, NrsHost
 from invoicing.balance import output_vat, outstanding_total
 from invoicing.models import Invoice, Kind
+from invoicing.wording import timeline_message
 from tenants.models import Tenant
 
 Status = Invoice.Status
@@ -38,7 +39,15 @@ def invoice_search(params) -> tuple:
         "payment_status",
         "created_at",
         "submitted_at",
+        # What the list says and shows beside the status: the amount due and, for a problem, the plain sentence
+        # (invoicing/wording.py); read here so that no row costs a query of its own.
+        "amount_paid",
+        "attempts",
+        "next_attempt_at",
+        "nrs_reason",
+        "nrs_detail",
         "block_reason",
+        "block_detail",
     )
     status = params.get("status", "")
     if status == "attention":
@@ -84,7 +93,8 @@ LABELS = {
     "nrs.sign": "Signed by NRS",
     "nrs.confirm": "Confirmed with NRS",
     "nrs.transmit": "Transmitted",
-    "nrs.retry_scheduled": "Retry scheduled",
+    "nrs.retry_scheduled": "Trying again shortly",
+    "nrs.waiting": "Waiting for NRS",
     "nrs.requeued": "Sent again after an interruption",
     "nrs.reconciled": "Checked with NRS",
 }
@@ -96,25 +106,36 @@ class TimelineEntry:
     kind: str
     message: str
     who: str
-    call: NrsCall | None = None
 
     @property
     def label(self) -> str:
-        return LABELS.get(self.kind, self.kind)
+        return LABELS.get(self.kind, _("Update"))  # a kind not named yet is still no code on the screen
+
+    @property
+    def text(self) -> str:
+        """The message, unless it only repeats the label ("Created" / "Created.")."""
+        return "" if self.message.rstrip(".").lower() == str(self.label).lower() else self.message
 
 
 def invoice_timeline(invoice: Invoice) -> list[TimelineEntry]:
-    """Every state change and every NRS call (with what NRS said), oldest first."""
-    entries = [
-        TimelineEntry(e.created_at, e.kind, e.message, str(e.actor or e.actor_key or "Flowpoint"))
+    """What happened to the invoice, in business terms, oldest first. The HTTP calls behind it are apart
+    (`invoice_nrs_calls`): the page shows them only under "Technical details"."""
+    return [
+        TimelineEntry(
+            e.created_at,
+            e.kind,
+            timeline_message(e.kind, e.message, e.created_at),
+            str(e.actor or e.actor_key or "Flowpoint"),
+        )
         for e in invoice.events.select_related("actor", "actor_key")
     ]
-    if invoice.irn:
-        entries += [
-            TimelineEntry(c.created_at, f"nrs.call.{c.endpoint}", c.message, "NRS", c)
-            for c in NrsCall.objects.filter(reference=invoice.irn)
-        ]
-    return sorted(entries, key=lambda e: e.at)
+
+
+def invoice_nrs_calls(invoice: Invoice) -> list[NrsCall]:
+    """Every call Flowpoint made to NRS for the invoice, as sent and as answered, oldest first."""
+    if not invoice.irn:
+        return []
+    return list(NrsCall.objects.filter(reference=invoice.irn).order_by("created_at", "id"))
 
 
 def dashboard(tenant) -> dict:

@@ -14,7 +14,7 @@ PENDING → (claimed) SUBMITTING → irn/validate → validate → sign → (B2B
 """
 
 import logging
-from datetime import UTC, timedelta
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -34,6 +34,15 @@ from invoicing.services import SUBMIT_TASK as TASK
 from invoicing.services import Actor, event, invoice_enqueue
 from invoicing.setup import tenant_setup
 from invoicing.shapes import OPTIONAL_TEXT, line_of
+from invoicing.wording import (
+    CREDENTIALS_REFUSED,
+    credentials_held_sentence,
+    gave_up_sentence,
+    rejected_sentence,
+    requeued_sentence,
+    retry_sentence,
+    waiting_sentence,
+)
 from portal.queueing import enqueue
 
 logger = logging.getLogger(__name__)
@@ -131,15 +140,16 @@ def _attempt(invoice: Invoice, now) -> str:
     except NrsTransient as exc:
         return _transient(invoice, exc, now)
     except NrsBadCredentials as exc:
-        detail = f"NRS could not validate your API key and secret ({exc}). Update them in Settings → NRS set-up."
+        # The API's detail keeps NRS's words; the timeline says it plainly (the words are in the NRS calls).
+        detail = f"{CREDENTIALS_REFUSED} ({exc}). Update them in Settings → NRS set-up."
         _save(invoice, status=Status.BLOCKED, block_reason="BLOCKED_CHECKLIST_FAILED", block_detail=detail)
-        event(invoice, "invoice.held", detail, reason="BLOCKED_CHECKLIST_FAILED")
+        event(invoice, "invoice.held", credentials_held_sentence(), reason="BLOCKED_CHECKLIST_FAILED")
         return "blocked"
     except NrsError as exc:  # rejected or not found: NRS said no to this document
         return _fail(invoice, "NRS_REJECTED", exc.details or str(exc), exc)
     except NoActiveKey as exc:
         _save(invoice, status=Status.BLOCKED, block_reason="NO_KEYS", block_detail=str(exc))
-        event(invoice, "invoice.held", str(exc), reason="NO_KEYS")
+        event(invoice, "invoice.held", f"Not sent: no NRS crypto-key file is on file. {exc}", reason="NO_KEYS")
         return "blocked"
 
 
@@ -213,7 +223,9 @@ def _transient(invoice: Invoice, exc: NrsTransient, now) -> str:
         return _fail(invoice, "SUBMISSION_ERROR", f"NRS did not succeed after {invoice.attempts} attempts: {exc}", exc)
     when = now + backoff(invoice.attempts)
     _save(invoice, status=Status.PENDING, next_attempt_at=when, submitting_since=None, nrs_detail=str(exc))
-    event(invoice, "nrs.retry_scheduled", f"NRS was unavailable ({exc}); trying again at {when:%H:%M:%S} UTC.")
+    # What went wrong exactly stays in nrs_detail and the NRS calls; the timeline says who could not do what, and
+    # when the next try is, in the business's time (Africa/Lagos).
+    event(invoice, "nrs.retry_scheduled", retry_sentence(when, answered=exc.status_code is not None))
     enqueue(TASK, str(invoice.pk), when=when)
     return "retry"
 
@@ -221,10 +233,7 @@ def _transient(invoice: Invoice, exc: NrsTransient, now) -> str:
 def _wait_for_nrs(invoice: Invoice, exc: NrsTransient) -> str:
     """NRS as a whole is away or asked everyone to slow down: nothing about this invoice. It waits, the attempt
     uncounted, and goes out as soon as the host takes calls again (the dispatcher asks the host before claiming)."""
-    if exc.throttled:
-        message = f"NRS asked us to slow down ({exc}); it goes out again shortly."
-    else:
-        message = f"NRS is unreachable ({exc}); it goes out automatically when NRS answers again."
+    message = waiting_sentence(throttled=exc.throttled)
     with transaction.atomic():
         _save(
             invoice,
@@ -239,9 +248,13 @@ def _wait_for_nrs(invoice: Invoice, exc: NrsTransient) -> str:
 
 
 def _fail(invoice: Invoice, reason: str, detail: str, exc: NrsError) -> str:
+    if reason == "SUBMISSION_ERROR":  # our connection error or NRS's outage, not a verdict on the invoice
+        message = gave_up_sentence(invoice.attempts)
+    else:  # only words NRS answered are quoted as NRS's
+        message = rejected_sentence(exc.details or exc.public_message)
     with transaction.atomic():  # as in _finish: the status with its timeline entry and webhook event
         _save(invoice, status=Status.FAILED, nrs_reason=reason, nrs_detail=detail, submitting_since=None)
-        event(invoice, "invoice.failed", detail, reason=reason, public_message=exc.public_message)
+        event(invoice, "invoice.failed", message, reason=reason, public_message=exc.public_message)
     return "failed"
 
 
@@ -271,11 +284,7 @@ def _requeue(invoice: Invoice, now) -> bool:
         )
         if reset:
             invoice.status, invoice.next_attempt_at, invoice.submitting_since = Status.PENDING, now, None
-            message = (
-                f"The attempt started at {since.astimezone(UTC):%H:%M:%S} UTC stopped without finishing (its worker "
-                "was lost); queued for NRS again. NRS is asked before anything is signed again."
-            )
-            event(invoice, "nrs.requeued", message)
+            event(invoice, "nrs.requeued", requeued_sentence(since))
     return bool(reset)
 
 

@@ -33,6 +33,25 @@ _SECRET_WORDS = ("secret", "password", "api_key", "apikey", "token", "private")
 _MAX_BODY = 64 * 1024
 
 
+# What a failure says when NRS gave no words of its own (no answer, or no envelope): ours, never to be shown as
+# "NRS said" (invoicing/wording.py).
+NO_ANSWER = "NRS did not answer in time."
+NO_CONNECTION = "Could not connect to NRS."
+REQUEST_FAILED = "Request to NRS failed:"
+NO_ENVELOPE = "without a JSON envelope."
+
+
+def ours(message: str) -> bool:
+    """True when `message` is Flowpoint's own description of a failed call rather than NRS's words."""
+    text = (message or "").strip()
+    return (
+        text in (NO_ANSWER, NO_CONNECTION)
+        or text.startswith(REQUEST_FAILED)
+        or text.endswith(NO_ENVELOPE)
+        or text.startswith("HTTP ")  # NRS answered an error with no message
+    )
+
+
 def _session() -> requests.Session:
     """One connection pool per worker thread: keep-alive to NRS without sharing sessions across threads."""
     if not hasattr(_local, "session"):
@@ -176,11 +195,11 @@ class NrsClient:
             )
             result = self._outcome(response, envelope)
         except requests.Timeout:
-            result = NrsTransient("NRS did not answer in time.", host_down=True)
+            result = NrsTransient(NO_ANSWER, host_down=True)
         except requests.ConnectionError:
-            result = NrsTransient("Could not connect to NRS.", host_down=True)
+            result = NrsTransient(NO_CONNECTION, host_down=True)
         except requests.RequestException as exc:
-            result = NrsTransient(f"Request to NRS failed: {type(exc).__name__}.", host_down=True)
+            result = NrsTransient(f"{REQUEST_FAILED} {type(exc).__name__}.", host_down=True)
         duration_ms = int((time.monotonic() - started) * 1000)
         hosts.call_ended(self.base_url, result if isinstance(result, NrsTransient) else None)
         self._record(endpoint, method, url, reference, body, response, result, duration_ms)
@@ -201,7 +220,7 @@ class NrsClient:
             if 200 <= status < 300 and body is not None and not envelope:
                 return body
             return NrsTransient(
-                f"NRS answered HTTP {status} without a JSON envelope.",
+                f"NRS answered HTTP {status} {NO_ENVELOPE}",
                 status_code=status,
                 host_down=status != 429,  # a proxy's page, an empty 502: NRS itself did not answer
                 throttled=throttled,

@@ -45,6 +45,11 @@ def tax_categories() -> frozenset:
     return _cached("tax_categories", lambda: frozenset(models.TaxCategory.objects.values_list("code", flat=True)))
 
 
+def tax_category_names() -> dict:
+    """code -> name, for screens that name a line's tax (STANDARD_VAT -> Standard VAT)."""
+    return _cached("tax_category_names", lambda: dict(models.TaxCategory.objects.values_list("code", "name")))
+
+
 def hs_codes() -> frozenset:
     return _cached("hs_codes", lambda: frozenset(models.HsCode.objects.values_list("code", flat=True)))
 

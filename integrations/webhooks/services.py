@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
 from django_scopes import scope
 
 from integrations.webhooks.models import TEST_EVENT_TYPE, WebhookDelivery, WebhookEndpoint, WebhookEvent
@@ -182,11 +183,11 @@ def webhook_rotate_secret(*, endpoint: WebhookEndpoint, secret: str, user=None, 
         endpoint.previous_secret_until = now + secret_grace()
         endpoint.secret = clean["secret"]
         endpoint.save(update_fields=["secret", "previous_secret", "previous_secret_until", "updated_at"])
-        until = endpoint.previous_secret_until.astimezone(UTC)
+        until = date_format(timezone.localtime(endpoint.previous_secret_until), "j M Y, H:i")  # Africa/Lagos
         audit(
             endpoint.tenant,
             "webhook.secret_rotated",
-            f"Signing secret replaced; the old one also signs until {until:%Y-%m-%d %H:%M} UTC.",
+            f"Signing secret replaced; the old one also signs until {until}.",
             user=user,
             api_key=api_key,
             changes={"secret": "changed"},

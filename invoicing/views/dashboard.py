@@ -6,6 +6,7 @@ from django.views.decorators.http import require_safe
 
 from invoicing.selectors import dashboard as invoice_dashboard
 from invoicing.selectors import nrs_queue, nrs_reachability
+from invoicing.wording import problem_line
 from tenants.permissions import tenant_required
 from tenants.readiness import tenant_readiness
 
@@ -13,6 +14,9 @@ from tenants.readiness import tenant_readiness
 @tenant_required
 def dashboard(request):
     readiness = tenant_readiness(request.tenant)
+    figures = invoice_dashboard(request.tenant)
+    # The same plain sentence as the invoice page says, never the stored codes or connection errors.
+    figures["attention"] = [(invoice, problem_line(invoice)) for invoice in figures["attention"]]
     return render(
         request,
         "portal/dashboard.html",
@@ -20,7 +24,7 @@ def dashboard(request):
             "readiness": readiness,
             "ready": all(item.ok for item in readiness),
             "nrs_queue": nrs_queue(request.tenant),
-            **invoice_dashboard(request.tenant),
+            **figures,
         },
     )
 

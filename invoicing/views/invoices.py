@@ -12,18 +12,21 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from integrations.nrs.qr import qr_png
+from integrations.reference.lookup import tax_category_names
 from integrations.reference.models import Lga
 from invoicing import services
-from invoicing.balance import invoice_balance
+from invoicing.balance import balances, invoice_balance
 from invoicing.buyer_mail import invoice_email_queue
 from invoicing.errors import InvoiceError
 from invoicing.forms import DecisionForm, GateRulesForm, InvoiceForm, LineFormSet, PaymentForm, line_initial
 from invoicing.models import Invoice, Kind
 from invoicing.payments import invoice_reconcile, invoice_record_payment
-from invoicing.selectors import invoice_search, invoice_timeline
+from invoicing.selectors import invoice_nrs_calls, invoice_search, invoice_timeline
 from invoicing.submission import invoice_retry
+from invoicing.wording import action_refusal, invoice_problem, problem_line
 from tenants.models import Membership
 from tenants.permissions import admin_required, role_required, tenant_required
+from tenants.readiness import tenant_readiness
 
 Role = Membership.Role
 Status = Invoice.Status
@@ -42,11 +45,15 @@ def _role(request) -> str:
 def invoice_list(request):
     qs = invoice_search(request.GET)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    invoices = list(page.object_list)
+    owed = balances(invoices)  # one query for the page: the certified notes that correct its invoices
+    rows = [(invoice, owed[invoice.pk], problem_line(invoice)) for invoice in invoices]
     return render(
         request,
         "invoicing/invoice_list.html",
         {
             "page": page,
+            "rows": rows,
             "statuses": Status.choices,
             "kinds": Kind.choices,
             "filters": request.GET,
@@ -199,6 +206,13 @@ def invoice_detail(request, pk):
 def _invoice_page(request, invoice, *, payment_form=None, status=200):
     role = _role(request)
     can_write = role in (Role.ADMIN, Role.CLERK)
+    calls = invoice_nrs_calls(invoice)
+    # A hold lists what is still missing now, each with where to fix it (the checklist is read only then).
+    readiness = tenant_readiness(request.tenant) if invoice.status == Status.BLOCKED else None
+    lines = list(invoice.lines.all())
+    names = tax_category_names()
+    for line in lines:
+        line.tax_name = names.get(line.tax_category, _("Tax"))
     return render(
         request,
         "invoicing/invoice_detail.html",
@@ -206,8 +220,10 @@ def _invoice_page(request, invoice, *, payment_form=None, status=200):
             "invoice": invoice,
             "balance": invoice_balance(invoice),
             "is_note": invoice.invoice_type != Invoice.Type.INVOICE,
-            "lines": invoice.lines.all(),
+            "lines": lines,
+            "problem": invoice_problem(invoice, readiness=readiness, last_call=calls[-1] if calls else None),
             "timeline": invoice_timeline(invoice),
+            "calls": calls,
             "can_write": can_write,
             "can_review": role in (Role.ADMIN, Role.REVIEWER) and invoice.status == Status.PENDING_REVIEW,
             "can_approve": role in (Role.ADMIN, Role.APPROVER) and invoice.status == Status.PENDING_APPROVAL,
@@ -225,9 +241,7 @@ def _act(request, pk, action):
     try:
         message = action(invoice)
     except InvoiceError as error:
-        messages.error(
-            request, error.message + (f" ({error.extra['nrsError']})" if error.extra.get("nrsError") else "")
-        )
+        messages.error(request, action_refusal(error))
     else:
         messages.success(request, message)
     return redirect("invoice_detail", pk=pk)
@@ -277,9 +291,7 @@ def invoice_payment_view(request, pk):
         except InvoiceError as error:
             fields = error.fields or {}
             if not fields or "nrsError" in error.extra:
-                messages.error(
-                    request, error.message + (f" ({error.extra['nrsError']})" if error.extra.get("nrsError") else "")
-                )
+                messages.error(request, action_refusal(error))
                 return redirect("invoice_detail", pk=pk)
             for name in fields:
                 form.add_error(PAYMENT_FIELDS.get(name), error.message)
