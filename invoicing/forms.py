@@ -267,6 +267,13 @@ class PaymentForm(forms.Form):
     )
     reference = forms.CharField(label=_("Reference"), max_length=100, required=False)
 
+    def __init__(self, *args, full_amount: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        if full_amount:  # paid in full is the total as credit and debit notes corrected it: say which amount
+            self.fields["amount"].help_text = _("For a part payment. Leave it empty for paid in full (%(total)s).") % {
+                "total": full_amount
+            }
+
 
 class GateRulesForm(forms.ModelForm):
     review_above = MoneyField(label=_("…above this amount (₦)"), required=False)

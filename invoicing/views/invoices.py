@@ -269,6 +269,11 @@ def invoice_detail(request, pk):
     return _invoice_page(request, get_object_or_404(Invoice.objects.select_related("original", "created_by"), pk=pk))
 
 
+def _full_amount(invoice, balance=None) -> str:
+    """What "paid in full" records: the total as certified credit and debit notes have corrected it."""
+    return format_money((balance or invoice_balance(invoice)).total, invoice.currency)
+
+
 def _invoice_page(request, invoice, *, payment_form=None, status=200):
     role = _role(request)
     can_write = role in (Role.ADMIN, Role.CLERK)
@@ -277,11 +282,9 @@ def _invoice_page(request, invoice, *, payment_form=None, status=200):
     setup_missing = []
     if invoice.status in (Status.DRAFT, Status.BLOCKED):
         setup_missing = [item for item in tenant_readiness(request.tenant) if not item.ok]
-    payment_form = payment_form or PaymentForm(initial={"payment_status": invoice.payment_status})
-    # "Paid in full" records the total as credit and debit notes have corrected it: say which amount that is.
-    payment_form.fields["amount"].help_text = _("For a part payment. Leave it empty for paid in full (%(total)s).") % {
-        "total": format_money(balance.total, invoice.currency)
-    }
+    payment_form = payment_form or PaymentForm(
+        initial={"payment_status": invoice.payment_status}, full_amount=_full_amount(invoice, balance)
+    )
     return render(
         request,
         "invoicing/invoice_detail.html",
@@ -350,7 +353,7 @@ PAYMENT_FIELDS = {"amountPaid": "amount", "paymentStatus": "payment_status", "re
 @require_POST
 def invoice_payment_view(request, pk):
     invoice = get_object_or_404(Invoice.objects.select_related("original", "created_by"), pk=pk)
-    form = PaymentForm(request.POST)
+    form = PaymentForm(request.POST, full_amount=_full_amount(invoice))
     if form.is_valid():
         data = form.cleaned_data
         try:

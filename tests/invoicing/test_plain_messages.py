@@ -120,6 +120,7 @@ def test_a_refused_payment_says_why_beside_the_amount_in_plain_words(clerk, cred
         "if less was paid, record it as partly paid."
     )
     assert 'value="645,000"' in html  # what was typed stays
+    assert "Leave it empty for paid in full (₦500,000.00)." in html
     assert api_words(html, start='id="payment"') == []
     assert reload(credited).payment_status == "UNPAID"
 
@@ -204,7 +205,7 @@ def test_the_editor_lists_every_missing_set_up_item_with_a_link_for_an_admin(cli
     profile = section.split('data-key="business_profile"', 1)[1].split("</li>", 1)[0]
     assert "Add the business&#x27;s TIN (Tax Identification Number)." in profile
     assert f'href="{links["business_profile"]}"' in profile
-    assert "Ask an admin" not in section and api_words(html) == []
+    assert "Only an admin" not in section and api_words(html) == []
     with scopes_disabled():
         assert not Invoice.objects.filter(tenant=unready).exists()
 
@@ -213,7 +214,7 @@ def test_a_clerk_is_told_to_ask_an_admin_instead_of_a_settings_link(client, unre
     client.force_login(member(unready, "clerk"))
     response = client.post(reverse("invoice_new"), editor_post())
     section = response.content.decode().split('id="setup-missing"', 1)[1].split("</section>", 1)[0]
-    assert section.count("<li") == 6 and section.count("Ask an admin of your business") == 6
+    assert section.count("<li") == 6 and section.count("Only an admin of your business can complete these") == 1
     assert "/settings/" not in section
     assert "Business profile" in section and "NRS crypto-key file" in section
 
