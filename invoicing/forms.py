@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from integrations.reference.models import Lga, State, TaxCategory
 from invoicing.models import GateRules, Invoice, Kind
 from invoicing.shapes import BUYER_FIELDS, OPTIONAL_TEXT
+from tenants.validators import normalise_phone, validate_postal_code
 
 
 def read_money(text) -> Decimal | None:
@@ -93,10 +94,15 @@ class InvoiceForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["customer_state"].choices = [("", "—")] + list(State.objects.values_list("code", "name"))
-        self.fields["customer_lga"].choices = [("", "—")] + list(
+        self.fields["customer_state"].choices = [("", _("Choose a state…"))] + list(
+            State.objects.order_by("name").values_list("code", "name")
+        )
+        self.fields["customer_lga"].choices = [("", _("Choose an LGA…"))] + list(
             Lga.objects.order_by("name").values_list("code", "name")
         )
+        self.fields["customer_phone"].widget.attrs.update({"type": "tel", "autocomplete": "off"})
+        self.fields["customer_phone"].help_text = _("Such as 0803 123 4567; outside Nigeria, + and the country code.")
+        self.fields["customer_postal_code"].help_text = _("In Nigeria 6 digits, such as 100001.")
         self.fields["issue_date"].initial = timezone.localdate()
         if self.is_note:  # a credit or debit note keeps its reason where an invoice keeps its payment note
             kind = Invoice.Type(self["invoice_type"].value()).label
@@ -115,10 +121,18 @@ class InvoiceForm(forms.Form):
     def is_note(self) -> bool:
         return self["invoice_type"].value() in (Invoice.Type.CREDIT_NOTE, Invoice.Type.DEBIT_NOTE)
 
+    def clean_customer_phone(self) -> str:
+        return normalise_phone(self.cleaned_data["customer_phone"])  # 0803 123 4567 is +2348031234567
+
     def clean(self):
         data = super().clean()
         if self.is_note and not (data.get("note") or "").strip():
             self.add_error("note", _("Say why this note corrects the invoice."))
+        if data.get("customer_postal_code"):
+            try:
+                validate_postal_code(data["customer_postal_code"], data.get("customer_country"))
+            except ValidationError as error:
+                self.add_error("customer_postal_code", error)
         return data
 
     def as_data(self, lines) -> dict:
@@ -252,6 +266,13 @@ class PaymentForm(forms.Form):
         help_text=_("For a part payment. Leave empty for paid in full."),
     )
     reference = forms.CharField(label=_("Reference"), max_length=100, required=False)
+
+    def __init__(self, *args, full_amount: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        if full_amount:  # paid in full is the total as credit and debit notes corrected it: say which amount
+            self.fields["amount"].help_text = _("For a part payment. Leave it empty for paid in full (%(total)s).") % {
+                "total": full_amount
+            }
 
 
 class GateRulesForm(forms.ModelForm):

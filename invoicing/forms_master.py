@@ -12,7 +12,7 @@ from integrations.reference.models import Country, Lga, QuantityUnit, ServiceCod
 from invoicing import master_data
 from invoicing.master_data import MasterDataError
 from invoicing.models import Customer, Item, Kind
-from tenants.validators import normalise_phone, validate_ng_postal_code
+from tenants.validators import normalise_phone, validate_postal_code
 
 # "1,500.00", "1500", "₦ 1,500.5", "-20" (the service says why a negative is wrong)
 _NAIRA = re.compile(r"^-?(\d{1,3}(,\d{3})+|\d+)(\.\d{1,2})?$")
@@ -145,11 +145,10 @@ class CustomerForm(MasterDataForm):
 
     def clean(self):
         cleaned = super().clean()
-        if (cleaned.get("country") or "NG") == "NG":
-            try:
-                validate_ng_postal_code(cleaned.get("postalCode", ""))
-            except ValidationError as error:
-                self.add_error("postalCode", error)
+        try:
+            validate_postal_code(cleaned.get("postalCode", ""), cleaned.get("country"))
+        except ValidationError as error:
+            self.add_error("postalCode", error)
         return cleaned
 
     def to_data(self) -> dict:

@@ -202,7 +202,7 @@ def _clean_customer(data: dict) -> dict:
     elif kind not in CUSTOMER_KINDS:
         p.add(
             "invalid_kind",
-            "customerKind must be B2B (a business) or B2G (government). Consumers (B2C) are not saved as "
+            "The customer kind must be B2B (a business) or B2G (government). Consumers (B2C) are not saved as "
             "customers: put the buyer on the invoice itself.",
             "customerKind",
         )
@@ -377,7 +377,7 @@ def _tax_rate(value, scheme, p: _Problems) -> Decimal | None:
             return None
         return Decimal(scheme.default_rate).quantize(Decimal("0.01"))
     if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
-        p.add("invalid_tax_rate", "taxRate must be a percentage such as 7.5.", "taxRate")
+        p.add("invalid_tax_rate", "The tax rate must be a percentage, such as 7.5.", "taxRate")
         return None
     try:
         # A JSON 7.5 arrives as a float: its shortest text is exact enough for a percentage.

@@ -186,7 +186,9 @@ def parse_invoice(data) -> InvoiceInput:
         errors["lines"] = f"the lines must add up to less than {MAX_AMOUNT:,.0f}"
     if errors:
         raise InvoiceError(
-            "incomplete_unpatchable", "Some fields are missing or have the wrong type; see fields.", fields=errors
+            "incomplete_unpatchable",
+            "Some fields are missing or have the wrong type: each is named with what it needs.",
+            fields=errors,
         )
     return parsed
 

@@ -9,6 +9,7 @@ from django_scopes import scope
 from integrations.nrs.client import NrsClient
 from integrations.nrs.errors import NrsError, NrsNotFound
 from integrations.nrs.totals import to_kobo
+from invoicing.balance import invoice_balance
 from invoicing.errors import InvoiceError
 from invoicing.models import Invoice
 from invoicing.services import Actor, event, invoice_enqueue
@@ -35,7 +36,7 @@ def invoice_record_payment(*, invoice: Invoice, status: str, amount=None, refere
         if status not in Payment.values:
             raise InvoiceError(
                 "incomplete_unpatchable",
-                "paymentStatus must be PAID, PARTIAL or UNPAID.",
+                "Say whether the invoice is paid in full, part paid or unpaid.",
                 fields={"paymentStatus": "must be PAID, PARTIAL or UNPAID"},
             )
         paid = _amount(invoice, status, amount)
@@ -80,10 +81,13 @@ def invoice_record_payment(*, invoice: Invoice, status: str, amount=None, refere
 
 
 def _amount(invoice: Invoice, status: str, amount) -> Decimal:
+    """What was paid. In full means the total as corrected by certified credit and debit notes: after a credit
+    note the buyer owes less, and paying that is paying in full."""
     if status == Payment.UNPAID:
         return Decimal("0.00")
+    total = invoice_balance(invoice).total
     if status == Payment.PAID and amount in (None, ""):
-        return invoice.payable
+        return total
     try:
         value = to_kobo(Decimal(str(amount)))
     except Exception:
@@ -92,17 +96,20 @@ def _amount(invoice: Invoice, status: str, amount) -> Decimal:
             "The amount paid must be a number, such as 500,000.00.",
             fields={"amountPaid": "must be a number"},
         ) from None
-    if status == Payment.PARTIAL and not (Decimal(0) < value < invoice.payable):
+    corrected = " (after credit and debit notes)" if total != invoice.payable else ""
+    if status == Payment.PARTIAL and not (Decimal(0) < value < total):
         raise InvoiceError(
             "incomplete_unpatchable",
-            f"A partial payment is more than 0 and less than the total ({format_money(invoice.payable)}).",
-            fields={"amountPaid": f"must be between 0 and {invoice.payable}"},
+            f"A part payment (partly paid) is more than zero and less than the total{corrected}, "
+            f"{format_money(total, invoice.currency)}.",
+            fields={"amountPaid": f"must be between 0 and {total}"},
         )
-    if status == Payment.PAID and value != invoice.payable:
+    if status == Payment.PAID and value != total:
         raise InvoiceError(
             "incomplete_unpatchable",
-            f"PAID means the full {format_money(invoice.payable)}; use PARTIAL otherwise.",
-            fields={"amountPaid": f"must be {invoice.payable} for PAID"},
+            f"Paid in full means the whole {format_money(total, invoice.currency)}{corrected}; "
+            "if less was paid, record it as partly paid.",
+            fields={"amountPaid": f"must be {total} for PAID"},
         )
     return value
 

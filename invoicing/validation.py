@@ -23,7 +23,7 @@ from invoicing.shapes import DEFAULT_COUNTRY, buyer_party, customer_input
 from invoicing.templatetags.money import format_money
 from portal.queries import db_value, row_where
 from tenants.models import Location, Tenant
-from tenants.readiness import tenant_readiness
+from tenants.readiness import missing_summary, tenant_readiness
 from tenants.validators import PHONE_RE
 
 Status = Invoice.Status
@@ -62,7 +62,9 @@ def invoice_check(tenant: Tenant, parsed: InvoiceInput, *, draft: bool, exclude=
     number = parsed.document_number
     if not number:
         raise InvoiceError(
-            "invalid_document_number", "The document number is required.", fields={"document_number": "required"}
+            "invalid_document_number",
+            "The invoice number is required: your own, such as INV-2026-001.",
+            fields={"document_number": "required"},
         )
     if looks_like_uuid(number) or not any(ch.isalnum() for ch in number):
         raise InvoiceError(
@@ -73,7 +75,7 @@ def invoice_check(tenant: Tenant, parsed: InvoiceInput, *, draft: bool, exclude=
     if parsed.currency not in lookup.currencies():
         raise InvoiceError(
             "incomplete_unpatchable",
-            f"Unknown currency {parsed.currency}.",
+            f"{parsed.currency} is not a currency code; use three letters such as NGN.",
             fields={"currency": "must be an ISO 4217 code such as NGN"},
         )
     if parsed.due_date and parsed.issue_date and parsed.due_date < parsed.issue_date:
@@ -168,13 +170,14 @@ def _buyer(tenant: Tenant, parsed: InvoiceInput):
             if not customer.tin and not parsed.customer.get("tin"):
                 raise InvoiceError(
                     "unresolved_b2b_missing_tin",
-                    f"The saved customer {customer.name} has no TIN; send customer.tin.",
+                    f"The saved customer {customer.name} has no TIN: add the buyer's TIN.",
                     fields={"customer.tin": "required"},
                 )
             if not all(given.get(k) for k in ("address", "city", "postal_code")):
                 raise InvoiceError(
                     "unresolved_b2b_customer_address",
-                    f"The saved customer {customer.name} has no full address; send it.",
+                    f"The saved customer {customer.name} has no full address: add the buyer's street address, city and "
+                    "postal code.",
                     fields={
                         f"customer.{k}": "required" for k in ("address", "city", "postal_code") if not given.get(k)
                     },
@@ -202,7 +205,7 @@ def _buyer(tenant: Tenant, parsed: InvoiceInput):
     if state and state not in lookup.states():
         raise InvoiceError(
             "CUSTOMER_VALIDATION_FAILED",
-            f"Unknown state code {given['state']}.",
+            f"{given['state']} is not a Nigerian state code; use one such as NG-LA (Lagos).",
             fields={"customer.state": "must be an NRS state code such as NG-LA"},
         )
     lga = given.get("lga") or ""
@@ -215,7 +218,7 @@ def _buyer(tenant: Tenant, parsed: InvoiceInput):
     if given["country"] not in lookup.countries():
         raise InvoiceError(
             "CUSTOMER_VALIDATION_FAILED",
-            f"Unknown country {given['country']}.",
+            f"{given['country']} is not a country code; use two letters such as NG.",
             fields={"customer.country": "must be an ISO alpha-2 code such as NG"},
         )
     buyer = buyer_party(
@@ -237,7 +240,7 @@ def _lines(tenant: Tenant, parsed: InvoiceInput) -> list:
         if line.item_code and item is None:
             raise InvoiceError(
                 "incomplete_unpatchable",
-                f"Line {index + 1} names an unknown item.",
+                f"Line {index + 1}: the saved item it names does not exist (any more); choose another.",
                 fields={f"{where}.item_id": "unknown item"},
             )
         if item is not None:  # a saved item fills what the line leaves out
@@ -294,7 +297,8 @@ def _lines(tenant: Tenant, parsed: InvoiceInput) -> list:
         if line.tax_category not in categories:
             raise InvoiceError(
                 "incomplete_unpatchable",
-                f"Line {index + 1}: unknown tax scheme {line.tax_category}.",
+                f"Line {index + 1}: that tax scheme is not one NRS knows; use one of its tax categories, such as "
+                "standard VAT.",
                 fields={f"{where}.tax_scheme": "must be a tax category such as STANDARD_VAT"},
             )
         if line.tax_rate is None:
@@ -372,22 +376,39 @@ def _original(tenant: Tenant, parsed: InvoiceInput, payable: Decimal, exclude) -
     return original
 
 
+# The readiness items an invoice cannot be created without, most fundamental first, with the reference's code.
+SUPPLIER_ITEMS = (
+    ("business_profile", "SUPPLIER_VALIDATION_FAILED"),
+    ("primary_location", "SUPPLIER_VALIDATION_FAILED"),
+    ("nrs_business_id", "NO_BUSINESS_ID"),
+    ("nrs_service_id", "NO_SERVICE_ID"),
+    ("crypto_key", "NO_KEYS"),
+)
+SUPPLIER_REASONS = frozenset(reason for _key, reason in SUPPLIER_ITEMS)
+
+
 def supplier_check(tenant: Tenant, readiness: list | None = None) -> None:
-    """The spec's supplier checks on create and submit, most fundamental first (on `readiness` if given)."""
+    """The spec's supplier checks on create and submit (on `readiness` if given).
+
+    The code is the most fundamental item's; the sentence names every item still missing, so that one
+    refusal says all there is to do rather than one thing at a time.
+    """
     if readiness is None:
         readiness = tenant_readiness(tenant)
-    missing = {item.key: item for item in readiness if not item.ok}
-    for key in ("business_profile", "primary_location"):
+    missing = {item.key for item in readiness if not item.ok}
+    for key, reason in SUPPLIER_ITEMS:
         if key in missing:
             raise InvoiceError(
-                "SUPPLIER_VALIDATION_FAILED",
-                f"Your business profile is incomplete: {missing[key].detail}",
-                detail="Complete Settings → Business profile and Locations.",
+                reason,
+                "Your business set-up is not complete. " + missing_summary(readiness),
+                detail="An admin of your business completes it in Settings.",
             )
-    for key, reason in (
-        ("nrs_business_id", "NO_BUSINESS_ID"),
-        ("nrs_service_id", "NO_SERVICE_ID"),
-        ("crypto_key", "NO_KEYS"),
-    ):
-        if key in missing:
-            raise InvoiceError(reason, missing[key].detail, detail="Complete NRS set-up in Settings.")
+
+
+def supplier_missing(tenant: Tenant) -> list:
+    """The readiness items still missing when they keep invoices from being created (else []), for a page to list."""
+    readiness = tenant_readiness(tenant)
+    blocking = {key for key, _reason in SUPPLIER_ITEMS}
+    if any(item.key in blocking and not item.ok for item in readiness):
+        return [item for item in readiness if not item.ok]
+    return []

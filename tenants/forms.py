@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from integrations.reference.models import Country, Lga, State
 from tenants.keyfile import parse_key_file
 from tenants.models import Location, Membership, Tenant
-from tenants.validators import normalise_phone, validate_ng_postal_code
+from tenants.validators import normalise_phone, validate_postal_code
 
 
 class ProfileForm(forms.ModelForm):
@@ -53,8 +53,44 @@ class NrsSettingsForm(forms.ModelForm):
 
 
 class NrsCredentialsForm(forms.Form):
-    api_key = forms.CharField(label=_("NRS API key"), widget=forms.PasswordInput(render_value=False))
-    api_secret = forms.CharField(label=_("NRS API secret"), widget=forms.PasswordInput(render_value=False))
+    """The NRS API key and secret, write-only. With credentials on file (`saved`), both left empty means keep them:
+    `keep` is then True and there is nothing to save; one without the other is refused."""
+
+    api_key = forms.CharField(
+        label=_("NRS API key"),
+        widget=forms.PasswordInput(render_value=False),
+        error_messages={"required": _("Enter the API key NRS issued for your business.")},
+    )
+    api_secret = forms.CharField(
+        label=_("NRS API secret"),
+        widget=forms.PasswordInput(render_value=False),
+        error_messages={"required": _("Enter the API secret NRS issued with the key.")},
+    )
+
+    def __init__(self, *args, saved: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.saved = saved
+        self.keep = False
+        if saved:
+            for field in self.fields.values():
+                field.required = False
+                field.help_text = _("Saved. Leave it empty to keep the saved one.")
+
+    def clean(self):
+        data = super().clean()
+        if self.saved:
+            key, secret = data.get("api_key"), data.get("api_secret")
+            if not key and not secret:
+                self.keep = True
+            elif not key:
+                self.add_error(
+                    "api_key", _("Enter the new API key as well, or leave both empty to keep the saved ones.")
+                )
+            elif not secret:
+                self.add_error(
+                    "api_secret", _("Enter the new API secret as well, or leave both empty to keep the saved ones.")
+                )
+        return data
 
 
 class LgaChoiceField(forms.ModelChoiceField):
@@ -91,22 +127,37 @@ class LocationForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         country = cleaned.get("country")
-        if country is not None and country.pk == "NG" and cleaned.get("postal_zone"):
+        if country is not None and cleaned.get("postal_zone"):
             try:
-                validate_ng_postal_code(cleaned["postal_zone"])
+                validate_postal_code(cleaned["postal_zone"], country.pk)
             except ValidationError as error:
                 self.add_error("postal_zone", error)
         return cleaned
 
 
 class CryptoKeyForm(forms.Form):
+    """The NRS key file. With an active key on file (`saved`), no file means keep it: `keep` is then True."""
+
     key_file = forms.FileField(
         label=_("NRS crypto-key file"),
         help_text=_("The crypto_keys.txt file you downloaded from the NRS e-invoicing portal."),
+        error_messages={"required": _("Choose the crypto_keys.txt file you downloaded from the NRS portal.")},
     )
+
+    def __init__(self, *args, saved: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.keep = False
+        if saved:
+            self.fields["key_file"].required = False
+            self.fields["key_file"].help_text = _(
+                "An active key is saved. Leave this empty to keep it, or choose a new crypto_keys.txt to replace it."
+            )
 
     def clean_key_file(self):
         upload = self.cleaned_data["key_file"]
+        if not upload:
+            self.keep = True
+            return upload
         if upload.size > settings.CRYPTO_KEY_FILE_MAX_BYTES:
             raise ValidationError(
                 _("The file is too large to be an NRS key file (over %(kb)s KB).")

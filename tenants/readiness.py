@@ -35,6 +35,16 @@ def active_key_on_file(tenant: Tenant) -> bool:
         return CryptoKey.objects.filter(is_active=True).exists()
 
 
+def plain_list(words: list[str]) -> str:
+    """["a", "b", "c"] as people write it: "a, b and c"."""
+    return " and ".join([", ".join(words[:-1]), words[-1]]) if len(words) > 1 else "".join(words)
+
+
+def missing_summary(items: list[ReadinessItem]) -> str:
+    """Every missing item of a checklist in one sentence, each with what to do about it."""
+    return " ".join(f"{item.label}: {item.detail}" for item in items if not item.ok)
+
+
 _UNREAD = object()
 
 
@@ -54,8 +64,8 @@ def tenant_readiness(tenant: Tenant, primary=_UNREAD, has_key: bool | None = Non
         label
         for label, value in (
             ("legal name", tenant.name),
-            ("TIN", tenant.tin),
-            ("e-mail", tenant.effective_email()),
+            ("TIN (Tax Identification Number)", tenant.tin),
+            ("business e-mail address", tenant.effective_email()),
         )
         if not value
     ]
@@ -65,7 +75,9 @@ def tenant_readiness(tenant: Tenant, primary=_UNREAD, has_key: bool | None = Non
             "SUPPLIER_VALIDATION_FAILED",
             "Business profile",
             not missing_profile,
-            f"Missing: {', '.join(missing_profile)}." if missing_profile else "Legal name, TIN and e-mail are set.",
+            f"Add the business's {plain_list(missing_profile)}."
+            if missing_profile
+            else "Legal name, TIN and e-mail are set.",
             _url("settings_profile"),
         ),
         ReadinessItem(

@@ -3,13 +3,14 @@ answers are Shapes (portal/shapes.py), whose declaration is both the rendering a
 
 from datetime import UTC
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from integrations.reference.models import Country, Lga, State
 from portal.openapi import TIMESTAMP, UUID, boolean, integer, nullable, text
 from portal.shapes import Field, Shape
 from tenants.models import ApiKey, Tenant
-from tenants.validators import validate_phone, validate_service_id, validate_tin
+from tenants.validators import validate_phone, validate_postal_code, validate_service_id, validate_tin
 
 
 def _iso(value):
@@ -108,6 +109,12 @@ class LocationSerializer(serializers.Serializer):
             raise serializers.ValidationError(
                 {"lga": f"{lga.name} is in {lga.state.name}, not {state.name}. Choose an LGA of {state.name}."}
             )
+        postal_zone = data.get("postal_zone", self.instance.postal_zone if self.instance is not None else "")
+        country = data.get("country") or (self.instance.country if self.instance is not None else None)
+        try:  # the portal's location form's rule, defined once
+            validate_postal_code(postal_zone, country.pk if country else None)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError({"postalZone": error.messages[0]}) from None
         return data
 
 

@@ -61,3 +61,11 @@ def validate_ng_postal_code(value: str) -> None:
             "A Nigerian postal code is 6 digits, such as 100001 (Lagos) or 900001 (Abuja).",
             code="invalid_postal_code",
         )
+
+
+def validate_postal_code(value: str, country: str | None) -> None:
+    """The one postal-code rule of every address a person types (locations, customers, the invoice's buyer) and of
+    the admin API's locations: in Nigeria (also when no country is given) 6 digits; elsewhere as that country
+    writes them."""
+    if (country or "NG").upper() == "NG":
+        validate_ng_postal_code((value or "").strip())

@@ -53,9 +53,11 @@ def _nrs_ids(request, data):
 
 
 def _nrs_credentials(request, data):
-    form = NrsCredentialsForm(data)
+    """(form, saved); saved is also True when the credentials on file are kept (both fields left empty)."""
+    form = NrsCredentialsForm(data, saved=request.tenant.has_nrs_credentials)
     if data is not None and form.is_valid():
-        services.nrs_credentials_set(tenant=request.tenant, user=request.user, **form.cleaned_data)
+        if not form.keep:
+            services.nrs_credentials_set(tenant=request.tenant, user=request.user, **form.cleaned_data)
         return form, True
     return form, False
 
@@ -74,10 +76,14 @@ def _location(request, location):
     return form, False
 
 
-def _crypto_key(request):
-    form = CryptoKeyForm(request.POST or None, request.FILES or None)
+def _crypto_key(request, keep_allowed: bool = False):
+    """(form, saved). With `keep_allowed` (the wizard) and an active key on file, no file keeps that key."""
+    saved = keep_allowed and CryptoKey.objects.filter(is_active=True).exists()
+    posted = request.method == "POST"  # bound even when only the (empty) file was sent: no file keeps the saved key
+    form = CryptoKeyForm(request.POST if posted else None, request.FILES if posted else None, saved=saved)
     if request.method == "POST" and form.is_valid():
-        services.crypto_key_upload(tenant=request.tenant, content=form.content, user=request.user)
+        if not form.keep:
+            services.crypto_key_upload(tenant=request.tenant, content=form.content, user=request.user)
         return form, True
     return form, False
 
@@ -137,10 +143,10 @@ def onboarding_step(request, step):
     elif step == "nrs":
         form, saved = _nrs_ids(request, request.POST or None)
     elif step == "credentials":
-        form, saved = _nrs_credentials(request, request.POST or None)
+        form, saved = _nrs_credentials(request, request.POST if request.method == "POST" else None)
         context["tenant_has_credentials"] = request.tenant.has_nrs_credentials
     elif step == "keys":
-        form, saved = _crypto_key(request)
+        form, saved = _crypto_key(request, keep_allowed=True)
         context["active_key"] = CryptoKey.objects.filter(is_active=True).first()
     else:
         form, saved = None, False
@@ -150,7 +156,8 @@ def onboarding_step(request, step):
         context.update({"readiness": readiness, "ready": ready})
 
     if saved:
-        messages.success(request, _("Saved."))
+        kept = getattr(form, "keep", False)
+        messages.success(request, _("Nothing to change: what is saved is kept.") if kept else _("Saved."))
         return redirect(next_url)
     context["form"] = form
     return render(request, "tenants/onboarding.html", context)
@@ -176,7 +183,10 @@ def settings_nrs(request):
     ids_form, ids_saved = _nrs_ids(request, request.POST if which == "ids" else None)
     cred_form, cred_saved = _nrs_credentials(request, request.POST if which == "credentials" else None)
     if ids_saved or cred_saved:
-        messages.success(request, _("NRS credentials saved.") if cred_saved else _("NRS settings saved."))
+        if cred_saved and cred_form.keep:
+            messages.success(request, _("Nothing to change: the saved NRS credentials are kept."))
+        else:
+            messages.success(request, _("NRS credentials saved.") if cred_saved else _("NRS settings saved."))
         return redirect("settings_nrs")
     return render(
         request,

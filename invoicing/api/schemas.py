@@ -427,12 +427,13 @@ CUSTOMER_INVALID_EXAMPLE = {
     "fields": {"customer.tin": "required", "customer.postal_code": "required"},
 }
 SUPPLIER_INVALID_EXAMPLE = {
-    "error": "Your business profile is incomplete for NRS.",
+    "error": "Your business set-up is not complete. Business profile: Add the business's TIN (Tax Identification "
+    "Number). Primary business location: Add the address you trade from: street, city, postal code, state and LGA.",
     "reason": "SUPPLIER_VALIDATION_FAILED",
-    "detail": "Missing: TIN, primary location.",
+    "detail": "An admin of your business completes it in Settings.",
 }
 BAD_SHAPE_EXAMPLE = {
-    "error": "Some fields are missing or have the wrong type; see fields.",
+    "error": "Some fields are missing or have the wrong type: each is named with what it needs.",
     "reason": "incomplete_unpatchable",
     "fields": {"issue_date": "required (YYYY-MM-DD)", "lines": "at least one line is required"},
 }

@@ -18,6 +18,7 @@ from invoicing.errors import InvoiceError
 from invoicing.models import Batch
 from invoicing.services import Actor
 from invoicing.uploads import csv_upload_refusal
+from invoicing.validation import SUPPLIER_REASONS, supplier_missing
 from tenants.models import Membership
 from tenants.permissions import role_required, tenant_required
 
@@ -141,6 +142,7 @@ def batch_detail(request, pk):
             and batch.valid_count > 0
             and not batch.submit_requested,
             "section_nav": "invoices",
+            "setup_missing": supplier_missing(request.tenant) if not batch.submit_requested else [],
         },
     )
 
@@ -152,7 +154,10 @@ def batch_submit(request, pk):
     try:
         batch = batches.batch_submit(batch=batch, actor=Actor(user=request.user))
     except InvoiceError as error:
-        messages.error(request, f"{error.message} {error.detail}".strip())
+        if error.reason in SUPPLIER_REASONS:  # the batch page lists every missing item, with where to fix it
+            messages.error(request, _("Nothing can be submitted until your business set-up is complete."))
+        else:
+            messages.error(request, f"{error.message} {error.detail}".strip())
     else:
         messages.success(
             request,

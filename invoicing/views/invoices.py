@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from integrations.nrs.qr import qr_png
@@ -23,6 +24,8 @@ from invoicing.models import Invoice, Kind
 from invoicing.payments import invoice_reconcile, invoice_record_payment
 from invoicing.selectors import invoice_nrs_calls, invoice_search, invoice_timeline
 from invoicing.submission import invoice_retry
+from invoicing.templatetags.money import format_money
+from invoicing.validation import SUPPLIER_REASONS, supplier_missing
 from invoicing.wording import action_refusal, invoice_problem, problem_line
 from tenants.models import Membership
 from tenants.permissions import admin_required, role_required, tenant_required
@@ -65,31 +68,97 @@ def invoice_list(request):
 # --- editor ----------------------------------------------------------------------------------
 
 
-def _map_error(form, formset, error: InvoiceError) -> None:
-    """Put the service's per-field messages beside the fields they are about; the rest on top."""
+# The service names fields as the API does and says what each needs in the API's words ("required", "must be an
+# NRS state code such as NG-LA"). Beside a field on the page, the editor says it in words that fit under its label.
+_REQUIRED_WORDS = {
+    "document_number": _lazy("Enter your own number for it, such as INV-2026-001."),
+    "issue_date": _lazy("Enter the issue date."),
+    "customer_name": _lazy("Enter the buyer's name."),
+    "customer_tin": _lazy("Enter the buyer's TIN, such as 12345678-0001."),
+    "customer_email": _lazy("Enter the buyer's e-mail address, such as ap@acme.ng."),
+    "customer_address": _lazy("Enter the buyer's street address."),
+    "customer_city": _lazy("Enter the buyer's city."),
+    "customer_postal_code": _lazy("Enter the buyer's postal code, such as 100001."),
+    "note": _lazy("Say why this note corrects the invoice."),
+    "description": _lazy("Describe what was sold."),
+    "hsn_code": _lazy("Enter an HS code (goods) or ISIC code (services): type the code or words and pick one."),
+    "quantity": _lazy("Enter a quantity above zero, such as 1 or 2.5."),
+    "unit_price": _lazy("Enter a unit price above zero, such as 1,500.00."),
+}
+_INVALID_WORDS = {
+    "document_number": _lazy("Use your own number, such as INV-2026-001."),
+    "issue_date": _lazy("Enter the date as day, month and year."),
+    "due_date": _lazy("The due date must be on or after the issue date."),
+    "currency": _lazy("Enter a currency code of three letters, such as NGN."),
+    "customer_tin": _lazy("Enter a TIN of at least 5 characters, such as 12345678-0001 or RC-1234567."),
+    "customer_email": _lazy("Enter an e-mail address, such as ap@acme.ng."),
+    "customer_phone": _lazy("Enter the telephone number as 0803 123 4567, or + and the country code."),
+    "customer_state": _lazy("Choose the buyer's state from the list."),
+    "customer_lga": _lazy("Choose an LGA of the buyer's state."),
+    "customer_country": _lazy("Enter the country as two letters, such as NG."),
+    "description": _lazy("Shorten the description."),
+    "hsn_code": _lazy("There is no such code: type the code or words and pick one from the list."),
+    "quantity": _lazy("Enter a quantity above zero, such as 1 or 2.5."),
+    "unit_price": _lazy("Enter a unit price above zero, such as 1,500.00."),
+    "discount": _lazy("The discount cannot be negative or more than the line's amount."),
+    "tax_scheme": _lazy("Choose a tax from the list."),
+    "tax_rate": _lazy("Enter a rate from 0 to 100, such as 7.5."),
+}
+# The few the service words per case and well (a number in use, an amount too large): its sentence is clearer.
+_OWN_SENTENCE = ("already used", "must be less than", "must not exceed")
+
+
+def _field_words(name: str, said: str, error: InvoiceError) -> str:
+    """What to say under the form field `name` for the service's `said` about it."""
+    if any(part in said for part in _OWN_SENTENCE):
+        return error.message
+    if said.startswith("required"):
+        return _REQUIRED_WORDS.get(name) or error.message
+    return _INVALID_WORDS.get(name) or error.message
+
+
+def _map_error(form, formset, error: InvoiceError, tenant) -> list:
+    """Put the service's refusal beside the fields it is about, in the editor's words; the rest on top.
+
+    Returns the business's missing set-up items when that is what refused the invoice, for the page to list.
+    """
+    if error.reason in SUPPLIER_REASONS:
+        form.add_error(
+            None,
+            _(
+                "This invoice cannot go to NRS until your business set-up is complete; what is missing is listed "
+                "below. Meanwhile you can save it as a draft."
+            ),
+        )
+        return [item for item in tenant_readiness(tenant) if not item.ok]
     placed = False
-    for key, message in error.fields.items():
+    for key, said in error.fields.items():
         if key.startswith("customer."):
             name = "customer_" + key.removeprefix("customer.")
             if name in form.fields:
-                form.add_error(name, message)
+                form.add_error(name, _field_words(name, said, error))
                 placed = True
                 continue
         if key.startswith("lines[") and "]." in key:
             index, field = key[len("lines[") :].split("].", 1)
             field = {"isic_code": "hsn_code", "fee": "discount"}.get(field, field)
             if index.isdigit() and int(index) < len(formset.forms) and field in formset.forms[int(index)].fields:
-                formset.forms[int(index)].add_error(field, message)
+                formset.forms[int(index)].add_error(field, _field_words(field, said, error))
                 placed = True
                 continue
         if key in form.fields:
-            form.add_error(key, message)
+            form.add_error(key, _field_words(key, said, error))
+            placed = True
+        elif key == "lines" and said.startswith("at least one line"):
+            form.add_error(None, _("Add at least one line: what was sold, its code and its price."))
             placed = True
     if not placed or error.reason != "incomplete_unpatchable":
         form.add_error(None, error.message)  # the rule broken, in a sentence, above the form
+    return []
 
 
 def _editor(request, invoice=None, initial=None, lines=None):
+    setup_missing = []
     if request.method == "POST":
         form = InvoiceForm(request.POST)
         formset = LineFormSet(request.POST, prefix="lines")
@@ -106,7 +175,9 @@ def _editor(request, invoice=None, initial=None, lines=None):
                     if not draft:
                         saved = services.invoice_submit(invoice=saved, actor=_actor(request))
             except InvoiceError as error:
-                _map_error(form, formset, error)
+                setup_missing = _map_error(form, formset, error, request.tenant)
+                if not setup_missing and not draft:  # the buyer or a line refused first: say what else is to do
+                    setup_missing = supplier_missing(request.tenant)
             else:
                 messages.success(request, _outcome_message(saved))
                 return redirect("invoice_detail", pk=saved.pk)
@@ -123,6 +194,7 @@ def _editor(request, invoice=None, initial=None, lines=None):
             "invoice": invoice,
             "section_nav": "invoices",
             "original": _original_for(form),
+            "setup_missing": setup_missing,
         },
     )
 
@@ -203,12 +275,26 @@ def invoice_detail(request, pk):
     return _invoice_page(request, get_object_or_404(Invoice.objects.select_related("original", "created_by"), pk=pk))
 
 
+def _full_amount(invoice, balance=None) -> str:
+    """What "paid in full" records: the total as certified credit and debit notes have corrected it."""
+    return format_money((balance or invoice_balance(invoice)).total, invoice.currency)
+
+
 def _invoice_page(request, invoice, *, payment_form=None, status=200):
     role = _role(request)
     can_write = role in (Role.ADMIN, Role.CLERK)
     calls = invoice_nrs_calls(invoice)
     # A hold lists what is still missing now, each with where to fix it (the checklist is read only then).
     readiness = tenant_readiness(request.tenant) if invoice.status == Status.BLOCKED else None
+    balance = invoice_balance(invoice)
+    # A draft waits on the business's set-up as much as on itself: say what is missing there (a hold says it
+    # in its problem above).
+    setup_missing = []
+    if invoice.status == Status.DRAFT:
+        setup_missing = [item for item in tenant_readiness(request.tenant) if not item.ok]
+    payment_form = payment_form or PaymentForm(
+        initial={"payment_status": invoice.payment_status}, full_amount=_full_amount(invoice, balance)
+    )
     lines = list(invoice.lines.all())
     names = tax_category_names()
     for line in lines:
@@ -218,7 +304,7 @@ def _invoice_page(request, invoice, *, payment_form=None, status=200):
         "invoicing/invoice_detail.html",
         {
             "invoice": invoice,
-            "balance": invoice_balance(invoice),
+            "balance": balance,
             "is_note": invoice.invoice_type != Invoice.Type.INVOICE,
             "lines": lines,
             "problem": invoice_problem(invoice, readiness=readiness, last_call=calls[-1] if calls else None),
@@ -228,7 +314,8 @@ def _invoice_page(request, invoice, *, payment_form=None, status=200):
             "can_review": role in (Role.ADMIN, Role.REVIEWER) and invoice.status == Status.PENDING_REVIEW,
             "can_approve": role in (Role.ADMIN, Role.APPROVER) and invoice.status == Status.PENDING_APPROVAL,
             "decision_form": DecisionForm(),
-            "payment_form": payment_form or PaymentForm(initial={"payment_status": invoice.payment_status}),
+            "payment_form": payment_form,
+            "setup_missing": setup_missing,
             "notes": invoice.notes.all() if invoice.invoice_type == Invoice.Type.INVOICE else [],
             "section_nav": "invoices",
         },
@@ -241,7 +328,10 @@ def _act(request, pk, action):
     try:
         message = action(invoice)
     except InvoiceError as error:
-        messages.error(request, action_refusal(error))
+        if error.reason in SUPPLIER_REASONS:  # the page lists every missing item, with where to fix it
+            messages.error(request, _("This invoice cannot go to NRS until your business set-up is complete."))
+        else:
+            messages.error(request, action_refusal(error))
     else:
         messages.success(request, message)
     return redirect("invoice_detail", pk=pk)
@@ -277,7 +367,7 @@ PAYMENT_FIELDS = {"amountPaid": "amount", "paymentStatus": "payment_status", "re
 @require_POST
 def invoice_payment_view(request, pk):
     invoice = get_object_or_404(Invoice.objects.select_related("original", "created_by"), pk=pk)
-    form = PaymentForm(request.POST)
+    form = PaymentForm(request.POST, full_amount=_full_amount(invoice))
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -293,6 +383,7 @@ def invoice_payment_view(request, pk):
             if not fields or "nrsError" in error.extra:
                 messages.error(request, action_refusal(error))
                 return redirect("invoice_detail", pk=pk)
+            # The service's sentence speaks plainly; its `fields` values are for integrators and stay off the page.
             for name in fields:
                 form.add_error(PAYMENT_FIELDS.get(name), error.message)
         else:

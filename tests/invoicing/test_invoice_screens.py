@@ -10,6 +10,7 @@ from invoicing.models import GateRules, Invoice
 from invoicing.services import Actor, invoice_create
 from tests.conftest import member
 from tests.invoicing.conftest import body
+from tests.plain_words import api_words
 
 
 def editor_post(action="submit", lines=None, **fields):
@@ -80,7 +81,9 @@ def test_editor_errors_sit_beside_their_fields_and_nothing_typed_is_lost(clerk):
     assert 'value="42 Marina Road"' in html and 'value="25,000"' in html and 'value="9999.99"' in html
     fixed = clerk.post(reverse("invoice_new"), editor_post(lines=[("Consulting", "9999.99", "2", "25,000")]))
     assert "9999.99 is not a known HS code" in fixed.content.decode()
-    assert "unknown HS code" in fixed.content.decode()  # beside the line's code field
+    row = fixed.content.decode().split('id="lines"')[1].split("</tr>", 2)[1]  # the first line's row
+    assert "There is no such code: type the code or words and pick one from the list." in row  # beside its code
+    assert api_words(fixed.content.decode()) == []  # no "see GET /api/v1/helpers/hs-codes" on the page
     with scopes_disabled():
         assert not Invoice.objects.exists()
 

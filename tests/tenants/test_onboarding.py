@@ -150,7 +150,7 @@ def test_credentials_are_write_only(admin_client, tenant):
     assert tenant.nrs_api_key == "key-ABC-123" and tenant.nrs_api_secret == "secret-XYZ-789"
     html = admin_client.get(reverse("settings_nrs")).content.decode()
     assert "key-ABC-123" not in html and "secret-XYZ-789" not in html
-    assert "write-only" in html
+    assert "They are never shown again" in html
 
 
 def test_key_upload_keeps_older_keys_inactive_and_shows_fingerprint(admin_client, tenant, key_file):
