@@ -63,3 +63,23 @@ def publish(*, invoice, kind: str) -> None:
         return
     for listener in _listeners:
         listener(invoice=invoice, kind=kind)
+
+
+# --- the buyer's side: invoices received through NRS ------------------------------------------------------------
+
+PURCHASE_RECEIVED = "purchase.received"  # a supplier's invoice reached this business (first pull only)
+
+PurchaseListener = Callable[..., object]  # listener(*, received, kind)
+_purchase_listeners: list[PurchaseListener] = []
+
+
+def listen_purchases(listener: PurchaseListener) -> None:
+    """Hear of received invoices (`kind`: PURCHASE_RECEIVED): call once per process, from an app's ready()."""
+    if listener not in _purchase_listeners:
+        _purchase_listeners.append(listener)
+
+
+def publish_purchase(*, received, kind: str) -> None:
+    """Tell every listener of a received invoice, in the transaction that saved it (as `publish` does)."""
+    for listener in _purchase_listeners:
+        listener(received=received, kind=kind)

@@ -139,6 +139,11 @@ class Invoice(TenantOwned):
     sign_attempted = models.BooleanField(default=False)  # a sign was sent: confirm before sending another
     signed_at = models.DateTimeField(null=True, blank=True)
     transmitted_at = models.DateTimeField(null=True, blank=True)
+    # Delivery of a transmitted B2B/B2G invoice, read from NRS's transmit lookup (invoicing/purchases/delivery.py)
+    # until the buyer acknowledges it or 30 days pass.
+    delivered_at = models.DateTimeField(null=True, blank=True)  # at the buyer's access point
+    buyer_acknowledged_at = models.DateTimeField(null=True, blank=True)  # the buyer confirmed receipt to NRS
+    delivery_checked_at = models.DateTimeField(null=True, blank=True)  # last lookup
     certified_at = models.DateTimeField(null=True, blank=True)
     qr_payload = models.TextField(blank=True)
     pdf = models.FileField(upload_to="invoices/%Y/%m/", blank=True)
@@ -365,3 +370,93 @@ class BatchRow(TenantOwned):
 
     def __str__(self):
         return f"row {self.row}"
+
+
+# --- the buyer's side: invoices other businesses send this one through NRS ------------------------------------
+
+
+class Supplier(TenantOwned):
+    """A business that invoices this one through NRS: master data, filled from the invoices received."""
+
+    name = models.CharField(max_length=200)
+    tin = models.CharField(_("TIN"), max_length=20)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=20, blank=True)
+    address = models.CharField(_("street address"), max_length=200, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    postal_code = models.CharField(max_length=20, blank=True)
+    state_code = models.CharField(max_length=10, blank=True)  # as NRS sends them (reference codes)
+    lga_code = models.CharField(max_length=20, blank=True)
+    country = models.CharField(max_length=2, default="NG")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["tenant", "tin"], name="one_supplier_per_tin")]
+
+    def __str__(self):
+        return self.name
+
+
+class ReceivedInvoice(TenantOwned):
+    """An invoice, credit or debit note a supplier certified with NRS and NRS delivered to this business.
+
+    One row per IRN and business, however often or concurrently it is pulled (the constraint decides). `document`
+    is NRS's document as pulled; the columns beside it are read off it for lists, filters and the VAT report."""
+
+    class Status(models.TextChoices):
+        NEW = "new", _("New")
+        ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+        ACCEPTED = "accepted", _("Accepted")
+        DISPUTED = "disputed", _("Disputed")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    irn = models.CharField(max_length=120)
+    supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="invoices")
+    invoice_type = models.CharField(max_length=12, choices=Invoice.Type.choices, default=Invoice.Type.INVOICE)
+    document_number = models.CharField(max_length=50, blank=True)
+    issue_date = models.DateField()
+    due_date = models.DateField(null=True, blank=True)
+    currency = models.CharField(max_length=3, default="NGN")
+    line_extension = models.DecimalField(**MONEY, default=0)
+    tax_total = models.DecimalField(**MONEY, default=0)  # the input VAT it carries
+    payable = models.DecimalField(**MONEY, default=0)
+    document = models.JSONField(default=dict)
+    transmitted_at = models.DateTimeField(null=True, blank=True)  # when NRS says it was sent to this business
+
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.NEW, db_index=True)
+    received_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    acknowledged_by_key = models.ForeignKey(
+        "tenants.ApiKey", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)  # accepted or disputed
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    dispute_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        constraints = [models.UniqueConstraint(fields=["tenant", "irn"], name="one_received_invoice_per_irn")]
+        indexes = [models.Index(fields=["tenant", "issue_date"], name="received_by_issue_date")]
+
+    def __str__(self):
+        return f"{self.get_invoice_type_display()} {self.document_number or self.irn} from {self.supplier}"
+
+
+class PurchasePull(models.Model):
+    """Where a business's pulls of its received invoices stand: incremental from the last date seen."""
+
+    tenant = models.OneToOneField(Tenant, on_delete=models.CASCADE, primary_key=True, related_name="purchase_pull")
+    seen_through = models.DateField(null=True, blank=True)  # the next pull asks NRS from this date on
+    last_pulled_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)  # NRS's own words, shown on the inbox until a pull succeeds
+    last_error_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"purchases of {self.tenant_id} seen through {self.seen_through}"
