@@ -98,6 +98,12 @@ IRN_EXAMPLE = "INV2026001-94ND90NR-20260425"
 RECORD_ID = integer(minimum=1, maximum=MAX_ID)  # a saved record's id: what the database can hold
 NO_NUL = r"^[^\u0000]*$"  # text holding NUL (U+0000) is refused everywhere (PostgreSQL cannot store it)
 SEARCH_TEXT = r"^\s*[^\s\u0000][^\u0000]*[^\s\u0000]\s*$"  # typeahead q: 2 characters besides the spaces around
+# What `\s` is in those patterns: JSON Schema reads them as ECMA-262 regexes, whose white space is narrower than
+# Python's str.strip() (which also strips the control characters U+001C–U+001F). Servers strip exactly these.
+SCHEMA_SPACES = (
+    "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+    "\u2028\u2029\u202f\u205f\u3000\ufeff"
+)
 INVOICE_ID_EXAMPLE = "5b0c6f1e-2d7a-4c61-9a0e-3f7b8c1d2e4f"
 
 # --- Components: registered by the app that owns each shape ----------------------------------------------

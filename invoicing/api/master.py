@@ -14,6 +14,7 @@ from portal.contract import off_schema
 from portal.idempotency import idempotent
 from portal.openapi import (
     NO_NUL,
+    SCHEMA_SPACES,
     SEARCH_TEXT,
     error,
     examples,
@@ -67,9 +68,9 @@ def customer_out(customer) -> dict:
 def _search_q(request) -> str:
     refuse_nul(request.query_params)
     q = request.query_params.get("q") or ""
-    if len(q) > 100 or len(q.strip()) < 2:  # the schema's maxLength, and its pattern: 2 characters besides spaces
+    if len(q) > 100 or len(q.strip(SCHEMA_SPACES)) < 2:  # the schema's maxLength; its pattern: 2 besides spaces
         raise ApiError("q is required: 2 to 100 characters.")
-    return q.strip()
+    return q.strip(SCHEMA_SPACES)
 
 
 def _list_q(request) -> str:

@@ -149,3 +149,10 @@ def test_an_optional_text_too_long_is_refused_on_create_and_on_a_draft_change_al
     assert body["fields"] == {field: f"at most {limit} characters"}
     kept = api.patch(path, {field: "x" * limit}, format="json").json()
     assert kept["poReference" if field == "po_reference" else "note"] == "x" * limit  # not cut
+
+
+@pytest.mark.parametrize("path", ["/api/v1/customers/search", "/api/v1/items/search"])
+def test_a_typeahead_q_counts_characters_as_the_schema_does(api, path):
+    # The schema's pattern (an ECMA-262 regex) sees U+001F as a character, not white space: "\x1f¬" is 2 of them.
+    assert api.get(path, {"q": "\r \x1f¬\f"}).status_code == 200
+    assert api.get(path, {"q": " \t¬\u00a0"}).status_code == 400  # one character besides the spaces

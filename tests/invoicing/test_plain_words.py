@@ -340,7 +340,7 @@ def test_settings_pages_show_saved_and_uploaded_times_in_lagos_time_without_a_do
     type(ready_tenant).objects.filter(pk=ready_tenant.pk).update(nrs_credentials_updated_at=NINE_UTC)
     client.force_login(member(ready_tenant, "admin"))
     nrs_page = visible(client.get(reverse("settings_nrs")).content.decode())
-    assert "Saved 3 Mar 2025, 10:00. They are write-only" in nrs_page
+    assert "Saved 3 Mar 2025, 10:00. They are never shown again" in nrs_page
     keys = visible(client.get(reverse("settings_crypto_keys")).content.decode())
     assert "3 Mar 2025, 10:00" in keys
     wizard = visible(client.get(reverse("onboarding_step", args=["keys"])).content.decode())
