@@ -263,8 +263,14 @@ def transmit(request, business, conf, irn):
         return response
     if invoice.transmitted_at is None:
         invoice.transmitted_at = timezone.now()
-        invoice.save(update_fields=["transmitted_at"])
+        invoice.buyer_tin = buyer_tin(invoice.document)
+        invoice.save(update_fields=["transmitted_at", "buyer_tin"])
     return ok()
+
+
+def buyer_tin(document: dict) -> str:
+    party = document.get("accounting_customer_party")
+    return str(party.get("tin") or "").strip()[:40] if isinstance(party, dict) else ""
 
 
 def _delivered_to(business: SandboxBusiness):
@@ -272,9 +278,7 @@ def _delivered_to(business: SandboxBusiness):
     businesses on one portal thus trade with each other through the sandbox as through NRS."""
     if not business.tin:
         return SandboxInvoice.objects.none()
-    return SandboxInvoice.objects.filter(
-        transmitted_at__isnull=False, document__accounting_customer_party__tin=business.tin
-    )
+    return SandboxInvoice.objects.filter(buyer_tin=business.tin, transmitted_at__isnull=False)
 
 
 def _transmit_confirm(business, irn):
