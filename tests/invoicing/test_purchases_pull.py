@@ -309,3 +309,68 @@ def test_the_schedule_fans_out_to_every_business_set_up_for_nrs(seller, buyer, m
     sent = certify(seller, "TASK-1")
     assert purchase_tasks.pull_purchases(str(buyer.pk)) == {"received": 1, "seen": 1, "error": ""}
     assert inbox(buyer) == [sent.irn]
+
+
+# --- reading NRS's documents, without a sandbox ---------------------------------------------------------------
+
+
+def nrs_document(irn, *, type_code="381", day="2026-11-20", transmitted="2026-11-20T10:00:00+00:00", **changes):
+    document = {
+        "irn": irn,
+        "invoice_type_code": type_code,
+        "issue_date": day,
+        "due_date": "2026-12-20",
+        "document_currency_code": "NGN",
+        "accounting_supplier_party": {
+            "party_name": "Bisi Supplies Ltd",
+            "tin": "55556666-0001",
+            "email": "ar@bisi.ng",
+            "telephone": "+2348055555555",
+            "postal_address": {"street_name": "3 Broad Street", "city_name": "Lagos", "state": "NG-LA"},
+        },
+        "tax_total": [{"tax_amount": 75.1}],
+        "legal_monetary_total": {"line_extension_amount": 1001.3, "payable_amount": "1076.40"},
+        "transmitted_at": transmitted,
+    }
+    return document | changes
+
+
+def test_types_amounts_and_an_unreadable_document_that_is_asked_for_again(ready_tenant, monkeypatch, heard):
+    listed = [
+        nrs_document("CN7-BISI0001-20261120", type_code="380"),
+        nrs_document("DN7-BISI0001-20261121", type_code="384", transmitted="2026-11-21T10:00:00+00:00"),
+        nrs_document("BAD7-BISI0001-20261122", issue_date=None, transmitted="2026-11-22T10:00:00+00:00"),
+        nrs_document("INV7-BISI0001-20261123", transmitted="2026-11-23T10:00:00+00:00"),
+    ]
+    monkeypatch.setattr(NrsClient, "transmit_pull", lambda client, start, end, **kw: listed)
+    result = purchases_pull(ready_tenant)
+    assert (result.received, result.seen, result.error) == (3, 4, "")
+    with scope(tenant=ready_tenant):
+        rows = {r.irn: r for r in ReceivedInvoice.objects.all()}
+    assert {irn: r.invoice_type for irn, r in rows.items()} == {
+        "CN7-BISI0001-20261120": "credit_note",
+        "DN7-BISI0001-20261121": "debit_note",
+        "INV7-BISI0001-20261123": "invoice",
+    }
+    note = rows["CN7-BISI0001-20261120"]
+    assert (note.line_extension, note.tax_total, note.payable) == (
+        Decimal("1001.30"),
+        Decimal("75.10"),
+        Decimal("1076.40"),
+    )
+    assert note.document_number == "CN7" and str(note.due_date) == "2026-12-20"
+    # The unreadable one (transmitted on the 22nd) is asked for again by the next pull, not skipped for good.
+    assert str(progress(ready_tenant).seen_through) == "2026-11-22"
+    assert len(heard) == 3
+
+
+def test_the_schedules_are_registered_with_their_settings(db, settings):
+    from django_q.models import Schedule
+
+    from invoicing.apps import ensure_schedules
+
+    settings.PURCHASES_PULL_MINUTES, settings.DELIVERY_CHECK_MINUTES = 7, 15
+    ensure_schedules()
+    assert Schedule.objects.get(name="pull-purchases").minutes == 7
+    assert Schedule.objects.get(func="invoicing.purchases.tasks.check_deliveries").minutes == 15
+    assert Schedule.objects.get(name="pull-purchases").func == "invoicing.purchases.tasks.pull_all_purchases"
