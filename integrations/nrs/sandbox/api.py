@@ -283,7 +283,7 @@ def _delivered_to(business: SandboxBusiness):
 
 def _transmit_confirm(business, irn):
     """The buyer's side confirms receipt. Only the buyer may: to anyone else (the supplier included) the invoice
-    was never delivered, and NRS answers as for an unknown IRN. Confirming again keeps the first time."""
+    was never delivered, and the answer is NRS's not-found. Confirming again keeps the first time."""
     invoice = _delivered_to(business).filter(irn=irn).first()
     if invoice is None:
         if SandboxInvoice.objects.filter(irn=irn).exists():
