@@ -4,6 +4,7 @@ from django.db.models.signals import post_migrate
 
 def ensure_schedules(**kwargs):
     """The periodic tasks exist once, whatever the number of migrations or processes."""
+    from django.conf import settings
     from django_q.models import Schedule
 
     Schedule.objects.update_or_create(
@@ -17,6 +18,22 @@ def ensure_schedules(**kwargs):
     Schedule.objects.update_or_create(
         name="sweep-batches",  # CSV batches whose validation or submission task was lost
         defaults={"func": "invoicing.batch_tasks.sweep_batches", "schedule_type": Schedule.MINUTES, "minutes": 5},
+    )
+    Schedule.objects.update_or_create(
+        name="pull-purchases",  # every business's received invoices, from NRS (invoicing/purchases/pull.py)
+        defaults={
+            "func": "invoicing.purchases.tasks.pull_all_purchases",
+            "schedule_type": Schedule.MINUTES,
+            "minutes": settings.PURCHASES_PULL_MINUTES,
+        },
+    )
+    Schedule.objects.update_or_create(
+        name="check-deliveries",  # sent B2B/B2G invoices: delivered, acknowledged by the buyer (purchases/delivery.py)
+        defaults={
+            "func": "invoicing.purchases.tasks.check_deliveries",
+            "schedule_type": Schedule.MINUTES,
+            "minutes": settings.DELIVERY_CHECK_MINUTES,
+        },
     )
 
 

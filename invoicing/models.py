@@ -185,6 +185,14 @@ class Invoice(TenantOwned):
             models.Index(
                 fields=["tenant", "bulk", "created_at"], condition=Q(status="PENDING"), name="invoice_nrs_queue_order"
             ),
+            # The delivery check (invoicing/purchases/delivery.py): transmitted invoices the buyer has not
+            # acknowledged yet, by certification time; never a scan of every certified invoice. No `status` in the
+            # condition: SQLite matches a partial index only on terms without parameters (IS NULL, IS NOT NULL).
+            models.Index(
+                fields=["certified_at"],
+                condition=Q(transmitted_at__isnull=False, buyer_acknowledged_at__isnull=True),
+                name="invoice_delivery_due",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

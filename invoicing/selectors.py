@@ -93,6 +93,7 @@ LABELS = {
     "nrs.sign": "Signed by NRS",
     "nrs.confirm": "Confirmed with NRS",
     "nrs.transmit": "Transmitted",
+    "invoice.acknowledged": "Acknowledged by the buyer",
     "nrs.retry_scheduled": "Trying again shortly",
     "nrs.waiting": "Waiting for NRS",
     "nrs.requeued": "Sent again after an interruption",

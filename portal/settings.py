@@ -224,6 +224,11 @@ NRS_THROTTLE_PAUSE_SECONDS = env.float("NRS_THROTTLE_PAUSE_SECONDS", default=2.0
 # instead of failing, and one probe every NRS_CIRCUIT_PROBE_SECONDS tests whether it is back.
 NRS_CIRCUIT_FAILURES = env.int("NRS_CIRCUIT_FAILURES", default=5)
 NRS_CIRCUIT_PROBE_SECONDS = env.float("NRS_CIRCUIT_PROBE_SECONDS", default=15.0)
+# The buyer's side (invoicing/purchases/): how often each business's received invoices are pulled from NRS, how
+# far back its first pull reaches, and how often the delivery of its own B2B/B2G invoices is looked up.
+PURCHASES_PULL_MINUTES = env.int("PURCHASES_PULL_MINUTES", default=5)
+PURCHASES_FIRST_PULL_DAYS = env.int("PURCHASES_FIRST_PULL_DAYS", default=30)
+DELIVERY_CHECK_MINUTES = env.int("DELIVERY_CHECK_MINUTES", default=10)
 
 # --- Webhooks ------------------------------------------------------------------------------
 # Hosts that may be called over plain http and on internal addresses (development and tests only).

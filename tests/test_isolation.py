@@ -134,6 +134,7 @@ SANDBOX_NRS_API = (
     "sandbox/nrs/api/v1/invoice/update/<str:irn>",
     "sandbox/nrs/api/v1/invoice/transmit/self-health-check",
     "sandbox/nrs/api/v1/invoice/transmit/lookup/<str:irn>",
+    "sandbox/nrs/api/v1/invoice/transmit/pull",
     "sandbox/nrs/api/v1/invoice/transmit/<str:irn>",
     "sandbox/nrs/api/v1/invoice/resources/<slug:name>",
     "sandbox/nrs/api/v1/invoice/<uuid:business_id>",

@@ -162,6 +162,19 @@ class NrsClient:
     def transmit_lookup(self, irn: str) -> dict:
         return self._call("transmit_lookup", "GET", f"/api/v1/invoice/transmit/lookup/{irn}", reference=irn)
 
+    def transmit_pull(self, date_from, date_to, *, confirmed: bool = True) -> list:
+        """The invoices NRS transmitted to this business (as buyer) between two dates, inclusive: each NRS's
+        document as the supplier signed it, with its `irn` and `transmitted_at`. `confirmed=True` includes those
+        this business already confirmed receiving (the sandbox's reading of the flag: api.transmit_pull)."""
+        params = {
+            "confirmed": "true" if confirmed else "false",
+            "from": date_from.isoformat(),
+            "to": date_to.isoformat(),
+        }
+        data = self._call("transmit_pull", "GET", "/api/v1/invoice/transmit/pull", params=params)
+        invoices = data.get("invoices") if isinstance(data, dict) else None
+        return [item for item in invoices if isinstance(item, dict)] if isinstance(invoices, list) else []
+
     def verify_tin(self, tin: str) -> dict:
         return self._call("verify_tin", "POST", "/api/v1/utilities/verify-tin/", {"tin": tin})
 

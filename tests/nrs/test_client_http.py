@@ -28,6 +28,7 @@ def test_health_entity_and_self_health(client, connected_tenant):
 
 def test_the_whole_lifecycle_of_a_b2b_invoice(client, connected_tenant):
     doc = document_for(connected_tenant)
+    doc["accounting_customer_party"]["tin"] = "99887766-0001"  # a buyer that is not this business
     irn = doc["irn"]
     assert client.irn_validate(irn=irn, invoice_reference="INV001", business_id=connected_tenant.nrs_business_id) == {
         "ok": True
@@ -38,8 +39,9 @@ def test_the_whole_lifecycle_of_a_b2b_invoice(client, connected_tenant):
     assert confirmed["irn"] == irn and confirmed["payment_status"] == "PENDING" and confirmed["transmitted"] is False
     assert client.transmit(irn) == {"ok": True}
     assert client.transmit_lookup(irn)["status"] == "TRANSMITTED"
-    assert client.transmit_confirm(irn) == {"ok": True}
-    assert client.transmit_lookup(irn)["status"] == "CONFIRMED"
+    with pytest.raises(NrsNotFound, match="not transmitted to this business"):
+        client.transmit_confirm(irn)  # only the buyer confirms receipt (tests/nrs/test_sandbox_marketplace.py)
+    assert client.transmit_lookup(irn)["status"] == "TRANSMITTED"
     assert client.update_payment(irn, payment_status="PAID", reference="TRX-1") == {"ok": True}
     assert client.download(irn)["payment_status"] == "PAID"
     found = client.search(connected_tenant.nrs_business_id, irn=irn)
@@ -58,7 +60,9 @@ def test_the_whole_lifecycle_of_a_b2b_invoice(client, connected_tenant):
         "download",
         "search",
     ]
-    assert all(c.outcome == "ok" and c.status_code == 200 for c in calls(connected_tenant))
+    outcomes = {c.endpoint: (c.outcome, c.status_code) for c in calls(connected_tenant)}
+    assert outcomes.pop("transmit_confirm") == ("not_found", 404)
+    assert set(outcomes.values()) == {("ok", 200)}
 
 
 def test_rejected_documents_carry_nrs_details_and_public_message(client, connected_tenant):

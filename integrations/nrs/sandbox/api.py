@@ -4,6 +4,9 @@ import json
 import random
 import time
 import uuid
+import zoneinfo
+from datetime import date, datetime, timedelta
+from datetime import time as clock
 from decimal import Decimal
 from functools import wraps
 
@@ -247,13 +250,11 @@ def update(request, business, conf, irn):
 
 @endpoint("POST", "PATCH")
 def transmit(request, business, conf, irn):
+    if request.method == "PATCH":
+        return _transmit_confirm(business, irn)
     invoice = _invoice(business, irn)
     if not invoice:
         return _not_found(irn)
-    if request.method == "PATCH":  # the buyer's side confirms receipt
-        invoice.transmit_confirmed_at = timezone.now()
-        invoice.save(update_fields=["transmit_confirmed_at"])
-        return ok()
     if not invoice.document.get("accounting_customer_party"):
         return error(400, "only b2b and b2g invoices are transmitted", VALIDATION_PUBLIC, handler="transmit")
     if random.random() < conf["offline_rate"]:
@@ -262,18 +263,91 @@ def transmit(request, business, conf, irn):
         return response
     if invoice.transmitted_at is None:
         invoice.transmitted_at = timezone.now()
-        invoice.save(update_fields=["transmitted_at"])
+        invoice.buyer_tin = buyer_tin(invoice.document)
+        invoice.save(update_fields=["transmitted_at", "buyer_tin"])
     return ok()
+
+
+def buyer_tin(document: dict) -> str:
+    party = document.get("accounting_customer_party")
+    return str(party.get("tin") or "").strip()[:40] if isinstance(party, dict) else ""
+
+
+def _delivered_to(business: SandboxBusiness):
+    """The transmitted B2B/B2G invoices NRS routed to this business: those whose buyer TIN is its TIN. Two
+    businesses on one portal thus trade with each other through the sandbox as through NRS."""
+    if not business.tin:
+        return SandboxInvoice.objects.none()
+    return SandboxInvoice.objects.filter(buyer_tin=business.tin, transmitted_at__isnull=False)
+
+
+def _transmit_confirm(business, irn):
+    """The buyer's side confirms receipt. Only the buyer may: to anyone else (the supplier included) the invoice
+    was never delivered, and the answer is NRS's not-found. Confirming again keeps the first time."""
+    invoice = _delivered_to(business).filter(irn=irn).first()
+    if invoice is None:
+        if SandboxInvoice.objects.filter(irn=irn).exists():
+            return error(404, f"invoice with irn {irn} was not transmitted to this business", "invoice not found")
+        return _not_found(irn)
+    if invoice.transmit_confirmed_at is None:
+        invoice.transmit_confirmed_at = timezone.now()
+        invoice.save(update_fields=["transmit_confirmed_at"])
+    return ok()
+
+
+def _day(request, name):
+    try:
+        return date.fromisoformat(request.GET.get(name, ""))
+    except ValueError:
+        return None
+
+
+@endpoint("GET")
+def transmit_pull(request, business, conf):
+    """The buyer's inbox: invoices transmitted to this business with their transmit date (Lagos) in [from, to].
+
+    How `confirmed` reads (NRS.md shows only `confirmed=true`, in the pull a buyer makes to find its invoices):
+    it says whether invoices this business already confirmed are included. `true` answers all of them,
+    `false` only those it has not confirmed yet. Read the other way (`true`: only confirmed ones), the documented
+    call would never show a buyer a new invoice. Absent, it is `true`."""
+    start, end = _day(request, "from"), _day(request, "to")
+    for name, day in (("from", start), ("to", end)):
+        if day is None:
+            return error(400, f"{name} must be a valid date in the format yyyy-mm-dd", VALIDATION_PUBLIC, "transmit")
+    if end < start:
+        return error(400, "to must be on or after from", VALIDATION_PUBLIC, handler="transmit")
+    confirmed = request.GET.get("confirmed", "true").strip().lower()
+    if confirmed not in ("true", "false"):
+        return error(400, "confirmed must be true or false", VALIDATION_PUBLIC, handler="transmit")
+    lagos = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+    found = _delivered_to(business).filter(
+        transmitted_at__gte=datetime.combine(start, clock.min, tzinfo=lagos),
+        transmitted_at__lt=datetime.combine(end + timedelta(days=1), clock.min, tzinfo=lagos),
+    )
+    if confirmed == "false":
+        found = found.filter(transmit_confirmed_at__isnull=True)
+    invoices = [
+        {**invoice.document, "irn": invoice.irn, "transmitted_at": invoice.transmitted_at.isoformat()}
+        for invoice in found.order_by("transmitted_at", "irn")
+    ]
+    return ok({"invoices": invoices})
 
 
 @endpoint("GET")
 def transmit_lookup(request, business, conf, irn):
+    """For the supplier: PENDING (not transmitted yet), TRANSMITTED (at the buyer's access point), CONFIRMED (the
+    buyer confirmed receipt), with the times."""
     invoice = _invoice(business, irn)
     if not invoice:
         return _not_found(irn)
     status = "CONFIRMED" if invoice.transmit_confirmed_at else "TRANSMITTED" if invoice.transmitted_at else "PENDING"
     return ok(
-        {"irn": irn, "status": status, "transmitted_at": invoice.transmitted_at and invoice.transmitted_at.isoformat()}
+        {
+            "irn": irn,
+            "status": status,
+            "transmitted_at": invoice.transmitted_at and invoice.transmitted_at.isoformat(),
+            "confirmed_at": invoice.transmit_confirmed_at and invoice.transmit_confirmed_at.isoformat(),
+        }
     )
 
 

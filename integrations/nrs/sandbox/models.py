@@ -47,11 +47,14 @@ class SandboxInvoice(models.Model):
     payment_reference = models.CharField(max_length=100, blank=True)
     signed_at = models.DateTimeField(auto_now_add=True)
     transmitted_at = models.DateTimeField(null=True, blank=True)
-    transmit_confirmed_at = models.DateTimeField(null=True, blank=True)
+    # Where the transmit routed it: the buyer's TIN. The sandbox business with that TIN pulls it and confirms it.
+    buyer_tin = models.CharField(max_length=40, blank=True)
+    transmit_confirmed_at = models.DateTimeField(null=True, blank=True)  # by the buyer
     sign_count = models.PositiveIntegerField(default=1)  # >1 would mean a duplicate sign got through
 
     class Meta:
         ordering = ["-signed_at"]
+        indexes = [models.Index(fields=["buyer_tin", "transmitted_at"], name="sandbox_delivered_to")]
 
     def __str__(self):
         return self.irn

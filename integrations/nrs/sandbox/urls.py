@@ -15,6 +15,7 @@ urlpatterns = [
     path("api/v1/invoice/update/<str:irn>", api.update),
     path("api/v1/invoice/transmit/self-health-check", api.transmit_health),
     path("api/v1/invoice/transmit/lookup/<str:irn>", api.transmit_lookup),
+    path("api/v1/invoice/transmit/pull", api.transmit_pull),
     path("api/v1/invoice/transmit/<str:irn>", api.transmit),
     path("api/v1/invoice/resources/<slug:name>", api.resource),
     path("api/v1/invoice/<uuid:business_id>", api.search),
