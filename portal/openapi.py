@@ -455,6 +455,11 @@ TAGS = [
         "required, 2–100 characters). List endpoints support optional broader search filters.",
     },
     {
+        "name": "Purchases",
+        "description": "Invoices your suppliers certified with NRS and NRS delivered to your business: list and "
+        "read them, acknowledge receipt (NRS tells the supplier), pull now. Webhook event `purchase.received`.",
+    },
+    {
         "name": "Helpers",
         "description": "Reference lookups for standard codes and labels used on invoices — invoice types, tax "
         "categories, payment means, quantity units, product and service codes, and Nigeria states, LGAs, and "
@@ -483,7 +488,10 @@ TAGS = [
 ]
 
 TAG_GROUPS = [
-    {"name": "Integrator API", "tags": ["Invoices", "Drafts", "CSV batches", "Customers & Items", "Helpers"]},
+    {
+        "name": "Integrator API",
+        "tags": ["Invoices", "Drafts", "CSV batches", "Customers & Items", "Purchases", "Helpers"],
+    },
     {"name": "Public", "tags": ["Public Endpoints"]},
     {"name": "Admin API (portal session)", "tags": ["Auth", "Tenant settings", "Webhook subscriptions"]},
     {"name": "Webhooks", "tags": ["Invoice Webhook Events"]},
