@@ -29,6 +29,7 @@ from portal.openapi import (
     NO_NUL,
     TIMESTAMP,
     component,
+    error,
     obj,
     operation,
     page_of,
@@ -40,9 +41,12 @@ from portal.openapi import (
     text,
 )
 from portal.query_params import QueryParams
+from tenants.models import Membership
 from tenants.permissions import HasTenant
 
 Status = ReceivedInvoice.Status
+Role = Membership.Role
+DECIDERS = (Role.ADMIN, Role.APPROVER)  # who acknowledges, accepts and disputes in the portal
 MAX_LIMIT = 500  # as GET /api/v1/invoices
 
 IRN = path_parameter("irn", "str", f"The supplier's Invoice Reference Number, e.g. {IRN_EXAMPLE}.")
@@ -96,6 +100,17 @@ SYNC = component(
         required=["status", "lastPulledAt", "seenThrough", "lastError", "lastErrorAt"],
     ),
 )
+
+
+def _may_acknowledge(request) -> None:
+    """In the portal only admins and approvers acknowledge; a person's session here may do no more. (An API key
+    is not limited by portal roles: the reference.)"""
+    membership = request._request.membership
+    if request._request.api_key is None and membership is not None and membership.role not in DECIDERS:
+        raise ApiError(
+            f"Only admins and approvers acknowledge received invoices; your role is {Role(membership.role).label}.",
+            status_code=403,
+        )
 
 
 def _received(irn) -> ReceivedInvoice:
@@ -228,6 +243,14 @@ def detail(request, irn):
                     },
                 ),
             ),
+            403: error(
+                "A portal session of a clerk or reviewer (only admins and approvers acknowledge), or a signed-in "
+                "user who belongs to no business.",
+                (
+                    "Clerk",
+                    {"error": "Only admins and approvers acknowledge received invoices; your role is Clerk."},
+                ),
+            ),
         },
         errors=(404,),
     )
@@ -235,6 +258,7 @@ def detail(request, irn):
 @api_view(["POST"])
 @permission_classes([HasTenant])
 def acknowledge(request, irn):
+    _may_acknowledge(request)  # before the look-up: a refused role learns nothing of which IRNs exist
     received = _received(irn)
     try:
         received = purchase_acknowledge(received=received, actor=actor(request))

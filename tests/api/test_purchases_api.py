@@ -347,3 +347,28 @@ def test_the_routes_are_in_the_schema_with_the_list_parameters(client):
     assert schema["components"]["schemas"]["PurchaseDetail"]["allOf"][0] == {
         "$ref": "#/components/schemas/PurchaseSummary"
     }
+
+
+def test_a_clerks_session_may_read_but_not_acknowledge(ready, inbox):
+    """Portal roles hold on a person's session here too: clerks see, admins and approvers acknowledge."""
+    from django.utils import timezone
+    from rest_framework.test import APIClient
+
+    from tests.conftest import member
+
+    paper = inbox["paper"]
+    with scope(tenant=ready):
+        ReceivedInvoice.objects.filter(pk=paper.pk).update(status="acknowledged", acknowledged_at=timezone.now())
+    for role, expected in (("clerk", 403), ("reviewer", 403), ("approver", 200), ("admin", 200)):
+        session = APIClient()
+        session.force_login(member(ready, role))
+        assert session.get(f"{LIST}/{paper.irn}").status_code == 200
+        response = session.post(f"{LIST}/{paper.irn}/acknowledge")
+        if expected == 403:
+            body = assert_error_shape(response, 403)
+            assert "Only admins and approvers" in body["error"]
+            assert_error_shape(session.post(f"{LIST}/NOPE-1/acknowledge"), 403)  # whatever the IRN
+        else:
+            assert response.status_code == 200 and response.json()["status"] == "acknowledged"
+    with scope(tenant=inbox["toner"].tenant):
+        assert ReceivedInvoice.objects.get(pk=inbox["toner"].pk).acknowledged_at is None
