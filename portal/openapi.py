@@ -210,7 +210,7 @@ Base URL: `https://api.flowpoint.ng` (or this instance). The machine-readable sc
 
 | Routes | Authentication |
 |---|---|
-| `/api/v1/invoices…`, `/customers…`, `/items…`, `/helpers/…` | `X-Flowpoint-Key` (API key) or a portal session |
+| `/api/v1/invoices…`, `/customers…`, `/items…`, `/purchases…`, `/helpers/…` | `X-Flowpoint-Key` or a portal session |
 | `/api/v1/auth/…` | none (login) / portal session |
 | `/api/v1/tenant/…`, `/api/v1/integrations/…` | portal **admin** session only: an API key gets **403** |
 | `/api/v1/invoices/verify/{irn}`, `/health` | none |
@@ -260,6 +260,7 @@ route's maximum is a 400.
 | `GET /api/v1/invoices` | 500 |
 | `GET /api/v1/customers` | 200 |
 | `GET /api/v1/items` | 200 |
+| `GET /api/v1/purchases` | 500 |
 
 `GET /api/v1/invoices` returns certified invoices only. Money in requests: major units as numbers or decimal
 strings (`unit_price: 50000`); kobo integers on master data (`unitPriceKobo`); in responses, decimal strings with
@@ -294,6 +295,7 @@ plain `error` when `q` is missing or out of range (2–100 characters).
 | 429 | Global or per-tenant rate limit exceeded | Back off and retry; check `RateLimit-*` headers |
 | 500 | Unexpected server error | Retry; contact support with the `X-Request-Id` if persistent |
 | 502 | NRS payment confirm/update failed (`PATCH /invoices/{id}/payment`) | Read `nrsError`; fix and retry |
+| 502 | NRS did not take an acknowledgement (`POST /purchases/{irn}/acknowledge`) | Read `nrsError`; retry |
 | 503 | `GET /health` when the API is unavailable (`{"status": "degraded"}`) | Retry; contact support if persistent |
 
 ## Invoice machine codes (`reason`)

@@ -5,12 +5,14 @@ schema at /api/v1/schema lists exactly the keys rendered here.
 """
 
 from datetime import UTC
+from urllib.parse import quote
 
 from django.urls import reverse
 
 from integrations.nrs.shapes import Party
 from invoicing.api.vocabulary import INVOICE_STATUS, INVOICE_TYPE, KIND, PAYMENT_STATUS
 from invoicing.balance import invoice_balance
+from invoicing.models import ReceivedInvoice
 from portal.openapi import (
     DATE,
     MONEY,
@@ -284,7 +286,7 @@ def invoice_detail(invoice) -> dict:
 
 PURCHASE_STATUS = text(
     "new (received) → acknowledged (receipt confirmed to NRS) → accepted | disputed.",
-    enum=["new", "acknowledged", "accepted", "disputed"],
+    enum=ReceivedInvoice.Status.values,
 )
 
 
@@ -353,11 +355,16 @@ def doc_party(data, fallback=None) -> Party:
     )
 
 
+def _purchase_path(received, suffix="") -> str:
+    # Quoted, not reversed: the IRN is NRS's text, and one holding a "/" must still render (as %2F).
+    return f"{reverse('api_purchase_list')}/{quote(received.irn, safe='')}{suffix}"
+
+
 PURCHASE_LINKS = Shape(
     None,
     {
-        "self": Field(text(), lambda received: reverse("api_purchase_detail", args=[received.irn])),
-        "acknowledge": Field(text(), lambda received: reverse("api_purchase_acknowledge", args=[received.irn])),
+        "self": Field(text(), lambda received: _purchase_path(received)),
+        "acknowledge": Field(text(), lambda received: _purchase_path(received, "/acknowledge")),
     },
 )
 
