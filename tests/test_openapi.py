@@ -126,9 +126,8 @@ def test_errors_have_the_spec_shape_and_responses_the_common_headers(schema):
     error = schema["components"]["schemas"]["Error"]
     assert set(error["properties"]) == {"error", "reason", "code", "detail", "fields"}
     assert error["required"] == ["error"]
-    error_like = {
-        f"#/components/schemas/{name}" for name in ("Error", "PaymentError", "PurchaseNrsError", "BatchRejected", "VerifyFailure")
-    }
+    names = ("Error", "PaymentError", "PurchaseNrsError", "BatchRejected", "VerifyFailure")
+    error_like = {f"#/components/schemas/{name}" for name in names}
     seen = set()
     for path, method, operation in _operations(schema):
         for code, response in operation["responses"].items():
