@@ -15,14 +15,26 @@ INVOICE_PENDING = "invoice.pending"
 INVOICE_CERTIFIED = "invoice.certified"
 INVOICE_FAILED = "invoice.failed"
 INVOICE_PAYMENT_UPDATED = "invoice.payment_updated"
+INVOICE_ACKNOWLEDGED = "invoice.acknowledged"  # the buyer confirmed receipt to NRS (the delivery check saw it)
+PURCHASE_RECEIVED = "purchase.received"  # a supplier's invoice reached this business (first pull only)
 
-# The event types an integrator can subscribe to, in the order they are offered (spec: "Invoice Webhook Events").
-EVENT_TYPES = (INVOICE_PENDING, INVOICE_CERTIFIED, INVOICE_FAILED, INVOICE_PAYMENT_UPDATED)
+# The event types an integrator can subscribe to, in the order they are offered (spec: "Invoice Webhook Events";
+# the last two are Flowpoint's own, for B2B delivery: what the buyer did with yours, what suppliers sent you).
+EVENT_TYPES = (
+    INVOICE_PENDING,
+    INVOICE_CERTIFIED,
+    INVOICE_FAILED,
+    INVOICE_PAYMENT_UPDATED,
+    INVOICE_ACKNOWLEDGED,
+    PURCHASE_RECEIVED,
+)
 EVENT_LABELS = {
     INVOICE_PENDING: _("Accepted and queued for NRS"),
     INVOICE_CERTIFIED: _("Certified by NRS (B2C: reported)"),
     INVOICE_FAILED: _("NRS submission failed"),
     INVOICE_PAYMENT_UPDATED: _("Payment status reported to NRS"),
+    INVOICE_ACKNOWLEDGED: _("Acknowledged by the buyer"),
+    PURCHASE_RECEIVED: _("Invoice received from a supplier"),
 }
 
 
@@ -42,6 +54,9 @@ PUBLISHED = {
     "invoice.reported": Published(INVOICE_CERTIFIED, "certified", "nrs.sign"),  # B2C: signed = reported
     "invoice.failed": Published(INVOICE_FAILED, "failed", "nrs.submit"),
     "invoice.payment_updated": Published(INVOICE_PAYMENT_UPDATED, None, "payment.update"),
+    # Written by the delivery check (transmit lookup) once NRS says the buyer confirmed receipt: the invoice is
+    # certified, and stays so.
+    "invoice.acknowledged": Published(INVOICE_ACKNOWLEDGED, "certified", "nrs.transmit_lookup"),
 }
 
 Listener = Callable[..., object]  # listener(*, invoice, kind)
@@ -66,8 +81,6 @@ def publish(*, invoice, kind: str) -> None:
 
 
 # --- the buyer's side: invoices received through NRS ------------------------------------------------------------
-
-PURCHASE_RECEIVED = "purchase.received"  # a supplier's invoice reached this business (first pull only)
 
 PurchaseListener = Callable[..., object]  # listener(*, received, kind)
 _purchase_listeners: list[PurchaseListener] = []

@@ -216,7 +216,7 @@ Base URL: `https://api.flowpoint.ng` (or this instance). The machine-readable sc
 
 | Routes | Authentication |
 |---|---|
-| `/api/v1/invoices…`, `/customers…`, `/items…`, `/helpers/…` | `X-Flowpoint-Key` (API key) or a portal session |
+| `/api/v1/invoices…`, `/customers…`, `/items…`, `/purchases…`, `/helpers/…` | `X-Flowpoint-Key` or a portal session |
 | `/api/v1/auth/…` | none (login) / portal session |
 | `/api/v1/tenant/…`, `/api/v1/integrations/…` | portal **admin** session only: an API key gets **403** |
 | `/api/v1/invoices/verify/{irn}`, `/health` | none |
@@ -266,6 +266,7 @@ route's maximum is a 400.
 | `GET /api/v1/invoices` | 500 |
 | `GET /api/v1/customers` | 200 |
 | `GET /api/v1/items` | 200 |
+| `GET /api/v1/purchases` | 500 |
 
 `GET /api/v1/invoices` returns certified invoices only. Money in requests: major units as numbers or decimal
 strings (`unit_price: 50000`); kobo integers on master data (`unitPriceKobo`); in responses, decimal strings with
@@ -300,6 +301,7 @@ plain `error` when `q` is missing or out of range (2–100 characters).
 | 429 | Global or per-tenant rate limit exceeded | Back off and retry; check `RateLimit-*` headers |
 | 500 | Unexpected server error | Retry; contact support with the `X-Request-Id` if persistent |
 | 502 | NRS payment confirm/update failed (`PATCH /invoices/{id}/payment`) | Read `nrsError`; fix and retry |
+| 502 | NRS did not take an acknowledgement (`POST /purchases/{irn}/acknowledge`) | Read `nrsError`; retry |
 | 503 | `GET /health` when the API is unavailable (`{"status": "degraded"}`) | Retry; contact support if persistent |
 
 ## Invoice machine codes (`reason`)
@@ -461,6 +463,11 @@ TAGS = [
         "required, 2–100 characters). List endpoints support optional broader search filters.",
     },
     {
+        "name": "Purchases",
+        "description": "Invoices your suppliers certified with NRS and NRS delivered to your business: list and "
+        "read them, acknowledge receipt (NRS tells the supplier), pull now. Webhook event `purchase.received`.",
+    },
+    {
         "name": "Helpers",
         "description": "Reference lookups for standard codes and labels used on invoices — invoice types, tax "
         "categories, payment means, quantity units, product and service codes, and Nigeria states, LGAs, and "
@@ -489,7 +496,10 @@ TAGS = [
 ]
 
 TAG_GROUPS = [
-    {"name": "Integrator API", "tags": ["Invoices", "Drafts", "CSV batches", "Customers & Items", "Helpers"]},
+    {
+        "name": "Integrator API",
+        "tags": ["Invoices", "Drafts", "CSV batches", "Customers & Items", "Purchases", "Helpers"],
+    },
     {"name": "Public", "tags": ["Public Endpoints"]},
     {"name": "Admin API (portal session)", "tags": ["Auth", "Tenant settings", "Webhook subscriptions"]},
     {"name": "Webhooks", "tags": ["Invoice Webhook Events"]},

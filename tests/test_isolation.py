@@ -41,6 +41,7 @@ from tenants import services
 from tenants.models import Location, Tenant, TenantOwned
 from tests.conftest import member
 from tests.factories import make_ready
+from tests.purchases_factory import make_received_invoice
 
 KEY_HEADER = "X-Flowpoint-Key"
 
@@ -78,6 +79,9 @@ class MARK:
     nrs_api_key = "nrs-key-zq7-never-shown"
     nrs_api_secret = "nrs-secret-zq7-never-shown"
     sandbox_path = "/sandbox/nrs/ZQ7-SANDBOX-PATH"
+    supplier = "Zq7 Supplier Works Ltd"
+    supplier_tin = "16180339-0001"
+    purchase = "PURCH-ZQ7-0009"
 
 
 class A(str):
@@ -289,6 +293,10 @@ ROUTES = {
     "api_invoice_reconcile": Owned(pk=A("certified.pk")),
     "api_invoice_pdf": Owned(pk=A("certified.pk")),
     "api_invoice_status": Owned(irn=A("certified.irn")),
+    "api_purchase_list": Listing({"q": "Zq7 Supplier"}, {"supplier_tin": MARK.supplier_tin}, {"status": "new"}),
+    "api_purchase_sync": Listing(nothing_of_a_tenant="POST only: queues a pull of the caller's own business"),
+    "api_purchase_detail": Owned(irn=A("received.irn")),
+    "api_purchase_acknowledge": Owned(irn=A("received.irn")),
     "api_customers": Listing(*FIND_CUSTOMER),
     "api_customers_search": Listing(*FIND_CUSTOMER),
     "api_items": Listing(*FIND_ITEM),
@@ -524,6 +532,11 @@ def first(tenant, second, key_file, settings):
     )
     SandboxRequest.objects.create(method="POST", path=MARK.sandbox_path, status_code=200, business=sandbox)
 
+    # An invoice a supplier sent A through NRS (the buyer's side).
+    received = make_received_invoice(
+        tenant, number=MARK.purchase, supplier_name=MARK.supplier, supplier_tin=MARK.supplier_tin
+    )
+
     with scopes_disabled():
         return SimpleNamespace(
             tenant=tenant,
@@ -544,6 +557,7 @@ def first(tenant, second, key_file, settings):
             webhook=WebhookEndpoint.objects.get(tenant=tenant),
             delivery=WebhookDelivery.objects.get(tenant=tenant),
             event=event,
+            received=received,
         )
 
 
@@ -551,7 +565,7 @@ def first(tenant, second, key_file, settings):
 def markers(first):
     """MARK's strings and A's generated ones (IRNs, ids, key prefix and fingerprint, NRS business id...)."""
     found = {value for name, value in vars(MARK).items() if not name.startswith("_")}
-    found |= {first.draft.irn, first.certified.irn, first.review.irn, first.event.id}
+    found |= {first.draft.irn, first.certified.irn, first.review.irn, first.event.id, first.received.irn}
     found |= {str(row.pk) for row in (first.draft, first.review, first.certified, first.batch)}
     found |= {first.api_key.prefix, first.crypto_key.fingerprint, str(first.tenant.nrs_business_id)}
     assert all(len(marker) >= 8 for marker in found)  # long enough never to turn up by chance

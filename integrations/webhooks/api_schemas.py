@@ -3,8 +3,9 @@ builds them, delivery.py signs and sends them), as OpenAPI components and webhoo
 (WebhookSubscription, WebhookDelivery) are declared with their rendering in integrations/webhooks/api.py.
 """
 
+from invoicing.api.purchases import PURCHASE_EXAMPLE
 from invoicing.api.vocabulary import INVOICE_STATUS, INVOICE_TYPE, KIND, PAYMENT_STATUS
-from invoicing.events import EVENT_TYPES
+from invoicing.events import EVENT_TYPES, PURCHASE_RECEIVED
 from portal.openapi import (
     DATE,
     INVOICE_ID_EXAMPLE,
@@ -110,6 +111,14 @@ WEBHOOK_EVENT = component(
                     "nrsError": obj(
                         {"reason": text(), "details": text()}, description="invoice.failed only: NRS's error."
                     ),
+                    "deliveredAt": {
+                        **TIMESTAMP,
+                        "description": "invoice.acknowledged only: when NRS delivered it to the buyer's access point.",
+                    },
+                    "buyerAcknowledgedAt": {
+                        **TIMESTAMP,
+                        "description": "invoice.acknowledged only: when the buyer confirmed receipt to NRS.",
+                    },
                 },
                 description="The invoice as an ERP needs it, without calling the API again.",
             ),
@@ -135,11 +144,51 @@ WEBHOOK_EVENTS = {
         "NRS submission failed; retry with POST /invoices/{id}/retry.",
     ),
     "invoice.payment_updated": ("certified", "payment.update", "CERTIFIED", "A payment state was reported to NRS."),
+    "invoice.acknowledged": (
+        "certified",
+        "nrs.transmit_lookup",
+        "CERTIFIED",
+        "The buyer confirmed to NRS that it received your B2B / B2G invoice (seen by Flowpoint's delivery check).",
+    ),
 }
+
+# The buyer's side: an invoice a supplier certified with NRS reached your business. Its data is the received
+# invoice as GET /api/v1/purchases lists it (the PurchaseSummary shape, declared once with its rendering).
+PURCHASE_WEBHOOK_EVENT = component(
+    "PurchaseWebhookEvent",
+    obj(
+        {
+            "id": text("Event id: dedupe on it (delivery is at-least-once).", examples=["evt_01J9Z3"]),
+            "type": text(const="purchase.received"),
+            "status": text("Root status: received.", const="received"),
+            "source": text("The pull from NRS that found it.", const="nrs.pull"),
+            "timestamp": integer("Unix time in milliseconds: reject deliveries older than 5 minutes."),
+            "emittedAt": text("ISO 8601.", format="date-time"),
+            "data": ref("PurchaseSummary"),
+        },
+        required=["id", "type", "status", "source", "timestamp", "emittedAt", "data"],
+    ),
+)
 
 
 def _operation(event: str) -> dict:
     """The POST Flowpoint sends for `event`, with an example body."""
+    if event == PURCHASE_RECEIVED:
+        return _post(
+            event,
+            "A supplier's invoice (credit or debit note) reached your business through NRS; acknowledge it with "
+            "POST /api/v1/purchases/{irn}/acknowledge.",
+            "PurchaseWebhookEvent",
+            {
+                "id": "evt_01J9Z3K6W8Q3",
+                "type": event,
+                "status": "received",
+                "source": "nrs.pull",
+                "timestamp": 1777109472000,
+                "emittedAt": "2026-04-25T09:31:12.000Z",
+                "data": PURCHASE_EXAMPLE,
+            },
+        )
     root_status, source, status, summary = WEBHOOK_EVENTS[event]
     example = {
         "id": "evt_01J9Z3K6W8Q2",
@@ -172,6 +221,13 @@ def _operation(event: str) -> dict:
     }
     if event == "invoice.failed":
         example["data"]["nrsError"] = {"reason": "SUBMISSION_ERROR", "details": "NRS did not answer in time."}
+    if event == "invoice.acknowledged":
+        example["data"]["deliveredAt"] = "2026-04-25T09:31:40.000Z"
+        example["data"]["buyerAcknowledgedAt"] = "2026-04-25T11:02:05.000Z"
+    return _post(event, summary, "WebhookEvent", example)
+
+
+def _post(event: str, summary: str, schema: str, example: dict) -> dict:
     operation = {
         "operationId": f"webhook_{event.replace('.', '_')}",
         "summary": event,
@@ -205,7 +261,7 @@ def _operation(event: str) -> dict:
         ],
         "requestBody": {
             "required": True,
-            "content": {"application/json": {"schema": ref("WebhookEvent"), "example": example}},
+            "content": {"application/json": {"schema": ref(schema), "example": example}},
         },
         "responses": {
             "2XX": {"description": "Received (any 2xx within 10 seconds; the body is ignored — 204 is fine)."},
@@ -215,5 +271,5 @@ def _operation(event: str) -> dict:
     return operation
 
 
-for _event in WEBHOOK_EVENTS:
+for _event in EVENT_TYPES:  # every event an endpoint can subscribe to, in the order they are offered
     webhook(_event, _operation(_event))

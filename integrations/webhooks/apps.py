@@ -30,4 +30,5 @@ class WebhooksConfig(AppConfig):
         # Invoicing never imports webhooks: it publishes its invoice events, and keeps the endpoint in its copy
         # of a business's set-up (read by every create, which records the event in its own transaction).
         events.listen(services.webhook_emit)
+        events.listen_purchases(services.webhook_emit_purchase)
         setup.extend(services.SETUP_ENDPOINT, services.tenant_endpoint, WebhookEndpoint)

@@ -17,7 +17,8 @@ from integrations.webhooks.models import TEST_EVENT_TYPE, WebhookDelivery, Webho
 from integrations.webhooks.safety import secret_grace, timeout, url_problem
 from integrations.webhooks.signing import secret_problem
 from invoicing import setup
-from invoicing.events import EVENT_TYPES, INVOICE_FAILED, PUBLISHED
+from invoicing.api.representations import purchase_summary
+from invoicing.events import EVENT_TYPES, INVOICE_ACKNOWLEDGED, INVOICE_FAILED, PUBLISHED, PURCHASE_RECEIVED
 from portal.errors import DomainError
 from portal.queries import insert
 from tenants.audit import audit, diff
@@ -294,7 +295,7 @@ def _money(value) -> str:
     return f"{value:.2f}"
 
 
-def invoice_data(invoice, *, failed: bool = False) -> dict:
+def invoice_data(invoice, *, failed: bool = False, acknowledged: bool = False) -> dict:
     """What an ERP needs about the invoice, without calling the API again."""
     data = {
         "invoiceId": str(invoice.pk),
@@ -319,6 +320,9 @@ def invoice_data(invoice, *, failed: bool = False) -> dict:
     }
     if failed:
         data["nrsError"] = {"reason": invoice.nrs_reason, "details": invoice.nrs_detail}
+    if acknowledged:  # what the delivery check learnt from NRS's transmit lookup
+        data["deliveredAt"] = _iso_ms(invoice.delivered_at) if invoice.delivered_at else None
+        data["buyerAcknowledgedAt"] = _iso_ms(invoice.buyer_acknowledged_at) if invoice.buyer_acknowledged_at else None
     return data
 
 
@@ -370,8 +374,28 @@ def webhook_emit(*, invoice, kind: str, source: str | None = None, now=None) -> 
             type_=type_,
             status=status,
             source=source,
-            data=invoice_data(invoice, failed=type_ == INVOICE_FAILED),
+            data=invoice_data(invoice, failed=type_ == INVOICE_FAILED, acknowledged=type_ == INVOICE_ACKNOWLEDGED),
             invoice_id=invoice.pk,
+            now=now,
+        )
+
+
+def webhook_emit_purchase(*, received, kind: str, now=None) -> WebhookEvent | None:
+    """Record the `purchase.received` event of an invoice a supplier sent this business, and queue its delivery.
+
+    invoicing.events.publish_purchase calls it (apps.py listens there) in the transaction that saved the received
+    invoice, the first time only. The data is the received invoice as GET /api/v1/purchases/{irn} lists it.
+    """
+    if kind != PURCHASE_RECEIVED:
+        return None
+    now = now or timezone.now()
+    with scope(tenant=received.tenant), transaction.atomic(savepoint=False):
+        return _record(
+            tenant=received.tenant,
+            type_=PURCHASE_RECEIVED,
+            status="received",
+            source="nrs.pull",
+            data=purchase_summary(received),
             now=now,
         )
 

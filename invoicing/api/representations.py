@@ -5,12 +5,14 @@ schema at /api/v1/schema lists exactly the keys rendered here.
 """
 
 from datetime import UTC
+from urllib.parse import quote
 
 from django.urls import reverse
 
 from integrations.nrs.shapes import Party
 from invoicing.api.vocabulary import INVOICE_STATUS, INVOICE_TYPE, KIND, PAYMENT_STATUS
 from invoicing.balance import invoice_balance
+from invoicing.models import ReceivedInvoice
 from portal.openapi import (
     DATE,
     MONEY,
@@ -274,3 +276,237 @@ def invoice_summary(invoice) -> dict:
 
 def invoice_detail(invoice) -> dict:
     return DETAIL.render(invoice)
+
+
+# --- Received invoices (the buyer's side: invoicing/api/purchases.py, and the purchase.received webhook) -----
+#
+# What a supplier certified and NRS delivered to this business. The totals are the row's columns (read off the
+# document when it was pulled); parties, lines and taxes are read from NRS's document as pulled, which Flowpoint
+# did not write: every value is read defensively (a missing or odd value is null, never an error).
+
+PURCHASE_STATUS = text(
+    "new (received) → acknowledged (receipt confirmed to NRS) → accepted | disputed.",
+    enum=ReceivedInvoice.Status.values,
+)
+
+
+def _document(received) -> dict:
+    return received.document if isinstance(received.document, dict) else {}
+
+
+def _mapping(value) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def _sequence(value) -> list:
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+def _number(value):
+    """A document amount (a JSON number or a decimal string) as a finite Decimal, else None."""
+    from decimal import Decimal, InvalidOperation
+
+    if value is None or isinstance(value, bool | dict | list):
+        return None
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() else None
+
+
+def doc_money(value) -> str | None:
+    number = _number(value)
+    return money(number) if number is not None else None
+
+
+def doc_decimal(value) -> str | None:
+    number = _number(value)
+    return decimal(number) if number is not None else None
+
+
+def _doc_text(value) -> str:
+    return value if isinstance(value, str) else "" if value is None else str(value)
+
+
+def doc_party(data, fallback=None) -> Party:
+    """A party of the document (accounting_supplier_party / accounting_customer_party) as the API's Party;
+    `fallback` (a Supplier row) fills what the document leaves out."""
+    from integrations.nrs.shapes import Address
+
+    data, address = _mapping(data), _mapping(_mapping(data).get("postal_address"))
+
+    def pick(value, attr):
+        return _doc_text(value) or (getattr(fallback, attr, "") if fallback is not None else "")
+
+    return Party(
+        name=pick(data.get("party_name"), "name"),
+        tin=pick(data.get("tin"), "tin"),
+        email=pick(data.get("email"), "email"),
+        telephone=pick(data.get("telephone"), "phone"),
+        address=Address(
+            street=pick(address.get("street_name"), "address"),
+            city=pick(address.get("city_name"), "city"),
+            postal_zone=pick(address.get("postal_zone"), "postal_code"),
+            lga=pick(address.get("lga"), "lga_code"),
+            state=pick(address.get("state"), "state_code"),
+            country=pick(address.get("country"), "country"),
+        ),
+    )
+
+
+def _purchase_path(received, suffix="") -> str:
+    # Quoted, not reversed: the IRN is NRS's text, and one holding a "/" must still render (as %2F).
+    return f"{reverse('api_purchase_list')}/{quote(received.irn, safe='')}{suffix}"
+
+
+PURCHASE_LINKS = Shape(
+    None,
+    {
+        "self": Field(text(), lambda received: _purchase_path(received)),
+        "acknowledge": Field(text(), lambda received: _purchase_path(received, "/acknowledge")),
+    },
+)
+
+# The short form: lists, and the data of the purchase.received webhook event.
+PURCHASE_SUMMARY = Shape(
+    "PurchaseSummary",
+    {
+        "irn": Field(text("The supplier's Invoice Reference Number."), lambda received: received.irn),
+        "documentNumber": Field(text("The supplier's own number."), lambda received: received.document_number),
+        "invoiceType": Field(INVOICE_TYPE, lambda received: received.invoice_type),
+        "status": Field(PURCHASE_STATUS, lambda received: received.status),
+        "issueDate": Field(DATE, lambda received: received.issue_date.isoformat()),
+        "dueDate": Field(nullable(DATE), lambda received: received.due_date.isoformat() if received.due_date else None),
+        "currency": Field(text(), lambda received: received.currency),
+        "supplier": Field(
+            ref("Party"),  # its name and TIN here; the detail adds the address (one shape for both)
+            lambda received: {"name": received.supplier.name, "tin": received.supplier.tin},
+        ),
+        "lineExtensionAmount": Field(MONEY, lambda received: money(received.line_extension)),
+        "taxAmount": Field(MONEY, lambda received: money(received.tax_total)),
+        "payableAmount": Field(MONEY, lambda received: money(received.payable)),
+        "transmittedAt": Field(TIMESTAMP, lambda received: iso(received.transmitted_at)),
+        "receivedAt": Field(TIMESTAMP, lambda received: iso(received.received_at)),
+        "acknowledgedAt": Field(TIMESTAMP, lambda received: iso(received.acknowledged_at)),
+        "decidedAt": Field(TIMESTAMP, lambda received: iso(received.decided_at)),
+        "disputeReason": Field(
+            text("Disputed only: why."),
+            lambda received: received.dispute_reason if received.status == "disputed" else OMIT,
+        ),
+        "links": Field(PURCHASE_LINKS, lambda received: received),
+    },
+    required=[
+        "irn",
+        "documentNumber",
+        "invoiceType",
+        "status",
+        "issueDate",
+        "dueDate",
+        "currency",
+        "supplier",
+        "lineExtensionAmount",
+        "taxAmount",
+        "payableAmount",
+        "transmittedAt",
+        "receivedAt",
+        "acknowledgedAt",
+        "decidedAt",
+        "links",
+    ],
+    description="An invoice (credit or debit note) a supplier certified with NRS and NRS delivered to your business.",
+)
+
+PURCHASE_LINE = Shape(
+    "PurchaseLine",
+    {
+        "position": Field(integer(), lambda pair: pair[0] + 1),
+        "description": Field(
+            text(),
+            lambda pair: _doc_text(
+                _mapping(pair[1].get("item")).get("description") or _mapping(pair[1].get("item")).get("name")
+            ),
+        ),
+        "quantity": Field(
+            nullable(text("Decimal string.")), lambda pair: doc_decimal(pair[1].get("invoiced_quantity"))
+        ),
+        "unitPrice": Field(nullable(MONEY), lambda pair: doc_money(_mapping(pair[1].get("price")).get("price_amount"))),
+        "discount": Field(nullable(MONEY), lambda pair: doc_money(pair[1].get("discount_amount"))),
+        "fee": Field(nullable(MONEY), lambda pair: doc_money(pair[1].get("fee_amount"))),
+        "hsnCode": Field(nullable(text()), lambda pair: _doc_text(pair[1].get("hsn_code")) or None),
+        "isicCode": Field(nullable(text()), lambda pair: _doc_text(pair[1].get("isic_code")) or None),
+        "lineExtensionAmount": Field(nullable(MONEY), lambda pair: doc_money(pair[1].get("line_extension_amount"))),
+    },
+    description="A line as the supplier's NRS document states it.",
+)
+
+PURCHASE_TAX = Shape(
+    "PurchaseTax",
+    {
+        "taxCategory": Field(text(), lambda sub: _doc_text(_mapping(sub.get("tax_category")).get("id"))),
+        "taxRate": Field(
+            nullable(text("Percentage, decimal string.")),
+            lambda sub: doc_decimal(_mapping(sub.get("tax_category")).get("percent")),
+        ),
+        "taxableAmount": Field(nullable(MONEY), lambda sub: doc_money(sub.get("taxable_amount"))),
+        "taxAmount": Field(nullable(MONEY), lambda sub: doc_money(sub.get("tax_amount"))),
+    },
+    description="Tax per category and rate, as the document's tax_total groups it.",
+)
+
+
+def _taxes(received) -> list:
+    return [
+        sub for total in _sequence(_document(received).get("tax_total")) for sub in _sequence(total.get("tax_subtotal"))
+    ]
+
+
+def _billing_references(received) -> list:
+    return [
+        {"irn": _doc_text(ref_.get("irn")), "issueDate": _doc_text(ref_.get("issue_date")) or None}
+        for ref_ in _sequence(_document(received).get("billing_reference"))
+    ]
+
+
+PURCHASE_DETAIL = Shape(
+    "PurchaseDetail",
+    {
+        "typeCode": Field(
+            nullable(text("NRS type code: 381 invoice, 380 credit note, 384 debit note.")),
+            lambda received: _doc_text(_document(received).get("invoice_type_code")) or None,
+        ),
+        "supplier": Field(
+            PARTY, lambda received: doc_party(_document(received).get("accounting_supplier_party"), received.supplier)
+        ),
+        "customer": Field(
+            PARTY,
+            lambda received: doc_party(_document(received).get("accounting_customer_party")),
+        ),
+        "lines": Field(
+            PURCHASE_LINE,
+            lambda received: list(enumerate(_sequence(_document(received).get("invoice_line")))),
+            many=True,
+        ),
+        "taxes": Field(PURCHASE_TAX, _taxes, many=True),
+        "billingReferences": Field(
+            {
+                "type": "array",
+                "items": obj({"irn": text(), "issueDate": nullable(text("YYYY-MM-DD, as the document states it."))}),
+                "description": "Credit and debit notes: the invoices they amend.",
+            },
+            _billing_references,
+        ),
+        "note": Field(text(), lambda received: _doc_text(_document(received).get("note"))),
+    },
+    extends=PURCHASE_SUMMARY,
+    description="The received invoice in full: the supplier and buyer as the document names them, its lines and "
+    "taxes, totals, status and when it was acknowledged or decided.",
+)
+
+
+def purchase_summary(received) -> dict:
+    return PURCHASE_SUMMARY.render(received)
+
+
+def purchase_detail(received) -> dict:
+    return PURCHASE_DETAIL.render(received)

@@ -1,3 +1,9 @@
-from invoicing.api import batches, helpers, invoices, master
+from invoicing.api import batches, helpers, invoices, master, purchases
 
-urlpatterns = [*invoices.urlpatterns, *batches.urlpatterns, *master.urlpatterns, *helpers.urlpatterns]
+urlpatterns = [
+    *invoices.urlpatterns,
+    *batches.urlpatterns,
+    *master.urlpatterns,
+    *purchases.urlpatterns,
+    *helpers.urlpatterns,
+]

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 from rest_framework.test import APIClient
 
-from invoicing.models import Batch, Customer, Invoice, Item
+from invoicing.models import Batch, Customer, Invoice, Item, ReceivedInvoice
 from invoicing.services import Actor, invoice_create
 from tests.api.conftest import assert_error_shape, invoice_body, new_key
 from tests.conftest import member
@@ -83,6 +83,7 @@ def _data(tenant, letter):
         )
     return SimpleNamespace(
         tenant=tenant,
+        received=_received(tenant, letter),
         certified=_invoice(tenant, f"{letter}-CERT-1", "CERTIFIED"),
         pending=_invoice(tenant, f"{letter}-PEND-1", "PENDING"),
         failed={who: _invoice(tenant, f"{letter}-FAIL-{who}", "FAILED", nrs_reason="SUBMISSION_ERROR") for who in WHO},
@@ -90,8 +91,26 @@ def _data(tenant, letter):
         customer=customer,
         item=item,
         batch=_Batches(tenant),
-        markers=[f"{letter}-CERT-1", f"{letter}-PEND-1", f"{letter}-DRAFT-", f"{name} Buyer", f"{name} Widget"],
+        markers=[
+            f"{letter}-CERT-1",
+            f"{letter}-PEND-1",
+            f"{letter}-DRAFT-",
+            f"{name} Buyer",
+            f"{name} Widget",
+            f"{letter}-RCVD-1",
+        ],
     )
+
+
+def _received(tenant, letter):
+    """An invoice a supplier sent the tenant through NRS, acknowledged already: acknowledging it again answers
+    200 and asks NRS nothing (there is no NRS here)."""
+    from tests.purchases_factory import make_received_invoice
+
+    received = make_received_invoice(tenant, number=f"{letter}-RCVD-1")
+    with scopes_disabled():
+        ReceivedInvoice.objects.filter(pk=received.pk).update(status="acknowledged", acknowledged_at=timezone.now())
+    return received
 
 
 WHO = ("key", "session")
@@ -102,6 +121,7 @@ LISTS_WITH_TENANT_ROWS = (
     "api_customers_search",
     "api_items",
     "api_items_search",
+    "api_purchase_list",
 )
 
 
@@ -143,6 +163,7 @@ def _snapshot(tenant):
             sorted(Customer.objects.filter(tenant=tenant).values_list("id", "name", "archived_at")),
             sorted(Item.objects.filter(tenant=tenant).values_list("id", "name", "archived_at")),
             sorted(Batch.objects.filter(tenant=tenant).values_list("id", "status", "submit_requested")),
+            sorted(ReceivedInvoice.objects.filter(tenant=tenant).values_list("id", "status", "acknowledged_at")),
         )
 
 
@@ -156,6 +177,7 @@ class Case:
     scope: str  # "id": another tenant gets 404; "list": only its own rows; "create": made in its own tenant
     body: Callable = lambda d, who: None
     reason: str | None = None  # when `ok` is an error status: proof the row was found and the caller admitted
+    role: str = "clerk"  # the portal member of (f): a clerk, unless the portal keeps the action to other roles
     query: dict = field(default_factory=dict)
     format: str = "json"
 
@@ -247,6 +269,12 @@ MATRIX = {
         body=lambda d, who: {"batchId": str(d.batch[who].pk)},
     ),
     ("api_batch", "GET"): Case(lambda d, who: f"/api/v1/invoices/batches/{d.batch[who].pk}", 200, "id"),
+    ("api_purchase_list", "GET"): Case(lambda d, who: "/api/v1/purchases", 200, "list"),
+    ("api_purchase_sync", "POST"): Case(lambda d, who: "/api/v1/purchases/sync", 202, "list"),
+    ("api_purchase_detail", "GET"): Case(lambda d, who: f"/api/v1/purchases/{d.received.irn}", 200, "id"),
+    ("api_purchase_acknowledge", "POST"): Case(
+        lambda d, who: f"/api/v1/purchases/{d.received.irn}/acknowledge", 200, "id", role="approver"
+    ),
     ("api_batch_template", "GET"): Case(lambda d, who: "/api/v1/invoices/upload/csv/template", 200, "list"),
     **{
         (f"api_helper_{name}", "GET"): Case(
@@ -348,9 +376,10 @@ def test_integrator_route(world, name, method):
         text = _text(owner)
         assert not [m for m in b.markers if m in text]
 
-    # (f) a signed-in portal clerk of the first tenant: the same answer as the key.
+    # (f) a signed-in portal clerk of the first tenant (or the role the portal keeps the action to): the same
+    # answer as the key.
     session = APIClient()
-    session.force_login(member(a.tenant, "clerk"))
+    session.force_login(member(a.tenant, case.role))
     _assert_ok(case, _call(session, method, case.path(a, "session"), case.body(a, "session"), case.query, case.format))
 
 

@@ -23,10 +23,10 @@ Everything happens in this process and thread, inside the test's transaction: sc
 application directly, and NRS is the embedded sandbox reached through the same application (no socket is opened;
 any other host is unreachable, and webhook URLs are never resolved). The rows made first — a customer, an item,
 drafts, a queued, a failed, a held, a certified and a reported invoice, a validated CSV batch, a location, keys,
-a webhook endpoint — are what path parameters point at half of the time (otherwise: whatever schemathesis
-generates, mostly unknown ids → 404). Tasks the fuzzed requests queue stay in django-q2's ORM broker. Text
-holding a NUL character is refused by the test database as PostgreSQL refuses it (SQLite would store it): what
-would be a 500 on PostgreSQL is one on SQLite too.
+a webhook endpoint, invoices received from a supplier (with NRS's copy) — are what path parameters point at half
+of the time (otherwise: whatever schemathesis generates, mostly unknown ids → 404). Tasks the fuzzed requests
+queue stay in django-q2's ORM broker. Text holding a NUL character is refused by the test database as PostgreSQL
+refuses it (SQLite would store it): what would be a 500 on PostgreSQL is one on SQLite too.
 
 Full size: `FUZZ_REQUESTS=5000 .venv/bin/pytest -m fuzz tests/api/test_fuzz.py -q -s -p no:randomly`.
 FUZZ_SEED picks other generated requests (default: one fixed seed, so that CI is repeatable).
@@ -249,6 +249,20 @@ def rows(app, key_file, django_capture_on_commit_callbacks, monkeypatch):
         found["location"] = list(Location.objects.filter(tenant=tenant).values_list("pk", flat=True))
         found["crypto_key"] = list(CryptoKey.objects.filter(tenant=tenant).values_list("pk", flat=True))
         found["api_key"] = list(ApiKey.objects.filter(tenant=tenant).values_list("pk", flat=True))
+    # Invoices suppliers sent this business through NRS, each with the sandbox's copy, so that acknowledging one
+    # reaches NRS and succeeds (the sandbox of this branch finds a transmitted invoice among the caller's own).
+    from integrations.nrs.sandbox.models import SandboxBusiness, SandboxInvoice
+    from tests.purchases_factory import make_received_invoice
+
+    found["purchase"] = []
+    for number in ("SI-1", "SI-2", "CN-3"):
+        received = make_received_invoice(tenant, number=number, type_code="380" if number == "CN-3" else "381")
+        SandboxInvoice.objects.create(
+            business=SandboxBusiness.objects.get(business_id=tenant.nrs_business_id),
+            irn=received.irn,
+            document=received.document,
+        )
+        found["purchase"].append(received.irn)
     # A portal admin with a webhook endpoint.
     found["admin"] = member(tenant, "admin").email
     admin = Client(app)
@@ -261,6 +275,7 @@ def rows(app, key_file, django_capture_on_commit_callbacks, monkeypatch):
 POOLS = (  # path prefix, path parameter → the rows it may name
     ("/api/v1/invoices/batches/", "id", "batch"),
     ("/api/v1/invoices/", "irn", "irn"),
+    ("/api/v1/purchases/", "irn", "purchase"),
     ("/api/v1/invoices/", "id", "invoice"),
     ("/api/v1/tenant/locations/", "id", "location"),
     ("/api/v1/tenant/crypto-keys/", "id", "crypto_key"),

@@ -122,3 +122,32 @@ def test_a_generated_client_goes_from_create_to_the_pdf_with_no_field_outside_th
     assert isinstance(document.parsed, types.File), document.parsed
     assert document.parsed.payload.read().startswith(b"%PDF")
     assert document.headers["content-type"] == "application/pdf"
+
+
+def test_a_generated_client_lists_and_reads_received_invoices_with_no_field_outside_the_schema(
+    generated_client, connected_tenant, live_server
+):
+    from tests.purchases_factory import make_received_invoice
+
+    listing = importlib.import_module(f"{PACKAGE}.api.purchases.list_purchases")
+    reading = importlib.import_module(f"{PACKAGE}.api.purchases.get_purchase")
+    models = importlib.import_module(f"{PACKAGE}.models")
+    client = importlib.import_module(f"{PACKAGE}.client").AuthenticatedClient(
+        base_url=live_server.url,
+        token=new_key(connected_tenant),
+        prefix="",
+        auth_header_name="X-Flowpoint-Key",
+        raise_on_unexpected_status=True,
+        timeout=30.0,
+    )
+    received = make_received_invoice(connected_tenant, number="SI-GEN-1")
+
+    page = listing.sync_detailed(client=client, supplier_tin="23456789-0001")
+    assert page.status_code == 200, page.content[:500]
+    assert undeclared(page.parsed) == [] and page.parsed.total == 1
+    assert page.parsed.items[0].irn == received.irn and page.parsed.items[0].payable_amount == "43000.00"
+
+    shown = reading.sync_detailed(received.irn, client=client)
+    assert shown.status_code == 200, shown.content[:500]
+    assert isinstance(shown.parsed, models.PurchaseDetail) and undeclared(shown.parsed) == []
+    assert shown.parsed.lines[0].description == "A4 paper, boxes" and shown.parsed.taxes[0].tax_amount == "3000.00"

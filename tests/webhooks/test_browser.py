@@ -39,6 +39,8 @@ def test_an_admin_registers_an_endpoint_tests_it_and_reads_the_log(page, sign_in
         "invoice.certified",
         "invoice.failed",
         "invoice.payment_updated",
+        "invoice.acknowledged",
+        "purchase.received",
     ]
 
     page.get_by_role("button", name="Send test event").click()
