@@ -249,11 +249,15 @@ def rows(app, key_file, django_capture_on_commit_callbacks, monkeypatch):
         found["location"] = list(Location.objects.filter(tenant=tenant).values_list("pk", flat=True))
         found["crypto_key"] = list(CryptoKey.objects.filter(tenant=tenant).values_list("pk", flat=True))
         found["api_key"] = list(ApiKey.objects.filter(tenant=tenant).values_list("pk", flat=True))
-    # Invoices suppliers sent this business through NRS, each with the sandbox's copy, so that acknowledging one
-    # reaches NRS and succeeds (the sandbox of this branch finds a transmitted invoice among the caller's own).
+    # Invoices suppliers sent this business through NRS, each with the sandbox's copy transmitted to this business's
+    # TIN, so that acknowledging one reaches NRS and succeeds (only the buyer's TIN may confirm receipt).
+    from django.utils import timezone
+
+    from integrations.nrs.sandbox.api import buyer_tin
     from integrations.nrs.sandbox.models import SandboxBusiness, SandboxInvoice
     from tests.purchases_factory import make_received_invoice
 
+    SandboxBusiness.objects.filter(business_id=tenant.nrs_business_id).update(tin=tenant.tin)
     found["purchase"] = []
     for number in ("SI-1", "SI-2", "CN-3"):
         received = make_received_invoice(tenant, number=number, type_code="380" if number == "CN-3" else "381")
@@ -261,7 +265,10 @@ def rows(app, key_file, django_capture_on_commit_callbacks, monkeypatch):
             business=SandboxBusiness.objects.get(business_id=tenant.nrs_business_id),
             irn=received.irn,
             document=received.document,
+            transmitted_at=timezone.now(),
+            buyer_tin=buyer_tin(received.document),
         )
+        assert buyer_tin(received.document) == tenant.tin
         found["purchase"].append(received.irn)
     # A portal admin with a webhook endpoint.
     found["admin"] = member(tenant, "admin").email

@@ -238,28 +238,34 @@ def test_no_key_is_a_401(anon, inbox):
 @pytest.fixture
 def buyer(sandbox_url, key_file):
     """A business connected to the embedded sandbox, with its own TIN."""
+    from integrations.nrs.sandbox.models import SandboxBusiness
+    from tenants import services
     from tests.conftest import sandbox_business
 
     tenant = sandbox_business(key_file, name="Buyer Foods Ltd")
-    from tenants import services
-
     services.tenant_update(tenant=tenant, tin="45678901-0001")
+    # NRS knows the business by the same TIN: the sandbox lets only that TIN confirm receipt.
+    SandboxBusiness.objects.filter(business_id=tenant.nrs_business_id).update(tin="45678901-0001")
     tenant.refresh_from_db()
     return tenant
 
 
 def sandbox_copy(received):
-    """The supplier's signed invoice as the sandbox holds it, addressed to the buyer's TIN.
-
-    Held under the buyer's own sandbox identity: the sandbox of this branch finds a transmitted invoice only among
-    the caller's own (once it routes invoices between businesses, the supplier's identity holds it)."""
+    """The supplier's signed invoice as the sandbox holds it, transmitted to the buyer's TIN (the sandbox lets only
+    the business with that TIN confirm receipt)."""
     from django.utils import timezone
 
+    from integrations.nrs.sandbox.api import buyer_tin
     from integrations.nrs.sandbox.models import SandboxBusiness, SandboxInvoice
 
-    business = SandboxBusiness.objects.get(business_id=received.tenant.nrs_business_id)
+    supplier = SandboxBusiness.objects.exclude(business_id=received.tenant.nrs_business_id).first()
+    supplier = supplier or SandboxBusiness.objects.get(business_id=received.tenant.nrs_business_id)
     return SandboxInvoice.objects.create(
-        business=business, irn=received.irn, document=received.document, transmitted_at=timezone.now()
+        business=supplier,
+        irn=received.irn,
+        document=received.document,
+        transmitted_at=timezone.now(),
+        buyer_tin=buyer_tin(received.document),
     )
 
 
