@@ -14,6 +14,7 @@ from invoicing.models import Invoice, PurchasePull
 from tests.conftest import member
 from tests.factories import invoices_in, received_invoice
 from tests.pdftext import pdf_lines
+from tests.plain_words import api_words
 
 
 class FakeNrs:
@@ -333,3 +334,36 @@ def test_a_sent_invoice_shows_delivery_and_the_buyers_acknowledgement(client, re
     page = client.get(reverse("invoice_detail", args=[invoice.pk])).content.decode().replace("&#x27;", "'")
     assert f"Delivered to the buyer's access point {delivered:%-d %b %Y}, 09:15" in page
     assert f"Acknowledged by the buyer {delivered:%-d %b %Y}, 11:15" in page
+
+
+def test_the_purchase_pages_speak_business_not_codes(client, ready_tenant, inbox, fake_nrs):
+    PurchasePull.objects.create(
+        tenant=ready_tenant, last_pulled_at=timezone.now(), last_error="NRS is busy", last_error_at=timezone.now()
+    )
+    client = signed_in(client, ready_tenant, "admin")
+    pages = [
+        reverse("purchase_list"),
+        reverse("supplier_list"),
+        reverse("vat_report") + "?month=2026-11",
+        *(reverse("purchase_detail", args=[received.pk]) for received in inbox),
+    ]
+    for url in pages:
+        assert api_words(client.get(url).content.decode(), "<main") == [], url
+    refused = client.post(reverse("purchase_decide", args=[inbox[0].pk]), {"decision": "dispute"})
+    assert api_words(refused.content.decode(), "<main") == []
+
+
+def test_the_inbox_and_suppliers_read_a_page_in_a_fixed_number_of_queries(
+    client, ready_tenant, django_assert_max_num_queries
+):
+    client = signed_in(client, ready_tenant, "clerk")
+    for n in range(3):
+        received_invoice(ready_tenant, supplier_tin=f"1000000{n}-0001", document_number=f"Q-{n}")
+    with django_assert_max_num_queries(12) as few:
+        client.get(reverse("purchase_list"))
+        client.get(reverse("supplier_list"))
+    for n in range(3, 30):
+        received_invoice(ready_tenant, supplier_tin=f"100000{n:02d}-0001", document_number=f"Q-{n}")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get(reverse("purchase_list"))
+        client.get(reverse("supplier_list"))
