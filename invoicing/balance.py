@@ -107,15 +107,20 @@ def outstanding_total(invoices) -> Decimal:
     return Decimal(total or 0).quantize(ZERO)
 
 
+def output_vat_documents(invoices, start, end):
+    """The documents whose VAT is output VAT for `start` to `end`: certified or reported, issued in the period.
+    The dashboard's figure and the VAT report (invoicing/purchases/vat.py) both count these, signed as below."""
+    return invoices.filter(status__in=Invoice.CERTIFIED_STATUSES, issue_date__gte=start, issue_date__lte=end)
+
+
+def signed(invoice_type: str, amount) -> Decimal:
+    """An amount with its document's sign: a credit note gives back, invoices and debit notes add."""
+    amount = Decimal(amount or 0)
+    return -amount if invoice_type == Invoice.Type.CREDIT_NOTE else amount
+
+
 def output_vat(invoices, start, end) -> Decimal:
     """VAT charged on certified or reported documents issued from `start` to `end`: credit notes give it back."""
-    rows = (
-        invoices.filter(status__in=Invoice.CERTIFIED_STATUSES, issue_date__gte=start, issue_date__lte=end)
-        .values("invoice_type")
-        .annotate(vat=Sum("tax_total"))
-    )
-    total = ZERO
-    for row in rows:
-        vat = Decimal(row["vat"] or 0)
-        total += -vat if row["invoice_type"] == Invoice.Type.CREDIT_NOTE else vat
+    rows = output_vat_documents(invoices, start, end).values("invoice_type").annotate(vat=Sum("tax_total"))
+    total = sum((signed(row["invoice_type"], row["vat"]) for row in rows), ZERO)
     return total.quantize(ZERO)

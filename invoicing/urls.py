@@ -1,4 +1,4 @@
-from invoicing.views import audit_log, batches, codes, customers, invoices, items, verify
+from invoicing.views import audit_log, batches, codes, customers, invoices, items, purchases, verify
 
 urlpatterns = [
     *audit_log.urlpatterns,
@@ -7,5 +7,6 @@ urlpatterns = [
     *customers.urlpatterns,
     *items.urlpatterns,
     *invoices.urlpatterns,
+    *purchases.urlpatterns,
     *verify.urlpatterns,
 ]

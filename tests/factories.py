@@ -96,3 +96,99 @@ def invoices_in(tenant, status: str, count: int = 1, *, kind: str = "B2B", **fie
             )
             for i in range(count)
         )
+
+
+def received_invoice(
+    tenant,
+    *,
+    supplier_name: str = "Dangote Supplies Ltd",
+    supplier_tin: str = "87654321-0001",
+    document_number: str = "DS-0001",
+    issue_date=None,
+    invoice_type: str = "invoice",
+    lines=(("Cement, 50 kg bags", "2523.29", "100", "5000.00"),),
+    tax_rate: str = "7.5",
+    status: str = "new",
+    billing_irn: str = "",
+    **fields,
+):
+    """A ReceivedInvoice of `tenant` as a pull would save it: its `document` is the NRS document another business
+    signed (built by integrations/nrs/payload.py, amounts as JSON carries them), its columns read off it.
+
+    `lines`: (description, HS code, quantity, unit price) each, taxed at `tax_rate` % standard VAT."""
+    import json
+    from datetime import date
+    from decimal import Decimal
+
+    from django.utils import timezone
+    from django_scopes import scope
+
+    from integrations.nrs.payload import Document, build_document, build_irn
+    from integrations.nrs.shapes import Address, Line, Party
+    from invoicing.models import ReceivedInvoice, Supplier
+
+    issue_date = issue_date or date(2026, 11, 10)
+    supplier = Party(
+        name=supplier_name,
+        tin=supplier_tin,
+        email="accounts@supplier.example.ng",
+        telephone="+2348031234567",
+        address=Address(street="5 Wharf Road", city="Apapa", postal_zone="102272", lga="NG-LA-APA", state="NG-LA"),
+    )
+    buyer = Party(
+        name=tenant.name,
+        tin=tenant.tin or "12345678-0001",
+        email="billing@example.ng",
+        address=Address(street="12 Allen Avenue", city="Ikeja", postal_zone="100001", lga="NG-LA-IKJ", state="NG-LA"),
+    )
+    items = [
+        Line(description=d, hsn_code=code, quantity=Decimal(q), unit_price=Decimal(p), tax_rate=Decimal(tax_rate))
+        for d, code, q, p in lines
+    ]
+    irn = build_irn(document_number, "SUPP0001", issue_date)
+    document = build_document(
+        Document(
+            business_id="5f0c1a2b-0000-4000-8000-000000000001",
+            irn=irn,
+            issue_date=issue_date,
+            invoice_type=invoice_type,
+            invoice_kind="B2B",
+            supplier=supplier,
+            customer=buyer,
+            lines=items,
+            billing_references=[(billing_irn, issue_date)] if billing_irn else [],
+        )
+    )
+    document = json.loads(json.dumps(document, default=str))  # as it comes over the wire
+    document["transmitted_at"] = timezone.now().isoformat()
+    totals = document["legal_monetary_total"]
+    with scope(tenant=tenant):
+        row, _ = Supplier.objects.get_or_create(
+            tenant=tenant,
+            tin=supplier_tin,
+            defaults={
+                "name": supplier_name,
+                "email": supplier.email,
+                "phone": supplier.telephone,
+                "address": supplier.address.street,
+                "city": supplier.address.city,
+                "postal_code": supplier.address.postal_zone,
+                "state_code": "NG-LA",
+                "lga_code": "NG-LA-APA",
+            },
+        )
+        return ReceivedInvoice.objects.create(
+            tenant=tenant,
+            irn=irn,
+            supplier=row,
+            invoice_type=invoice_type,
+            document_number=document_number,
+            issue_date=issue_date,
+            line_extension=Decimal(totals["line_extension_amount"]),
+            tax_total=Decimal(document["tax_total"][0]["tax_amount"]),
+            payable=Decimal(totals["payable_amount"]),
+            document=document,
+            transmitted_at=timezone.now(),
+            status=status,
+            **fields,
+        )

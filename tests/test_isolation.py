@@ -40,8 +40,7 @@ from django_scopes import scope, scopes_disabled
 from tenants import services
 from tenants.models import Location, Tenant, TenantOwned
 from tests.conftest import member
-from tests.factories import make_ready
-from tests.purchases_factory import make_received_invoice
+from tests.factories import make_ready, received_invoice
 
 KEY_HEADER = "X-Flowpoint-Key"
 
@@ -81,7 +80,7 @@ class MARK:
     sandbox_path = "/sandbox/nrs/ZQ7-SANDBOX-PATH"
     supplier = "Zq7 Supplier Works Ltd"
     supplier_tin = "16180339-0001"
-    purchase = "PURCH-ZQ7-0009"
+    received = "RCV-ZQ7-0009"
 
 
 class A(str):
@@ -123,6 +122,7 @@ class Excluded:
 FIND_CUSTOMER = ({"q": "Zq7 Buyer"}, {"q": "27182818"}, {"q": "zq7-buyer"})
 FIND_ITEM = ({"q": "Secret Widget"},)
 FIND_INVOICE = ({"q": "ZQ7-004"}, {"q": "CERTZQ7"}, {"q": "Zq7 Buyer"})
+FIND_SUPPLIER = ({"q": "Zq7 Supplier"}, {"q": "16180339"})
 
 # The embedded NRS sandbox's own API stands in for NRS: callers are sandbox businesses authenticated by NRS
 # credentials (x-api-key/x-api-secret), not Flowpoint tenants, and it looks documents up within the calling
@@ -237,6 +237,17 @@ ROUTES = {
         f"codes_{name}": Listing(nothing_of_a_tenant="code lists for the CSV file, the same for every tenant")
         for name in ("states", "lgas", "hs_codes", "service_codes", "tax_categories")
     },
+    # --- the buyer's side: invoices received through NRS, suppliers, VAT for the month (portal) --------------------
+    "purchase_list": Listing(*FIND_SUPPLIER, {"q": "RCV-ZQ7"}, {"status": "new"}, {"month": "2026-11"}),
+    "purchase_check_now": Listing(nothing_of_a_tenant="POST only"),
+    "purchase_detail": Owned(pk=A("received.pk")),
+    "purchase_acknowledge": Owned(pk=A("received.pk")),
+    "purchase_decide": Owned(pk=A("received.pk")),
+    "purchase_pdf": Owned(pk=A("received.pk")),
+    "supplier_list": Listing(*FIND_SUPPLIER),
+    # A's certified invoice is dated April 2026, its received one November. (The XLSX is zipped, so no string
+    # search could tell; it is built from the same rows as the CSV, which is searched.)
+    "vat_report": Listing({"month": "2026-04"}, {"month": "2026-11"}, {"month": "2026-04", "format": "csv"}),
     # --- webhooks (portal): one endpoint per tenant, so the routes name none -----------------------------------
     "settings_webhooks": Listing({"state": "pending"}),
     "webhook_deliveries_partial": Listing({"state": "pending"}),
@@ -532,13 +543,18 @@ def first(tenant, second, key_file, settings):
     )
     SandboxRequest.objects.create(method="POST", path=MARK.sandbox_path, status_code=200, business=sandbox)
 
-    # An invoice a supplier sent A through NRS (the buyer's side).
-    received = make_received_invoice(
-        tenant, number=MARK.purchase, supplier_name=MARK.supplier, supplier_tin=MARK.supplier_tin
+    # An invoice another business certified for A's TIN, as A's purchase inbox holds it.
+    received = received_invoice(
+        tenant,
+        supplier_name=MARK.supplier,
+        supplier_tin=MARK.supplier_tin,
+        document_number=MARK.received,
+        lines=((MARK.line, "8517.11", "2", "25000"),),
     )
 
     with scopes_disabled():
         return SimpleNamespace(
+            received=received,
             tenant=tenant,
             admin=admin,
             admin_uidb64=urlsafe_base64_encode(force_bytes(admin.pk)),
@@ -557,7 +573,6 @@ def first(tenant, second, key_file, settings):
             webhook=WebhookEndpoint.objects.get(tenant=tenant),
             delivery=WebhookDelivery.objects.get(tenant=tenant),
             event=event,
-            received=received,
         )
 
 
@@ -566,7 +581,7 @@ def markers(first):
     """MARK's strings and A's generated ones (IRNs, ids, key prefix and fingerprint, NRS business id...)."""
     found = {value for name, value in vars(MARK).items() if not name.startswith("_")}
     found |= {first.draft.irn, first.certified.irn, first.review.irn, first.event.id, first.received.irn}
-    found |= {str(row.pk) for row in (first.draft, first.review, first.certified, first.batch)}
+    found |= {str(row.pk) for row in (first.draft, first.review, first.certified, first.batch, first.received)}
     found |= {first.api_key.prefix, first.crypto_key.fingerprint, str(first.tenant.nrs_business_id)}
     assert all(len(marker) >= 8 for marker in found)  # long enough never to turn up by chance
     return found

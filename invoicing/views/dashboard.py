@@ -4,6 +4,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from invoicing.purchases.selectors import new_received_count, unacknowledged_by_buyer
 from invoicing.selectors import dashboard as invoice_dashboard
 from invoicing.selectors import nrs_queue, nrs_reachability
 from invoicing.wording import problem_line
@@ -24,6 +25,8 @@ def dashboard(request):
             "readiness": readiness,
             "ready": all(item.ok for item in readiness),
             "nrs_queue": nrs_queue(request.tenant),
+            "unacknowledged": unacknowledged_by_buyer(),
+            "new_purchases": new_received_count(),
             **figures,
         },
     )

@@ -71,9 +71,34 @@ def certified_invoice(browser, live_server, connected_tenant, qcluster):
     return admin, invoice_url
 
 
-def everyday_pages(invoice_url):
+@pytest.fixture
+def received_url(connected_tenant):
+    """The purchase inbox of the same business: a new invoice with long names and a disputed one."""
+    from datetime import date
+
+    from tests.factories import received_invoice
+
+    received = received_invoice(
+        connected_tenant,
+        supplier_name="Federal Consolidated Building Materials and Engineering Supplies Nigeria Plc",
+        document_number="FCBM-2026-000451",
+        issue_date=date(2026, 11, 12),
+        lines=(
+            ("Installation and commissioning of the solar inverter bank, phase two", "8504.40", "1", "1250000"),
+            ("Cement, 50 kg bags", "2523.29", "1000", "5000"),
+        ),
+    )
+    received_invoice(connected_tenant, document_number="DS-9", issue_date=date(2026, 11, 20), status="disputed")
+    return reverse("purchase_detail", args=[received.pk])
+
+
+def everyday_pages(invoice_url, received_url):
     """The pages checked at both sizes: (what, URL)."""
     return [
+        ("purchase inbox", reverse("purchase_list")),
+        ("received invoice", received_url),
+        ("suppliers", reverse("supplier_list")),
+        ("VAT report", reverse("vat_report") + "?month=2026-11"),
         ("dashboard", "/"),
         ("invoice list", reverse("invoice_list")),
         ("invoice editor", reverse("invoice_new")),
@@ -94,7 +119,7 @@ def everyday_pages(invoice_url):
 
 
 def test_on_a_phone_nothing_scrolls_sideways_and_the_menu_reaches_settings(
-    browser, live_server, certified_invoice, settings
+    browser, live_server, certified_invoice, received_url, settings
 ):
     settings.WEBHOOK_ALLOWED_HOSTS = ["erp.example.ng"]  # no DNS in tests
     admin, invoice_url = certified_invoice
@@ -111,7 +136,7 @@ def test_on_a_phone_nothing_scrolls_sideways_and_the_menu_reaches_settings(
 
     for size in (PHONE, DESKTOP):
         page.set_viewport_size(size)
-        for what, url in everyday_pages(invoice_url):
+        for what, url in everyday_pages(invoice_url, received_url):
             page.goto(url)
             assert overflow(page) <= 0, f"the {what} ({url}) scrolls sideways by {overflow(page)} px at {size}"
     page.set_viewport_size(PHONE)
@@ -165,7 +190,7 @@ def test_on_a_phone_nothing_scrolls_sideways_and_the_menu_reaches_settings(
     expect(page.get_by_role("link", name="Settings", exact=True)).to_be_visible()
 
 
-def test_axe_finds_no_serious_violation(browser, live_server, certified_invoice):
+def test_axe_finds_no_serious_violation(browser, live_server, certified_invoice, received_url):
     admin, invoice_url = certified_invoice
     for size in (DESKTOP, PHONE):
         context = browser.new_context(base_url=live_server.url, viewport=size)
@@ -177,6 +202,6 @@ def test_axe_finds_no_serious_violation(browser, live_server, certified_invoice)
     page = signed_in(browser, live_server, admin)
     for size in (DESKTOP, PHONE):
         page.set_viewport_size(size)
-        for what, url in everyday_pages(invoice_url):
+        for what, url in everyday_pages(invoice_url, received_url):
             page.goto(url)
             assert axe_findings(page) == [], f"{what} at {size['width']} px"
