@@ -163,7 +163,7 @@ def _tax_summary(lines) -> list[dict]:
     ]
 
 
-def _png_data_uri(png: bytes) -> str:
+def png_data_uri(png: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode()
 
 
@@ -176,10 +176,10 @@ def invoice_pdf_context(invoice: Invoice) -> dict:
     certified = bool(invoice.qr_payload)
     qr_data_uri = verify_qr_data_uri = check_url = ""
     if certified:
-        qr_data_uri = _png_data_uri(qr_png(invoice.qr_payload))
+        qr_data_uri = png_data_uri(qr_png(invoice.qr_payload))
         # NRS's code is encrypted for NRS's app; this plain one opens our public verify page in any phone camera.
         check_url = verify_url(invoice.irn)
-        verify_qr_data_uri = _png_data_uri(qr_png(check_url))
+        verify_qr_data_uri = png_data_uri(qr_png(check_url))
     only_vat = all(line.tax_category in VAT_CATEGORIES for line in lines)
     return {
         "invoice": invoice,

@@ -116,6 +116,7 @@ def received_invoice(
     signed (built by integrations/nrs/payload.py, amounts as JSON carries them), its columns read off it.
 
     `lines`: (description, HS code, quantity, unit price) each, taxed at `tax_rate` % standard VAT."""
+    import base64
     import json
     from datetime import date
     from decimal import Decimal
@@ -161,6 +162,8 @@ def received_invoice(
     )
     document = json.loads(json.dumps(document, default=str))  # as it comes over the wire
     document["transmitted_at"] = timezone.now().isoformat()
+    # NRS's QR payload as the supplier printed it: ciphertext only NRS opens, so any base64 stands in for it here.
+    document["qr_code"] = base64.b64encode(f"{irn}.{issue_date:%Y%m%d}".encode()).decode()
     totals = document["legal_monetary_total"]
     with scope(tenant=tenant):
         row, _ = Supplier.objects.get_or_create(

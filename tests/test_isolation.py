@@ -244,6 +244,7 @@ ROUTES = {
     "purchase_acknowledge": Owned(pk=A("received.pk")),
     "purchase_decide": Owned(pk=A("received.pk")),
     "purchase_pdf": Owned(pk=A("received.pk")),
+    "purchase_qr": Owned(pk=A("received.pk")),
     "supplier_list": Listing(*FIND_SUPPLIER),
     # A's certified invoice is dated April 2026, its received one November. (The XLSX is zipped, so no string
     # search could tell; it is built from the same rows as the CSV, which is searched.)

@@ -69,6 +69,7 @@ class DocumentView:
     note: str
     order_reference: str
     corrects: list  # [(irn, issue date text)] of the invoices a credit or debit note corrects
+    qr_code: str = ""  # NRS's QR payload as the supplier printed it, when NRS delivered it with the invoice
 
     @property
     def tax_per_line(self) -> bool:
@@ -169,4 +170,5 @@ def document_view(received: ReceivedInvoice) -> DocumentView:
         corrects=[
             (ref.get("irn") or "", ref.get("issue_date") or "") for ref in document.get("billing_reference") or []
         ],
+        qr_code=document.get("qr_code") if isinstance(document.get("qr_code"), str) else "",
     )

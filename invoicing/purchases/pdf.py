@@ -5,17 +5,20 @@ import re
 
 from django.template.loader import render_to_string
 
+from integrations.nrs.qr import qr_png
 from invoicing.models import ReceivedInvoice
-from invoicing.pdf import html_to_pdf
+from invoicing.pdf import html_to_pdf, png_data_uri
 from invoicing.purchases.document import document_view
 
 TEMPLATE = "invoicing/pdf/received.html"
 
 
 def received_pdf_html(received: ReceivedInvoice) -> str:
+    doc = document_view(received)
+    qr_data_uri = png_data_uri(qr_png(doc.qr_code)) if doc.qr_code else ""
     return render_to_string(
         TEMPLATE,
-        {"received": received, "doc": document_view(received), "sandbox": received.tenant.is_sandbox},
+        {"received": received, "doc": doc, "sandbox": received.tenant.is_sandbox, "qr_data_uri": qr_data_uri},
     )
 
 

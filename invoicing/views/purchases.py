@@ -5,13 +5,14 @@ the period (output less input) with its CSV and XLSX."""
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
+from integrations.nrs.qr import qr_png
 from invoicing.errors import InvoiceError
 from invoicing.models import ReceivedInvoice, Supplier
 from invoicing.purchases import selectors
@@ -138,6 +139,15 @@ def purchase_decide_view(request, pk):
 
 
 @tenant_required
+def purchase_qr(request, pk):
+    """NRS's QR code of a received invoice, as the supplier printed it: a buyer scans it with NRS's app."""
+    code = document_view(_received(pk)).qr_code
+    if not code:
+        raise Http404
+    return HttpResponse(qr_png(code), content_type="image/png")
+
+
+@tenant_required
 def purchase_pdf(request, pk):
     from invoicing.purchases.pdf import received_pdf, received_pdf_filename
 
@@ -189,4 +199,5 @@ urlpatterns = [
     path("purchases/<uuid:pk>/acknowledge/", purchase_acknowledge_view, name="purchase_acknowledge"),
     path("purchases/<uuid:pk>/decide/", purchase_decide_view, name="purchase_decide"),
     path("purchases/<uuid:pk>/pdf/", purchase_pdf, name="purchase_pdf"),
+    path("purchases/<uuid:pk>/qr.png", purchase_qr, name="purchase_qr"),
 ]

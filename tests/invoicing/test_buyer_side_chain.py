@@ -5,15 +5,22 @@ sees it, A's invoice page says "Acknowledged by the buyer", and A's receiver hea
 delivery is verified with the `standardwebhooks` package, as an integrator would."""
 
 import base64
+import io
 import threading
 
 import pytest
+import zxingcpp
 from django.db import connection
 from django.urls import reverse
 from django_q.conf import Conf
+from PIL import Image
 from standardwebhooks import Webhook
 
+from integrations.nrs.sandbox.models import SandboxBusiness
+from integrations.nrs.sandbox.services import qr_decrypt
+from invoicing.pdf import png_data_uri
 from invoicing.purchases.delivery import deliveries_check
+from invoicing.purchases.pdf import received_pdf_html
 from invoicing.purchases.pull import purchases_pull
 from invoicing.purchases.services import purchase_acknowledge
 from invoicing.services import Actor
@@ -92,6 +99,17 @@ def test_a_b2b_invoice_goes_from_seller_to_buyer_and_the_acknowledgement_back(
 
     with scope(tenant=buyer):
         received = ReceivedInvoice.objects.get(irn=sent.irn)
+    # B's copy carries NRS's QR code as A printed it: scanned off B's page, NRS reads A's IRN and certificate.
+    client.force_login(member(buyer, "clerk"))
+    page = client.get(reverse("purchase_detail", args=[received.pk])).content.decode()
+    assert reverse("purchase_qr", args=[received.pk]) in page
+    png = client.get(reverse("purchase_qr", args=[received.pk]))
+    assert png["Content-Type"] == "image/png"
+    (scanned,) = zxingcpp.read_barcodes(Image.open(io.BytesIO(png.content)), formats=zxingcpp.BarcodeFormat.QRCode)
+    issuer = SandboxBusiness.objects.get(business_id=seller.nrs_business_id)
+    opened = qr_decrypt(issuer, scanned.text)
+    assert opened["irn"].split(".")[0] == sent.irn and opened["certificate"] == issuer.certificate
+    assert png_data_uri(png.content) in received_pdf_html(received)  # the PDF for the files carries it too
     purchase_acknowledge(received=received, actor=Actor(user=member(buyer, "approver")))
 
     with django_capture_on_commit_callbacks(execute=True):

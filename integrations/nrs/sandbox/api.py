@@ -327,8 +327,13 @@ def transmit_pull(request, business, conf):
     if confirmed == "false":
         found = found.filter(transmit_confirmed_at__isnull=True)
     invoices = [
-        {**invoice.document, "irn": invoice.irn, "transmitted_at": invoice.transmitted_at.isoformat()}
-        for invoice in found.order_by("transmitted_at", "irn")
+        {
+            **invoice.document,
+            "irn": invoice.irn,
+            "transmitted_at": invoice.transmitted_at.isoformat(),
+            "qr_code": services.issuer_qr_code(invoice),  # what the issuer printed, for the buyer's copy
+        }
+        for invoice in found.select_related("business").order_by("transmitted_at", "irn")
     ]
     return ok({"invoices": invoices})
 

@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from django.conf import settings
 from django.db import transaction
 
+from integrations.nrs.qr import qr_payload
 from integrations.nrs.sandbox.models import SandboxBusiness, SandboxCredential, SandboxFaults
 from integrations.reference.models import Currency, HsCode, InvoiceType, Lga, ServiceCode, State, TaxCategory
 
@@ -70,6 +71,13 @@ def key_file(business: SandboxBusiness) -> dict:
         "public_key": base64.b64encode(business.public_key_pem.encode()).decode(),
         "certificate": business.certificate,
     }
+
+
+def issuer_qr_code(invoice) -> str:
+    """The QR payload of a signed invoice as its issuer printed it (NRS.md: the IRN with the signing time and the
+    issuer's certificate, encrypted with the issuer's public key). NRS holds the issuer's key pair, so it can hand
+    the buyer the same code with the invoice; the buyer cannot make it, having neither key."""
+    return qr_payload(irn=invoice.irn, key_file=json.dumps(key_file(invoice.business)), when=invoice.signed_at)
 
 
 def business_for_credentials(api_key: str, api_secret: str) -> SandboxBusiness | None:
