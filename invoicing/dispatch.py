@@ -26,6 +26,7 @@ import signal
 import threading
 import time
 from collections import deque
+from contextlib import contextmanager
 from datetime import timedelta
 
 from django.conf import settings
@@ -36,7 +37,7 @@ from django_scopes import scopes_disabled
 
 from integrations.nrs import hosts
 from integrations.nrs.client import base_url_for_environment
-from integrations.nrs.models import NrsHost
+from integrations.nrs.models import NrsCallSlot, NrsHost
 from invoicing import submission
 from invoicing.models import Invoice
 from portal.queueing import enqueue
@@ -80,6 +81,34 @@ def in_flight(now) -> Q:
     return Q(status=Status.SUBMITTING, submitting_since__gt=now - timedelta(seconds=settings.NRS_STUCK_AFTER_SECONDS))
 
 
+def _host_busy(host: NrsHost, environments: list[str], now) -> int:
+    """Calls in flight to the host: invoices being submitted and other calls holding a slot (pulls, lookups)."""
+    invoices = Invoice.objects.filter(in_flight(now), tenant__environment__in=environments).count()
+    return invoices + NrsCallSlot.objects.filter(host=host, expires_at__gt=now).count()
+
+
+@contextmanager
+def host_slot(base_url: str, purpose: str):
+    """One NRS call outside submission (a pull, a delivery lookup), within the host's limit shared with the invoices
+    in flight. Yields False, holding nothing, when the host is full: the caller tries again on its next run."""
+    now = timezone.now()
+    limit = hosts.state(base_url).limit
+    host = hosts.host_row(base_url)
+    environments = hosts_with_environments().get(base_url, [])
+    with transaction.atomic(), scopes_disabled():
+        NrsHost.objects.filter(pk=host.pk).update(claimed_at=now)  # the same lock as the claims of invoices
+        NrsCallSlot.objects.filter(host=host, expires_at__lte=now).delete()  # left by workers that died
+        slot = None
+        if _host_busy(host, environments, now) < limit:
+            seconds = settings.NRS_CONNECT_TIMEOUT + settings.NRS_READ_TIMEOUT  # a call's longest run
+            slot = NrsCallSlot.objects.create(host=host, purpose=purpose, expires_at=now + timedelta(seconds=seconds))
+    try:
+        yield slot is not None
+    finally:
+        if slot is not None:
+            NrsCallSlot.objects.filter(pk=slot.pk).delete()
+
+
 def claim(*, base_url: str, environments: list[str], room: int, rotation: Rotation, now=None) -> list:
     """Claim up to `room` invoices for one NRS host, fairly; returns their ids, now SUBMITTING."""
     now = now or timezone.now()
@@ -87,7 +116,7 @@ def claim(*, base_url: str, environments: list[str], room: int, rotation: Rotati
     host = hosts.host_row(base_url)
     with transaction.atomic(), scopes_disabled():
         NrsHost.objects.filter(pk=host.pk).update(claimed_at=now)  # the lock: claims of this host go one by one
-        host_busy = Invoice.objects.filter(in_flight(now), tenant__environment__in=environments).count()
+        host_busy = _host_busy(host, environments, now)
         take = min(room, limit - host_busy)
         if take <= 0:
             return []

@@ -59,3 +59,16 @@ class NrsHost(models.Model):
 
     def __str__(self):
         return f"{self.base_url} ({self.circuit})"
+
+
+class NrsCallSlot(models.Model):
+    """A call to an NRS host that is no invoice's submission (a pull of received invoices, a delivery lookup), held
+    in the host's limit while it runs, beside the invoices in flight. A worker that dies mid-call leaves its slot to
+    expire instead of holding it for ever."""
+
+    host = models.ForeignKey(NrsHost, on_delete=models.CASCADE, related_name="slots")
+    purpose = models.CharField(max_length=40)  # e.g. "pull", "delivery": what the call is for, for the logs
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self):
+        return f"{self.purpose} at {self.host_id} until {self.expires_at:%H:%M:%S}"

@@ -23,6 +23,7 @@ from django_scopes import scope, scopes_disabled
 from integrations.nrs import hosts
 from integrations.nrs.client import NrsClient, base_url_for_environment
 from integrations.nrs.errors import NrsError, NrsTransient
+from invoicing.dispatch import host_slot
 from invoicing.models import Invoice, Kind
 from invoicing.services import event
 
@@ -79,7 +80,12 @@ def deliveries_check(*, now=None, limit: int = CHECKS_PER_RUN) -> dict:
         if held[base_url]:
             continue
         try:
-            found = NrsClient(invoice.tenant, base_url=base_url).transmit_lookup(invoice.irn)
+            with host_slot(base_url, "delivery") as room:
+                if not room:  # the host's limit is taken by invoices in flight: they go first, lookups wait
+                    held[base_url] = True
+                    report["skipped_hosts"] += 1
+                    continue
+                found = NrsClient(invoice.tenant, base_url=base_url).transmit_lookup(invoice.irn)
         except NrsTransient as exc:
             if exc.host_down or exc.throttled:
                 held[base_url] = True  # the rest wait for the next run

@@ -27,6 +27,7 @@ from integrations.nrs import hosts
 from integrations.nrs.client import NrsClient
 from integrations.nrs.errors import NrsError
 from integrations.nrs.payload import INVOICE_TYPE_CODES
+from invoicing.dispatch import host_slot
 from invoicing.events import PURCHASE_RECEIVED, publish_purchase
 from invoicing.models import PurchasePull, ReceivedInvoice, Supplier
 
@@ -35,6 +36,7 @@ logger = logging.getLogger(__name__)
 # NRS type code -> our kind of document. Ours are the three Flowpoint issues (payload.py: 381 invoice, 380 credit
 # note, 384 debit note); a self-billed credit note counts as a credit note, every other code as an invoice.
 DOCUMENT_TYPES = {code: kind for kind, code in INVOICE_TYPE_CODES.items()} | {"393": "credit_note"}
+HOST_FULL = "Every call NRS allows this portal is in flight; received invoices are pulled on the next run."
 NOT_ANSWERING = "NRS is not answering at the moment; received invoices will be pulled as soon as it answers again."
 PAUSED = "NRS asked for a short pause; received invoices will be pulled shortly."
 
@@ -66,7 +68,10 @@ def purchases_pull(tenant) -> PullResult:
             )
         return PullResult(error=held)
     try:
-        documents = client.transmit_pull(start, today, confirmed=True)
+        with host_slot(client.base_url, "pull") as room:
+            if not room:  # every call the host allows is in flight: not a failure, the next run pulls
+                return PullResult(error=HOST_FULL)
+            documents = client.transmit_pull(start, today, confirmed=True)
     except NrsError as exc:
         words = exc.details or str(exc)
         PurchasePull.objects.filter(pk=tenant.pk).update(last_error=words[:2000], last_error_at=timezone.now())
