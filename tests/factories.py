@@ -110,22 +110,27 @@ def received_invoice(
     tax_rate: str = "7.5",
     status: str = "new",
     billing_irn: str = "",
+    service_id: str = "SUPP0001",
+    publish: bool = False,
     **fields,
 ):
     """A ReceivedInvoice of `tenant` as a pull would save it: its `document` is the NRS document another business
     signed (built by integrations/nrs/payload.py, amounts as JSON carries them), its columns read off it.
 
-    `lines`: (description, HS code, quantity, unit price) each, taxed at `tax_rate` % standard VAT."""
+    `lines`: (description, HS code, quantity, unit price) each, taxed at `tax_rate` % standard VAT.
+    `publish`: tell the listeners (webhooks) in the saving transaction, as the pull does for a new IRN."""
     import base64
     import json
     from datetime import date
     from decimal import Decimal
 
+    from django.db import transaction
     from django.utils import timezone
     from django_scopes import scope
 
     from integrations.nrs.payload import Document, build_document, build_irn
     from integrations.nrs.shapes import Address, Line, Party
+    from invoicing.events import PURCHASE_RECEIVED, publish_purchase
     from invoicing.models import ReceivedInvoice, Supplier
 
     issue_date = issue_date or date(2026, 11, 10)
@@ -146,7 +151,7 @@ def received_invoice(
         Line(description=d, hsn_code=code, quantity=Decimal(q), unit_price=Decimal(p), tax_rate=Decimal(tax_rate))
         for d, code, q, p in lines
     ]
-    irn = build_irn(document_number, "SUPP0001", issue_date)
+    irn = build_irn(document_number, service_id, issue_date)
     document = build_document(
         Document(
             business_id="5f0c1a2b-0000-4000-8000-000000000001",
@@ -165,7 +170,7 @@ def received_invoice(
     # NRS's QR payload as the supplier printed it: ciphertext only NRS opens, so any base64 stands in for it here.
     document["qr_code"] = base64.b64encode(f"{irn}.{issue_date:%Y%m%d}".encode()).decode()
     totals = document["legal_monetary_total"]
-    with scope(tenant=tenant):
+    with scope(tenant=tenant), transaction.atomic():  # the row and what it publishes, together
         row, _ = Supplier.objects.get_or_create(
             tenant=tenant,
             tin=supplier_tin,
@@ -180,7 +185,7 @@ def received_invoice(
                 "lga_code": "NG-LA-APA",
             },
         )
-        return ReceivedInvoice.objects.create(
+        received = ReceivedInvoice.objects.create(
             tenant=tenant,
             irn=irn,
             supplier=row,
@@ -195,3 +200,6 @@ def received_invoice(
             status=status,
             **fields,
         )
+        if publish:
+            publish_purchase(received=received, kind=PURCHASE_RECEIVED)
+        return received

@@ -17,7 +17,6 @@ from datetime import timedelta
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django_scopes import scope, scopes_disabled
 
 from integrations.nrs import hosts
@@ -25,6 +24,7 @@ from integrations.nrs.client import NrsClient, base_url_for_environment
 from integrations.nrs.errors import NrsError, NrsTransient
 from invoicing.dispatch import host_slot
 from invoicing.models import Invoice, Kind
+from invoicing.purchases.pull import nrs_moment
 from invoicing.services import event
 
 logger = logging.getLogger(__name__)
@@ -118,24 +118,14 @@ def delivery_record(invoice: Invoice, found: dict, *, now) -> list[str]:
         locked.delivery_checked_at = now
         fields = ["delivery_checked_at"]
         if status in ("TRANSMITTED", "CONFIRMED") and not locked.delivered_at:
-            locked.delivered_at = _moment(found.get("transmitted_at")) or now
+            locked.delivered_at = nrs_moment(found.get("transmitted_at")) or now
             fields.append("delivered_at")
             changed.append("delivered")
         if status == "CONFIRMED" and not locked.buyer_acknowledged_at:
-            locked.buyer_acknowledged_at = _moment(found.get("confirmed_at")) or now
+            locked.buyer_acknowledged_at = nrs_moment(found.get("confirmed_at")) or now
             fields.append("buyer_acknowledged_at")
             changed.append("acknowledged")
         locked.save(update_fields=fields)
         if "acknowledged" in changed:
             event(locked, ACKNOWLEDGED, "The buyer confirmed to NRS that they received this invoice.")
     return changed
-
-
-def _moment(value):
-    try:
-        moment = parse_datetime(str(value)) if value else None
-    except ValueError:
-        return None
-    if moment is not None and timezone.is_naive(moment):
-        moment = timezone.make_aware(moment, timezone.get_default_timezone())
-    return moment

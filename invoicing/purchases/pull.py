@@ -198,16 +198,17 @@ def _read(document: dict) -> dict:
             (_money(tax.get("tax_amount"), "tax_amount") for tax in taxes if isinstance(tax, dict)), Decimal(0)
         ),
         "payable": _money(totals.get("payable_amount"), "payable_amount"),
-        "transmitted_at": _moment(document.get("transmitted_at")),
+        "transmitted_at": nrs_moment(document.get("transmitted_at")),
     }
 
 
 def _transmit_day(document: dict) -> date | None:
-    moment = _moment(document.get("transmitted_at"))
+    moment = nrs_moment(document.get("transmitted_at"))
     return timezone.localdate(moment) if moment else None
 
 
-def _moment(value):
+def nrs_moment(value):
+    """A time as NRS writes it (ISO 8601; one without a zone is Nigerian time), or None when it is not one."""
     try:
         moment = parse_datetime(str(value)) if value else None
     except ValueError:

@@ -140,12 +140,12 @@ def test_the_detail_reads_the_document_lines_taxes_and_parties(api, inbox):
         "name": "Ikeja Office Supplies Ltd",
         "tin": "23456789-0001",
         "email": "accounts@supplier.example.ng",
-        "phone": "+2348033333333",
-        "address": "3 Oba Akran Avenue",
-        "city": "Ikeja",
-        "postalCode": "100271",
+        "phone": "+2348031234567",
+        "address": "5 Wharf Road",
+        "city": "Apapa",
+        "postalCode": "102272",
         "state": "NG-LA",
-        "lga": "NG-LA-IKJ",
+        "lga": "NG-LA-APA",
         "country": "NG",
     }
     assert body["customer"]["tin"] == toner.tenant.tin and body["customer"]["name"] == toner.tenant.name
