@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "integrations.nrs.sandbox",
     "invoicing",
     "integrations.webhooks",
+    "integrations.connectors",
 ]
 
 MIDDLEWARE = [
