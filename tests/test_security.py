@@ -134,6 +134,7 @@ INLINE = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>|<style\b|\sstyle=|\son[a-z]+\
 EXEMPT = {
     "templates/api_docs.html",
     "invoicing/templates/invoicing/pdf/invoice.html",
+    "invoicing/templates/invoicing/pdf/received.html",
     "invoicing/templates/invoicing/email/invoice.html",
 }
 
