@@ -64,6 +64,7 @@ urlpatterns = [
     path("", include("tenants.urls")),
     path("", include("integrations.nrs.urls")),
     path("", include("invoicing.urls")),
+    path("", include("integrations.connectors.ubl_views")),
     path("", include("integrations.webhooks.urls")),
     *sandbox_urls,
     path("", include("portal.openapi_urls")),

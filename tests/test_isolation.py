@@ -218,6 +218,7 @@ ROUTES = {
     "invoice_approve": Owned(pk=A("review.pk")),
     "invoice_pdf": Owned(pk=A("certified.pk")),
     "invoice_qr": Owned(pk=A("certified.pk")),
+    "invoice_ubl": Owned(pk=A("certified.pk")),
     "customer_list": Listing(*FIND_CUSTOMER),
     "customer_new": Listing(nothing_of_a_tenant="empty form"),
     "customer_lookup": Listing(*FIND_CUSTOMER),
@@ -230,6 +231,7 @@ ROUTES = {
     "item_edit": Owned(pk=A("item.pk")),
     "item_archive": Owned(pk=A("item.pk")),
     "batch_upload": Listing(),  # lists the recent batches
+    "ubl_import": Listing(nothing_of_a_tenant="an upload form: its results are shown only in the answer to a POST"),
     "batch_detail": Owned(pk=A("batch.pk")),
     "batch_submit": Owned(pk=A("batch.pk")),
     "batch_progress": Owned(pk=A("batch.pk")),
