@@ -65,6 +65,7 @@ urlpatterns = [
     path("", include("integrations.nrs.urls")),
     path("", include("invoicing.urls")),
     path("", include("integrations.webhooks.urls")),
+    path("", include("integrations.connectors.urls_oauth")),
     *sandbox_urls,
     path("", include("portal.openapi_urls")),
     # Anything else under /api/ is a JSON 404, never the HTML page.
