@@ -247,7 +247,7 @@ QUICKBOOKS_OAUTH_URL = env(
     "QUICKBOOKS_OAUTH_URL", default="https://developer.intuit.com/.well-known/openid_configuration/"
 )
 QUICKBOOKS_BASE_URL = env("QUICKBOOKS_BASE_URL", default="https://quickbooks.api.intuit.com/v3")
-QUICKBOOKS_TIMEOUT = env.float("QUICKBOOKS_TIMEOUT", default=30.0)  # seconds per call, QuickBooks and Odoo alike
+CONNECTORS_TIMEOUT = env.float("CONNECTORS_TIMEOUT", default=30.0)  # seconds per call to QuickBooks or Odoo
 
 # --- I18N / time ---------------------------------------------------------------------------
 LANGUAGE_CODE = "en"

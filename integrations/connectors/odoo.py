@@ -46,7 +46,7 @@ FIX_SETTINGS = "Correct it under Settings → Connectors"
 class _Timeout:
     def make_connection(self, host):
         connection = super().make_connection(host)
-        connection.timeout = django_settings.QUICKBOOKS_TIMEOUT
+        connection.timeout = django_settings.CONNECTORS_TIMEOUT
         return connection
 
 

@@ -48,10 +48,10 @@ RECONNECT = "an admin connects it again under Settings → Connectors → Connec
 
 
 class _Timed:
-    """A requests session that never waits on Intuit longer than settings.QUICKBOOKS_TIMEOUT."""
+    """A requests session that never waits on Intuit longer than settings.CONNECTORS_TIMEOUT."""
 
     def request(self, *args, **kwargs):
-        kwargs.setdefault("timeout", settings.QUICKBOOKS_TIMEOUT)
+        kwargs.setdefault("timeout", settings.CONNECTORS_TIMEOUT)
         return super().request(*args, **kwargs)
 
 
@@ -319,7 +319,10 @@ def _customer(customer: dict, document: dict, fields: dict) -> dict:
         "city": address.get("City", ""),
         "postal_code": address.get("PostalCode", ""),
         "state": books.state_code(address.get("CountrySubDivisionCode", "")),
-        "country": country.upper() if len(country) == 2 else ("NG" if country.casefold() in ("", "nigeria") else ""),
+        # A country QuickBooks holds by name other than Nigeria is passed on as is: the service says it wants a code.
+        "country": "NG"
+        if country.casefold() in ("", "nigeria")
+        else (country.upper() if len(country) == 2 else country),
     }
 
 

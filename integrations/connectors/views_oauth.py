@@ -6,6 +6,7 @@ the session that asked, for a connector of its own business."""
 import secrets
 
 import requests
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
@@ -41,6 +42,11 @@ def _callback_url(request) -> str:
 @require_GET
 def quickbooks_connect(request, pk):
     connector = get_object_or_404(Connector, pk=pk, kind=Connector.Kind.QUICKBOOKS)
+    if not (settings.QUICKBOOKS_CLIENT_ID and settings.QUICKBOOKS_CLIENT_SECRET):
+        messages.error(
+            request, _("This Flowpoint server has no QuickBooks app keys yet: ask its operator to add them.")
+        )
+        return _back(connector.pk)
     try:
         url, state = quickbooks.authorization_url(_callback_url(request))
     except (requests.RequestException, AuthClientError, ValueError):

@@ -148,6 +148,14 @@ def test_only_an_admin_may_connect(connector, qbo, connected_tenant):
     assert qbo.codes == {} and fresh(connector).credentials == ""
 
 
+def test_without_the_apps_keys_connecting_says_so(admin, connector, qbo, settings):
+    settings.QUICKBOOKS_CLIENT_ID = ""
+    answered = admin.get(f"/settings/connectors/{connector.pk}/quickbooks/connect")
+    assert answered.status_code == 302 and not answered["Location"].startswith("http://127.0.0.1")
+    said = " ".join(str(m) for m in get_messages(answered.wsgi_request))
+    assert said == "This Flowpoint server has no QuickBooks app keys yet: ask its operator to add them."
+
+
 def test_an_answer_this_session_did_not_ask_for_stores_nothing(admin, connector, qbo):
     answered = admin.get("/settings/connectors/quickbooks/callback?code=stolen&state=guessed&realmId=1")
     assert "was not started here" in " ".join(str(m) for m in get_messages(answered.wsgi_request))
