@@ -237,6 +237,18 @@ WEBHOOK_ALLOWED_HOSTS = env.list("WEBHOOK_ALLOWED_HOSTS", default=["127.0.0.1", 
 WEBHOOK_TIMEOUT = env.float("WEBHOOK_TIMEOUT", default=10.0)  # seconds (the spec's limit)
 WEBHOOK_SECRET_GRACE_HOURS = env.int("WEBHOOK_SECRET_GRACE_HOURS", default=24)
 
+# --- Connectors: QuickBooks Online (integrations/connectors/quickbooks.py) -------------------------------------
+# The app's keys from Intuit's developer portal. The OAuth endpoints come from Intuit's discovery document
+# (authorization at appcenter.intuit.com, tokens at oauth.platform.intuit.com/oauth2/v1/tokens/bearer); tests point
+# both URLs at a local stand-in of the API.
+QUICKBOOKS_CLIENT_ID = env("QUICKBOOKS_CLIENT_ID", default="")
+QUICKBOOKS_CLIENT_SECRET = env("QUICKBOOKS_CLIENT_SECRET", default="")
+QUICKBOOKS_OAUTH_URL = env(
+    "QUICKBOOKS_OAUTH_URL", default="https://developer.intuit.com/.well-known/openid_configuration/"
+)
+QUICKBOOKS_BASE_URL = env("QUICKBOOKS_BASE_URL", default="https://quickbooks.api.intuit.com/v3")
+CONNECTORS_TIMEOUT = env.float("CONNECTORS_TIMEOUT", default=30.0)  # seconds per call to QuickBooks or Odoo
+
 # --- I18N / time ---------------------------------------------------------------------------
 LANGUAGE_CODE = "en"
 TIME_ZONE = "Africa/Lagos"  # what people see; storage is UTC (USE_TZ)

@@ -66,6 +66,7 @@ urlpatterns = [
     path("", include("invoicing.urls")),
     path("", include("integrations.connectors.ubl_views")),
     path("", include("integrations.webhooks.urls")),
+    path("", include("integrations.connectors.urls_oauth")),
     *sandbox_urls,
     path("", include("portal.openapi_urls")),
     # Anything else under /api/ is a JSON 404, never the HTML page.

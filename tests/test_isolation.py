@@ -81,6 +81,7 @@ class MARK:
     supplier = "Zq7 Supplier Works Ltd"
     supplier_tin = "16180339-0001"
     received = "RCV-ZQ7-0009"
+    connector = "Zq7 QuickBooks books"
 
 
 class A(str):
@@ -262,6 +263,9 @@ ROUTES = {
     "webhook_delete": Listing(),  # the confirmation names the endpoint's URL
     "webhook_redeliver": Owned(pk=A("delivery.pk")),
     "webhook_redeliver_failed": Listing(nothing_of_a_tenant="POST only"),
+    # --- connectors: QuickBooks' OAuth connect (admin session only) ---------------------------------------------
+    "quickbooks_connect": Owned(pk=A("quickbooks.pk")),
+    "quickbooks_callback": Listing(nothing_of_a_tenant="takes only the answer to this session's own sign-in"),
     # --- admin API (a portal admin's session; keys get 403) ----------------------------------------------------
     "api_auth_login": Listing(nothing_of_a_tenant="POST only"),
     "api_auth_logout": Listing(nothing_of_a_tenant="POST only"),
@@ -468,6 +472,7 @@ def second(other_tenant):
 def first(tenant, second, key_file, settings):
     """Tenant A: every kind of row a route can show, each carrying a MARK string. (B exists first, so that A's
     webhook events are emitted while B has an endpoint too.)"""
+    from integrations.connectors.models import Connector
     from integrations.nrs.models import NrsCall
     from integrations.nrs.qr import tenant_qr_payload
     from integrations.nrs.sandbox.models import SandboxBusiness, SandboxRequest
@@ -481,6 +486,7 @@ def first(tenant, second, key_file, settings):
 
     # Hundreds of API requests in one test: a 429 would hide what the route itself answers.
     settings.RATE_LIMITS = {**settings.RATE_LIMITS, "api": 100_000, "auth": 100_000}
+    settings.QUICKBOOKS_OAUTH_URL = "http://127.0.0.1:9/"  # "Connect QuickBooks" calls nobody outside this machine
     make_ready(tenant, key_file)
     services.tenant_update(tenant=tenant, name=MARK.tenant, tin=MARK.tin)
     services.nrs_credentials_set(tenant=tenant, api_key=MARK.nrs_api_key, api_secret=MARK.nrs_api_secret)
@@ -532,6 +538,8 @@ def first(tenant, second, key_file, settings):
     )
     batches.batch_validate_run(str(batch.pk))  # what the queued task does: rows, groups and errors
 
+    with scope(tenant=tenant):
+        Connector.objects.create(tenant=tenant, kind="quickbooks", name=MARK.connector)
     webhook_create(tenant=tenant, url=MARK.webhook_url, events=["invoice.certified"], secret=MARK.webhook_secret)
     event = webhook_emit(invoice=certified, kind="invoice.certified")
 
@@ -576,6 +584,7 @@ def first(tenant, second, key_file, settings):
             webhook=WebhookEndpoint.objects.get(tenant=tenant),
             delivery=WebhookDelivery.objects.get(tenant=tenant),
             event=event,
+            quickbooks=Connector.objects.get(tenant=tenant, kind="quickbooks"),
         )
 
 
