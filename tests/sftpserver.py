@@ -31,6 +31,7 @@ class SftpServer:
     password: str
     private_key: str  # OpenSSH PEM text of a key the server accepts
     folder: Path  # the drop folder, on this machine's disk
+    host_key: Path  # the server's public key
     log: Path
 
     def drop(self, name: str, content: bytes | str) -> Path:
@@ -122,6 +123,7 @@ LogLevel VERBOSE
             password=PASSWORD,
             private_key=(base / "user_key").read_text(),
             folder=folder,
+            host_key=base / "host_key.pub",
             log=log,
         )
     finally:

@@ -22,6 +22,7 @@ crash in between only means the file is read again, creating nothing twice.
 
 import base64
 import csv
+import hashlib
 import io
 import json
 import posixpath
@@ -260,20 +261,31 @@ def _session(connector: Connector):
 
 
 def _check_host_key(connector: Connector, transport: paramiko.Transport, where: str) -> None:
-    """The server's key is remembered at the first connection; a different one later stops the run."""
+    """The server's key is remembered at the first connection to a server name and port (settings["host_key"]:
+    "<server>:<port> <key type> <key>"); a different key there later stops the run. A new server name or port is a
+    new first connection."""
+    host, port, _username = _settings(connector)
     key = transport.get_remote_server_key()
-    presented = f"{key.get_name()} {key.get_base64()}"
-    remembered = (connector.settings or {}).get("host_key")
-    if not remembered:
-        connector.settings = {**(connector.settings or {}), "host_key": presented}
+    presented = [f"{host}:{port}", key.get_name(), key.get_base64()]
+    remembered = str((connector.settings or {}).get("host_key") or "").split()
+    if remembered[:1] != presented[:1]:
+        connector.settings = {**(connector.settings or {}), "host_key": " ".join(presented)}
         Connector.objects.filter(pk=connector.pk).update(settings=connector.settings)
         return
-    if remembered.split()[:2] != presented.split()[:2]:
+    if remembered[1:3] != presented[1:3]:
+        fingerprint = base64.b64encode(hashlib.sha256(key.asbytes()).digest()).decode().rstrip("=")
         raise SourceUnreachable(
             f"The SFTP server at {where} showed a different identity (host key) than on the first connection, so "
-            "no file was read: someone may be impersonating it. If the server was reinstalled or moved, ask its "
-            f"administrator to confirm, then save the connector again under {WHERE_TO_FIX} to accept the new key."
+            "no file was read: someone may be impersonating it. If the server's administrator confirms that its key "
+            f"changed (it is now SHA256:{fingerprint}), have the remembered key forgotten under {WHERE_TO_FIX}; the "
+            "next run then remembers the new one."
         )
+
+
+def host_key_forget(connector: Connector) -> None:
+    """After the server's administrator confirmed a new key: the next run remembers the key it is shown."""
+    connector.settings = {k: v for k, v in (connector.settings or {}).items() if k != "host_key"}
+    Connector.objects.filter(pk=connector.pk).update(settings=connector.settings)
 
 
 @contextmanager

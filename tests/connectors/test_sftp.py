@@ -5,6 +5,7 @@ import csv
 import io
 import json
 import re
+import subprocess
 
 import pytest
 from django_scopes import scope, scopes_disabled
@@ -187,13 +188,23 @@ def test_a_private_key_logs_in_and_the_server_key_is_remembered(connector, sftp_
     assert sync.connector_sync(connector).created == 1
     with scopes_disabled():
         remembered = Connector.objects.get(pk=connector.pk).settings["host_key"]
-    assert remembered.startswith("ssh-ed25519 ")
+    assert remembered.startswith(f"127.0.0.1:{sftp_server.port} ssh-ed25519 ")
 
-    connector.settings = {**connector.settings, "host_key": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIImpostor"}
+    # Another key at the same server name and port: an impostor, or a reinstalled server.
+    connector.settings = {**connector.settings, "host_key": f"127.0.0.1:{sftp_server.port} ssh-ed25519 AAAAother"}
     sftp_server.drop("more.csv", invoice_file("KEY-2"))
     run = sync.connector_sync(connector)
     assert run.outcome == "failed" and "showed a different identity (host key)" in run.message
+    fingerprint = subprocess.run(
+        ["ssh-keygen", "-l", "-f", str(sftp_server.host_key)], capture_output=True, text=True, check=True
+    ).stdout.split()[1]
+    assert f"(it is now {fingerprint})" in run.message
     assert names(sftp_server.folder) == ["done", "more.csv"] and numbers(connector.tenant) == ["KEY-1"]
+
+    with scope(tenant=connector.tenant):
+        sftp.host_key_forget(connector)  # its administrator confirmed the new key
+    assert sync.connector_sync(connector).created == 1
+    assert numbers(connector.tenant) == ["KEY-1", "KEY-2"]
 
 
 def test_a_server_that_cannot_be_reached_or_a_missing_folder_fails_the_run_in_words(connector, sftp_server):
