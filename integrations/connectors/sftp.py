@@ -139,21 +139,20 @@ def ubl_body(content: bytes) -> dict:
     """The create body of one UBL 2.1 invoice or credit note (read by integrations/connectors/ubl.py)."""
     try:
         from integrations.connectors import ubl
-    except ImportError:
+    except ModuleNotFoundError as exc:
+        if exc.name != "integrations.connectors.ubl":
+            raise
         raise MappingError(
             "This portal does not read UBL files yet: export the invoice as a CSV file in the format of Invoices → "
             "Upload a CSV, and drop that in the folder instead."
         ) from None
     try:
         return ubl.ubl_to_invoice_body(content)
-    except ubl.UblError as exc:
-        found = getattr(exc, "errors", None) or getattr(exc, "fields", None) or {}
-        if isinstance(found, dict):
-            lines = [f"{where}: {message}" for where, message in found.items()]
-        else:
-            lines = [str(message) for message in found]
-        words = "\n".join([str(exc), *lines]) if lines else str(exc)
-        raise MappingError(f"{words}\nFix the invoice in your system and drop its file in the folder again.") from None
+    except ubl.UblError as exc:  # a sentence per problem, each naming the element and its fix
+        found = [str(line) for line in getattr(exc, "errors", None) or [exc]]
+        raise MappingError(
+            "\n".join([*found, "Fix the invoice in your system and drop its file in the folder again."])
+        ) from None
 
 
 # --- the connection --------------------------------------------------------------------------------------------
