@@ -55,7 +55,7 @@ class SftpFolder:
     def fetch(self, connector: Connector) -> Batch:
         folder = _folder(connector)
         documents = []
-        with _session(connector) as sftp, _broken(connector, "while reading the folder"):
+        with _session(connector) as sftp, _broken(connector, "read the folder"):
             first = _listing(sftp, folder)
             if first:
                 _settle(SETTLE_SECONDS)
@@ -95,7 +95,7 @@ class SftpFolder:
             ).values_list("source_id", "error")
         )
         folder = _folder(connector)
-        with _session(connector) as sftp, _broken(connector, "while moving the files read to done/ or error/"):
+        with _session(connector) as sftp, _broken(connector, "move the files read to done/ or error/"):
             for name, listed in files.items():
                 failed = [item for item in listed if states.get(item.source_id) == SourceDocument.State.ERROR]
                 place = posixpath.join(folder, ERROR if failed else DONE)
@@ -124,7 +124,7 @@ class SftpFolder:
         )
         place = posixpath.join(_folder(connector), DONE)
         path = posixpath.join(place, f"{name}.irn.csv")
-        with _session(connector) as sftp, _broken(connector, "while writing the IRNs back"):
+        with _session(connector) as sftp, _broken(connector, "write the IRNs back to done/"):
             _ensure_folder(sftp, place)
             try:
                 with sftp.open(path, "wx") as fresh:  # only the run that creates the file writes its header
@@ -290,21 +290,23 @@ def host_key_forget(connector: Connector) -> None:
 @contextmanager
 def _broken(connector: Connector, doing: str):
     """An SFTP request refused or a connection lost mid-run, in words (the files stay for the next run)."""
+    folder = _folder(connector)
     try:
         yield
     except FileNotFoundError:
         raise SourceUnreachable(
-            f"The folder “{_folder(connector)}” does not exist on the SFTP server: check the folder under "
-            f"{WHERE_TO_FIX}."
+            f"The folder “{folder}” does not exist on the SFTP server: check the folder under {WHERE_TO_FIX}."
         ) from None
     except PermissionError:
         raise SourceUnreachable(
-            f"The SFTP server did not let user {_settings(connector)[2]} {doing.removeprefix('while ')} in "
-            f"“{_folder(connector)}”: ask its administrator for read and write rights to that folder (and done/ "
-            "and error/ in it)."
+            f"The SFTP server did not let user {_settings(connector)[2]} {doing} in “{folder}”: ask the server's "
+            "administrator for the right to read, rename and create files there (and the folders done/ and error/)."
+            " Until then nothing new is created: files read again find their invoices made already."
         ) from None
     except (OSError, paramiko.SSHException, EOFError) as exc:
-        raise SourceUnreachable(f"The SFTP connection broke {doing} ({exc}): the next run tries again.") from None
+        raise SourceUnreachable(
+            f"The SFTP connection broke while trying to {doing} ({exc}): the next run tries again."
+        ) from None
 
 
 def _settle(seconds: float) -> None:
@@ -331,8 +333,11 @@ def _ensure_folder(sftp: paramiko.SFTPClient, path: str) -> None:
     except FileNotFoundError:
         try:
             sftp.mkdir(path)
-        except OSError:
-            sftp.stat(path)  # made by another run meanwhile; anything else raises here
+        except OSError as refused:
+            try:
+                sftp.stat(path)  # made by another run meanwhile
+            except FileNotFoundError:
+                raise refused from None  # not allowed: the mkdir's own error says so
 
 
 def _free_name(sftp: paramiko.SFTPClient, place: str, name: str) -> str:

@@ -168,6 +168,25 @@ def test_a_file_that_is_not_the_csv_format_is_reported_whole(connector, sftp_ser
     assert (sftp_server.folder / "error" / "export.csv.errors.txt").read_text().count("Missing required column") == 1
 
 
+def test_files_that_cannot_be_moved_are_read_again_and_create_nothing_twice(connector, sftp_server):
+    sftp_server.drop("invoices.csv", invoice_file("RO-1"))
+    sftp_server.folder.chmod(0o555)  # the SFTP user may read the folder but not rename in it
+    try:
+        run = sync.connector_sync(connector)
+        assert (run.outcome, run.created) == ("ok", 1)
+        assert run.message.startswith(
+            "The SFTP server did not let user flowpoint-sftp move the files read to done/ or error/ in “"
+        )
+        assert names(sftp_server.folder) == ["invoices.csv"]
+        again = sync.connector_sync(connector)
+        assert (again.seen, again.created) == (1, 0) and numbers(connector.tenant) == ["RO-1"]
+    finally:
+        sftp_server.folder.chmod(0o755)
+    moved = sync.connector_sync(connector)
+    assert (moved.seen, moved.created, moved.message) == (1, 0, "")
+    assert names(sftp_server.folder / "done") == ["invoices.csv"]
+
+
 def test_a_wrong_password_fails_the_run_in_words_and_leaves_the_files(connector, sftp_server):
     sftp_server.drop("invoices.csv", invoice_file("PW-1"))
     connector.credentials = json.dumps({"password": "not-the-password"})
