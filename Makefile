@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install run test lint chromium zbar pdftotext wrk setup-db bench soak fuzz clean
+.PHONY: install run test lint chromium zbar pdftotext sshd wrk setup-db bench soak fuzz clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,10 @@ zbar:
 pdftotext:
 	@command -v pdftotext >/dev/null || ($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q poppler-utils)
 
+# Debian's OpenSSH server: the SFTP connector's tests run a real one on a local port (tests/sftpserver.py).
+sshd:
+	@test -x /usr/sbin/sshd || ($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q openssh-server)
+
 # The bench's load generator (Debian's package).
 wrk:
 	@command -v wrk >/dev/null || ($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q wrk)
@@ -77,7 +81,7 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
 
-test: install chromium zbar pdftotext lint
+test: install chromium zbar pdftotext sshd lint
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest
 

@@ -22,7 +22,7 @@ class ConnectorsConfig(AppConfig):
     verbose_name = "Connectors"
 
     def ready(self):
-        from integrations.connectors import odoo, quickbooks, sync  # noqa: F401  (each kind registers itself)
+        from integrations.connectors import odoo, quickbooks, sftp, sync  # noqa: F401  (each kind registers itself)
         from invoicing import events
 
         post_migrate.connect(ensure_schedules, sender=self)

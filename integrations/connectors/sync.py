@@ -69,6 +69,10 @@ class Source(Protocol):
     def write_back(self, connector: Connector, document: SourceDocument, invoice: Invoice) -> None:
         """Tell the source the invoice's IRN, QR and status (a no-op for kinds that only read)."""
 
+    # Optional: `after_run(connector, batch, states)`, called once every document of the batch is recorded, with
+    # each source id's state (or ALREADY); e.g. the SFTP folder moves each file it read to done/ or error/. It may
+    # raise SourceUnreachable: the run keeps its counts, with those words as its message.
+
 
 KINDS: dict[str, Source] = {}
 ALREADY = "already"  # document_take: the document had its invoice already
@@ -87,15 +91,23 @@ def connector_sync(connector: Connector) -> ConnectorRun:
             batch = source.fetch(connector)
         except SourceUnreachable as exc:
             return _finish(run, ConnectorRun.Outcome.FAILED, message=str(exc))
+        states: dict[str, str] = {}
         for listed in batch.documents:
             run.seen += 1
-            state = document_take(connector, run, listed, source)
+            state = states[listed.source_id] = document_take(connector, run, listed, source)
             run.created += state == SourceDocument.State.CREATED
             run.failed += state == SourceDocument.State.ERROR
         if batch.watermark:
             Connector.objects.filter(pk=connector.pk).update(watermark=batch.watermark)
             connector.watermark = batch.watermark
-        return _finish(run, ConnectorRun.Outcome.PARTLY if run.failed else ConnectorRun.Outcome.OK)
+        message = ""
+        after_run = getattr(source, "after_run", None)
+        if after_run is not None:
+            try:
+                after_run(connector, batch, states)
+            except SourceUnreachable as exc:
+                message = str(exc)
+        return _finish(run, ConnectorRun.Outcome.PARTLY if run.failed else ConnectorRun.Outcome.OK, message)
 
 
 def _finish(run: ConnectorRun, outcome: str, message: str = "") -> ConnectorRun:
