@@ -13,10 +13,13 @@ from django_scopes import scope, scopes_disabled
 from integrations.connectors import sftp, sync
 from integrations.connectors.models import Connector, SourceDocument
 from integrations.connectors.tasks import write_back
+from integrations.connectors.ubl import invoice_to_ubl
 from invoicing import tasks
 from invoicing.batches.format import COLUMNS, TEMPLATE_ROWS
 from invoicing.models import Invoice
+from invoicing.services import Actor, invoice_create
 from tests import sftpserver
+from tests.invoicing.conftest import body
 
 sftp_server = sftpserver.sftp_server  # the fixture, here
 MACHINE_CODE = re.compile(r"\b[A-Z]{2,}(?:_[A-Z]+)+\b")
@@ -239,3 +242,28 @@ def test_a_server_that_cannot_be_reached_or_a_missing_folder_fails_the_run_in_wo
     assert closed.outcome == "failed"
     assert closed.message.startswith(f"The SFTP server at 127.0.0.1 port {connector.settings['port']} could not be")
     assert "check the server name and port under Settings → Connectors" in closed.message
+
+
+def test_a_ubl_file_becomes_an_invoice_and_a_broken_one_is_reported_in_words(connector, sftp_server):
+    with scope(tenant=connector.tenant):  # a UBL 2.1 invoice as another system would export it
+        made = invoice_create(tenant=connector.tenant, data=body(document_number="UBL-SOURCE"), actor=Actor())
+        xml = invoice_to_ubl(made).replace(b">UBL-SOURCE<", b">SFTP-UBL-1<")
+        made.delete()
+    sftp_server.drop("invoice-1.xml", xml)
+    sftp_server.drop("broken.xml", b"<Invoice><cbc:ID>1</Invoice>")
+
+    run = sync.connector_sync(connector)
+
+    assert (run.outcome, run.seen, run.created, run.failed) == ("partly", 2, 1, 1)
+    assert numbers(connector.tenant) == ["SFTP-UBL-1"]
+    found = documents(connector)
+    assert found["invoice-1.xml#SFTP-UBL-1"].state == "created"
+    assert found["broken.xml"].error.startswith("The file is not readable XML (line 1)")
+    assert not MACHINE_CODE.search(found["broken.xml"].error)
+    assert names(sftp_server.folder / "done") == ["invoice-1.xml"]
+    assert names(sftp_server.folder / "error") == ["broken.xml", "broken.xml.errors.txt"]
+    assert "not readable XML" in (sftp_server.folder / "error" / "broken.xml.errors.txt").read_text()
+
+    sftp_server.drop("invoice-1.xml", xml)  # dropped again
+    again = sync.connector_sync(connector)
+    assert (again.seen, again.created) == (1, 0) and numbers(connector.tenant) == ["SFTP-UBL-1"]
