@@ -81,6 +81,9 @@ class MARK:
     supplier = "Zq7 Supplier Works Ltd"
     supplier_tin = "16180339-0001"
     received = "RCV-ZQ7-0009"
+    connector = "Zq7 Ledger Books"
+    connector_secret = "odoo-key-zq7-never-shown"
+    source_document = "ODOO-ZQ7-0005"
 
 
 class A(str):
@@ -260,6 +263,16 @@ ROUTES = {
     "webhook_delete": Listing(),  # the confirmation names the endpoint's URL
     "webhook_redeliver": Owned(pk=A("delivery.pk")),
     "webhook_redeliver_failed": Listing(nothing_of_a_tenant="POST only"),
+    # --- connectors (portal) -----------------------------------------------------------------------------------
+    "settings_connectors": Listing(),
+    "connector_new": Listing(nothing_of_a_tenant="the kinds to choose from"),
+    "connector_detail": Owned(pk=A("connector.pk")),
+    "connector_edit": Owned(pk=A("connector.pk")),
+    "connector_pause": Owned(pk=A("connector.pk")),
+    "connector_resume": Owned(pk=A("connector.pk")),
+    "connector_run": Owned(pk=A("connector.pk")),
+    "connector_delete": Owned(pk=A("connector.pk")),
+    "connector_document_retry": Owned(pk=A("connector.pk"), document_pk=A("source_document.pk")),
     # --- admin API (a portal admin's session; keys get 403) ----------------------------------------------------
     "api_auth_login": Listing(nothing_of_a_tenant="POST only"),
     "api_auth_logout": Listing(nothing_of_a_tenant="POST only"),
@@ -277,6 +290,12 @@ ROUTES = {
     "api_webhook": Owned(pk=A("webhook.pk")),
     "api_webhook_deliveries": Owned(pk=A("webhook.pk")),
     "api_webhook_redeliver": Owned(pk=A("webhook.pk"), delivery_pk=A("delivery.pk")),
+    "api_connectors": Listing(),
+    "api_connector": Owned(pk=A("connector.pk")),
+    "api_connector_runs": Owned(pk=A("connector.pk")),
+    "api_connector_documents": Owned(pk=A("connector.pk")),
+    "api_connector_sync": Owned(pk=A("connector.pk")),
+    "api_connector_document_retry": Owned(pk=A("connector.pk"), document_pk=A("source_document.pk")),
     # --- integrator API (an API key, or a member's session) --------------------------------------------------
     "api_batch_upload": Listing(nothing_of_a_tenant="POST only"),
     "api_batch_submit": Listing(nothing_of_a_tenant="POST only; A's batch id in the body: see BODY_IDS"),
@@ -553,8 +572,25 @@ def first(tenant, second, key_file, settings):
         lines=((MARK.line, "8517.11", "2", "25000"),),
     )
 
+    # A connector with a secret and a document waiting for a fix.
+    from integrations.connectors.models import Connector, SourceDocument
+
+    with scope(tenant=tenant):
+        connector = Connector.objects.create(
+            tenant=tenant,
+            kind="odoo",
+            name=MARK.connector,
+            settings={"url": "https://zq7.odoo.com", "database": "zq7", "username": "ap@zq7.ng"},
+            credentials=f'{{"api_key": "{MARK.connector_secret}"}}',
+        )
+        source_document = SourceDocument.objects.create(
+            tenant=tenant, connector=connector, source_id="42", reference=MARK.source_document, state="error"
+        )
+
     with scopes_disabled():
         return SimpleNamespace(
+            connector=connector,
+            source_document=source_document,
             received=received,
             tenant=tenant,
             admin=admin,
