@@ -5,6 +5,8 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -144,9 +146,21 @@ def connector_detail(request, pk):
             "state_filters": DOCUMENT_FILTERS,
             "settings_shown": _settings_shown(connector),
             "secrets_set": services.secrets_set(connector),
+            "kind_panel": _kind_panel(connector.kind),
             "section": "connectors",
         },
     )
+
+
+def _kind_panel(kind):
+    """A kind's own part of its connector's page (QuickBooks' "Connect to QuickBooks" button…), when its module
+    ships one as connectors/kinds/<kind>.html."""
+    name = f"connectors/kinds/{kind}.html"
+    try:
+        get_template(name)
+    except TemplateDoesNotExist:
+        return None
+    return name
 
 
 def _settings_shown(connector):

@@ -72,6 +72,9 @@ def test_an_admin_adds_a_connector_with_its_secret_and_mappings_and_never_sees_t
     with pytest.raises(sync.MappingError, match="Mappings → Products"):
         nrs_code(connector, "product", "SKU-404")
 
+    audit = admin_client.get(reverse("settings_audit"), {"kind": "connector"}).content.decode()
+    assert "Connector “Head office books” added." in audit
+
     for url in (
         reverse("connector_detail", args=[connector.pk]),
         reverse("connector_edit", args=[connector.pk]),
