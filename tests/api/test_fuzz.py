@@ -23,10 +23,10 @@ Everything happens in this process and thread, inside the test's transaction: sc
 application directly, and NRS is the embedded sandbox reached through the same application (no socket is opened;
 any other host is unreachable, and webhook URLs are never resolved). The rows made first — a customer, an item,
 drafts, a queued, a failed, a held, a certified and a reported invoice, a validated CSV batch, a location, keys,
-a webhook endpoint, a connector, invoices received from a supplier (with NRS's copy) — are what path parameters point at half
-of the time (otherwise: whatever schemathesis generates, mostly unknown ids → 404). Tasks the fuzzed requests
-queue stay in django-q2's ORM broker. Text holding a NUL character is refused by the test database as PostgreSQL
-refuses it (SQLite would store it): what would be a 500 on PostgreSQL is one on SQLite too.
+a webhook endpoint, a connector, invoices received from a supplier (with NRS's copy) — are what path parameters
+point at half of the time (otherwise: whatever schemathesis generates, mostly unknown ids → 404). Tasks the fuzzed
+requests queue stay in django-q2's ORM broker. Text holding a NUL character is refused by the test database as
+PostgreSQL refuses it (SQLite would store it): what would be a 500 on PostgreSQL is one on SQLite too.
 
 Full size: `FUZZ_REQUESTS=5000 .venv/bin/pytest -m fuzz tests/api/test_fuzz.py -q -s -p no:randomly`.
 FUZZ_SEED picks other generated requests (default: one fixed seed, so that CI is repeatable).
