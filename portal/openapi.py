@@ -489,6 +489,11 @@ TAGS = [
         "description": "Where Flowpoint sends invoice events. A portal admin session only: API keys receive 403.",
     },
     {
+        "name": "Connectors",
+        "description": "Invoices brought in from an SFTP folder, QuickBooks Online or Odoo, and their IRNs written "
+        "back. A portal admin session only: API keys receive 403.",
+    },
+    {
         "name": "Invoice Webhook Events",
         "description": "Outbound POSTs from Flowpoint to your callback URL (see the overview for retries and "
         "signature verification).",
@@ -501,7 +506,10 @@ TAG_GROUPS = [
         "tags": ["Invoices", "Drafts", "CSV batches", "Customers & Items", "Purchases", "Helpers"],
     },
     {"name": "Public", "tags": ["Public Endpoints"]},
-    {"name": "Admin API (portal session)", "tags": ["Auth", "Tenant settings", "Webhook subscriptions"]},
+    {
+        "name": "Admin API (portal session)",
+        "tags": ["Auth", "Tenant settings", "Webhook subscriptions", "Connectors"],
+    },
     {"name": "Webhooks", "tags": ["Invoice Webhook Events"]},
 ]
 # /health is a plain Django view (not DRF): written out by hand.

@@ -50,6 +50,7 @@ urlpatterns = [
     path("api/v1/", include("invoicing.api.urls")),
     path("api/v1/", include("tenants.api_urls")),
     path("api/v1/", include("integrations.webhooks.api")),
+    path("api/v1/", include("integrations.connectors.api")),
     path("", accounts.start_page_for_visitors(dashboard.dashboard), name="dashboard"),
     path("dashboard/nrs-queue", dashboard.dashboard_nrs_queue, name="dashboard_nrs_queue"),
     path("signup/", accounts.signup, name="signup"),
@@ -67,6 +68,7 @@ urlpatterns = [
     path("", include("integrations.connectors.ubl_views")),
     path("", include("integrations.webhooks.urls")),
     path("", include("integrations.connectors.urls_oauth")),
+    path("", include("integrations.connectors.urls")),
     *sandbox_urls,
     path("", include("portal.openapi_urls")),
     # Anything else under /api/ is a JSON 404, never the HTML page.

@@ -81,7 +81,10 @@ class MARK:
     supplier = "Zq7 Supplier Works Ltd"
     supplier_tin = "16180339-0001"
     received = "RCV-ZQ7-0009"
-    connector = "Zq7 QuickBooks books"
+    quickbooks_connector = "Zq7 QuickBooks books"
+    connector = "Zq7 Ledger Books"
+    connector_secret = "odoo-key-zq7-never-shown"
+    source_document = "ODOO-ZQ7-0005"
 
 
 class A(str):
@@ -266,6 +269,16 @@ ROUTES = {
     # --- connectors: QuickBooks' OAuth connect (admin session only) ---------------------------------------------
     "quickbooks_connect": Owned(pk=A("quickbooks.pk")),
     "quickbooks_callback": Listing(nothing_of_a_tenant="takes only the answer to this session's own sign-in"),
+    # --- connectors (portal) -----------------------------------------------------------------------------------
+    "settings_connectors": Listing(),
+    "connector_new": Listing(nothing_of_a_tenant="the kinds to choose from"),
+    "connector_detail": Owned(pk=A("connector.pk")),
+    "connector_edit": Owned(pk=A("connector.pk")),
+    "connector_pause": Owned(pk=A("connector.pk")),
+    "connector_resume": Owned(pk=A("connector.pk")),
+    "connector_run": Owned(pk=A("connector.pk")),
+    "connector_delete": Owned(pk=A("connector.pk")),
+    "connector_document_retry": Owned(pk=A("connector.pk"), document_pk=A("source_document.pk")),
     # --- admin API (a portal admin's session; keys get 403) ----------------------------------------------------
     "api_auth_login": Listing(nothing_of_a_tenant="POST only"),
     "api_auth_logout": Listing(nothing_of_a_tenant="POST only"),
@@ -283,6 +296,12 @@ ROUTES = {
     "api_webhook": Owned(pk=A("webhook.pk")),
     "api_webhook_deliveries": Owned(pk=A("webhook.pk")),
     "api_webhook_redeliver": Owned(pk=A("webhook.pk"), delivery_pk=A("delivery.pk")),
+    "api_connectors": Listing(),
+    "api_connector": Owned(pk=A("connector.pk")),
+    "api_connector_runs": Owned(pk=A("connector.pk")),
+    "api_connector_documents": Owned(pk=A("connector.pk")),
+    "api_connector_sync": Owned(pk=A("connector.pk")),
+    "api_connector_document_retry": Owned(pk=A("connector.pk"), document_pk=A("source_document.pk")),
     # --- integrator API (an API key, or a member's session) --------------------------------------------------
     "api_batch_upload": Listing(nothing_of_a_tenant="POST only"),
     "api_batch_submit": Listing(nothing_of_a_tenant="POST only; A's batch id in the body: see BODY_IDS"),
@@ -539,7 +558,7 @@ def first(tenant, second, key_file, settings):
     batches.batch_validate_run(str(batch.pk))  # what the queued task does: rows, groups and errors
 
     with scope(tenant=tenant):
-        Connector.objects.create(tenant=tenant, kind="quickbooks", name=MARK.connector)
+        Connector.objects.create(tenant=tenant, kind="quickbooks", name=MARK.quickbooks_connector)
     webhook_create(tenant=tenant, url=MARK.webhook_url, events=["invoice.certified"], secret=MARK.webhook_secret)
     event = webhook_emit(invoice=certified, kind="invoice.certified")
 
@@ -563,8 +582,25 @@ def first(tenant, second, key_file, settings):
         lines=((MARK.line, "8517.11", "2", "25000"),),
     )
 
+    # A connector with a secret and a document waiting for a fix.
+    from integrations.connectors.models import Connector, SourceDocument
+
+    with scope(tenant=tenant):
+        connector = Connector.objects.create(
+            tenant=tenant,
+            kind="odoo",
+            name=MARK.connector,
+            settings={"url": "https://zq7.odoo.com", "database": "zq7", "username": "ap@zq7.ng"},
+            credentials=f'{{"api_key": "{MARK.connector_secret}"}}',
+        )
+        source_document = SourceDocument.objects.create(
+            tenant=tenant, connector=connector, source_id="42", reference=MARK.source_document, state="error"
+        )
+
     with scopes_disabled():
         return SimpleNamespace(
+            connector=connector,
+            source_document=source_document,
             received=received,
             tenant=tenant,
             admin=admin,

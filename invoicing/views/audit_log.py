@@ -24,6 +24,7 @@ KINDS = [
     ("crypto_key", "Crypto keys"),
     ("team", "Team"),
     ("webhook", "Webhooks"),
+    ("connector", "Connectors"),
 ]
 COLUMNS = ("created_at", "kind", "message", "who", "subject")
 

@@ -414,7 +414,7 @@ def key_get(path, key):
 
 @pytest.mark.parametrize(("name", "route", "method"), ADMIN, ids=[f"{m} {n}" for n, _, m in ADMIN])
 def test_admin_routes_refuse_api_keys_and_non_admin_sessions_with_403(tenant, name, route, method):
-    path = "/" + route.replace("<int:pk>", "1").replace("<int:delivery_pk>", "1")
+    path = "/" + route.replace("<int:pk>", "1").replace("<int:delivery_pk>", "1").replace("<int:document_pk>", "1")
     path = path.replace("<uuid:pk>", "00000000-0000-0000-0000-000000000001")
     assert "<" not in path, f"add a placeholder for {route}"
     key = _call(APIClient(), method, path, {}, **{"X-Flowpoint-Key": new_key(tenant)})

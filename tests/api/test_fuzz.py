@@ -23,10 +23,10 @@ Everything happens in this process and thread, inside the test's transaction: sc
 application directly, and NRS is the embedded sandbox reached through the same application (no socket is opened;
 any other host is unreachable, and webhook URLs are never resolved). The rows made first — a customer, an item,
 drafts, a queued, a failed, a held, a certified and a reported invoice, a validated CSV batch, a location, keys,
-a webhook endpoint, invoices received from a supplier (with NRS's copy) — are what path parameters point at half
-of the time (otherwise: whatever schemathesis generates, mostly unknown ids → 404). Tasks the fuzzed requests
-queue stay in django-q2's ORM broker. Text holding a NUL character is refused by the test database as PostgreSQL
-refuses it (SQLite would store it): what would be a 500 on PostgreSQL is one on SQLite too.
+a webhook endpoint, a connector, invoices received from a supplier (with NRS's copy) — are what path parameters
+point at half of the time (otherwise: whatever schemathesis generates, mostly unknown ids → 404). Tasks the fuzzed
+requests queue stay in django-q2's ORM broker. Text holding a NUL character is refused by the test database as
+PostgreSQL refuses it (SQLite would store it): what would be a 500 on PostgreSQL is one on SQLite too.
 
 Full size: `FUZZ_REQUESTS=5000 .venv/bin/pytest -m fuzz tests/api/test_fuzz.py -q -s -p no:randomly`.
 FUZZ_SEED picks other generated requests (default: one fixed seed, so that CI is repeatable).
@@ -88,6 +88,8 @@ BUSINESS_RULES = (
     "createApiKey",
     "createWebhook",
     "updateWebhook",
+    "createConnector",  # a kind's settings and secrets (the schema lists them per kind in prose), mapping codes
+    "updateConnector",
     "helperLgas",  # ?state= an unknown state code
 )
 
@@ -276,6 +278,13 @@ def rows(app, key_file, django_capture_on_commit_callbacks, monkeypatch):
     found["session"] = admin.sign_in(found["admin"])
     hook = {"url": "https://erp.example.ng/hooks", "events": ["invoice.certified"], "secret": "fuzz-secret-0123456789"}
     found["webhook"] = [admin("POST", "/api/v1/integrations/webhooks", hook, expect=201)["id"]]
+    books = {
+        "name": "Books",
+        "kind": "odoo",
+        "settings": {"url": "https://kola.odoo.com", "database": "kola", "username": "ap@kola.ng"},
+        "secrets": {"api_key": "fuzz-odoo-key"},
+    }
+    found["connector"] = [admin("POST", "/api/v1/integrations/connectors", books, expect=201)["id"]]
     return found
 
 
@@ -288,6 +297,7 @@ POOLS = (  # path prefix, path parameter → the rows it may name
     ("/api/v1/tenant/crypto-keys/", "id", "crypto_key"),
     ("/api/v1/tenant/api-keys/", "id", "api_key"),
     ("/api/v1/integrations/webhooks/", "id", "webhook"),
+    ("/api/v1/integrations/connectors/", "id", "connector"),
 )
 
 

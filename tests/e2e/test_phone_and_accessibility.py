@@ -25,6 +25,7 @@ SETTINGS_PAGES = (
     "settings_team",
     "settings_api_keys",
     "settings_webhooks",
+    "settings_connectors",
     "settings_audit",
 )
 SERIOUS = {"serious", "critical"}
