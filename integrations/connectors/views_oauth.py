@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from intuitlib.exceptions import AuthClientError
@@ -23,15 +23,10 @@ SESSION_KEY = "quickbooks_oauth"
 
 
 def _back(connector_id=None):
-    """The connector's own page once the settings screens name it; the connectors list, or home, until then."""
-    for name, kwargs in (("connector_detail", {"pk": connector_id}), ("settings_connectors", {})):
-        if name == "connector_detail" and connector_id is None:
-            continue
-        try:
-            return redirect(reverse(name, kwargs=kwargs))
-        except NoReverseMatch:
-            continue
-    return redirect("dashboard")
+    """The connector's own page, or the connectors list when the answer names no connector of this session."""
+    if connector_id is None:
+        return redirect("settings_connectors")
+    return redirect("connector_detail", pk=connector_id)
 
 
 def _callback_url(request) -> str:

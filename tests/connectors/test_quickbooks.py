@@ -10,6 +10,7 @@ import requests
 from django.contrib.messages import get_messages
 from django.db import connection
 from django.test import Client
+from django.urls import reverse
 from django_scopes import scope, scopes_disabled
 
 from integrations.connectors import sync
@@ -101,8 +102,12 @@ def connector(connected_tenant):
 
 
 def connect(admin, connector):
-    """An admin clicks "Connect QuickBooks", allows access at Intuit (the stand-in), and comes back."""
-    asked = admin.get(f"/settings/connectors/{connector.pk}/quickbooks/connect")
+    """An admin clicks "Connect to QuickBooks" on the connector's page, allows access at Intuit (the stand-in), and
+    comes back."""
+    page = admin.get(reverse("connector_detail", args=[connector.pk])).content.decode()
+    link = reverse("quickbooks_connect", args=[connector.pk])
+    assert f'href="{link}"' in page and "Connect to QuickBooks" in page
+    asked = admin.get(link)
     assert asked.status_code == 302
     at_intuit = requests.get(asked["Location"], allow_redirects=False, timeout=5)
     back = urlparse(at_intuit.headers["Location"])
@@ -130,7 +135,7 @@ def test_connecting_stores_the_tokens_encrypted_and_the_company(admin, connector
     sent = parse_qs(urlparse(asked["Location"]).query)
     assert sent["client_id"] == [standin.CLIENT_ID] and sent["scope"] == ["com.intuit.quickbooks.accounting"]
     assert sent["redirect_uri"] == ["http://testserver/settings/connectors/quickbooks/callback"]
-    assert answered.status_code == 302
+    assert answered.status_code == 302 and answered["Location"] == reverse("connector_detail", args=[connector.pk])
     assert "QuickBooks is connected" in " ".join(str(m) for m in get_messages(answered.wsgi_request))
 
     saved = fresh(connector)
