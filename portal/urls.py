@@ -51,6 +51,7 @@ urlpatterns = [
     path("api/v1/", include("tenants.api_urls")),
     path("api/v1/", include("integrations.webhooks.api")),
     path("api/v1/", include("integrations.connectors.api")),
+    path("api/v1/", include("integrations.connectors.ubl_api")),
     path("", accounts.start_page_for_visitors(dashboard.dashboard), name="dashboard"),
     path("dashboard/nrs-queue", dashboard.dashboard_nrs_queue, name="dashboard_nrs_queue"),
     path("signup/", accounts.signup, name="signup"),

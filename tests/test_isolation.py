@@ -304,6 +304,7 @@ ROUTES = {
     "api_connector_document_retry": Owned(pk=A("connector.pk"), document_pk=A("source_document.pk")),
     # --- integrator API (an API key, or a member's session) --------------------------------------------------
     "api_batch_upload": Listing(nothing_of_a_tenant="POST only"),
+    "api_invoice_upload_ubl": Listing(nothing_of_a_tenant="POST only"),
     "api_batch_submit": Listing(nothing_of_a_tenant="POST only; A's batch id in the body: see BODY_IDS"),
     "api_batch_template": Listing(nothing_of_a_tenant="the CSV template"),
     "api_batch": Owned(pk=A("batch.pk")),

@@ -133,6 +133,17 @@ def _csv_file(name="invoices.csv"):
     return SimpleUploadedFile(name, template_csv().encode(), content_type="text/csv")
 
 
+def _ubl_file(invoice, number):
+    """`invoice` as another system would export it in UBL 2.1, under a number of its own."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from integrations.connectors.ubl import invoice_to_ubl
+
+    with scope(tenant=invoice.tenant):
+        xml = invoice_to_ubl(invoice).replace(f">{invoice.document_number}<".encode(), f">{number}<".encode())
+    return SimpleUploadedFile(f"{number}.xml", xml, content_type="application/xml")
+
+
 class _Batches(dict):
     """A tenant's CSV batches (uploaded, still validating), made when a test first asks for one."""
 
@@ -260,6 +271,13 @@ MATRIX = {
         202,
         "create",
         body=lambda d, who: {"file": _csv_file()},
+        format="multipart",
+    ),
+    ("api_invoice_upload_ubl", "POST"): Case(
+        lambda d, who: "/api/v1/invoices/upload/ubl",
+        202,
+        "create",
+        body=lambda d, who: {"file": _ubl_file(d.certified, f"NEW-UBL-{who}")},
         format="multipart",
     ),
     ("api_batch_submit", "POST"): Case(

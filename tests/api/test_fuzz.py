@@ -77,6 +77,7 @@ BUSINESS_RULES = (
     "reconcileInvoice",
     "uploadInvoiceCsv",
     "submitInvoiceCsv",
+    "uploadInvoiceUbl",  # a file's content: UBL 2.1 the OASIS schemas accept, holding what an NRS invoice needs
     "createCustomer",
     "createItem",
     "login",

@@ -347,3 +347,40 @@ def test_the_import_page_creates_each_invoice_once(client, connected_tenant, key
     client.force_login(member(connected_tenant, "reviewer"))
     refused = client.post(reverse("ubl_import"), {"files": [named(exported, "INV-IMP-1.xml")]})
     assert refused.status_code == 403
+
+
+def test_an_integrator_sends_a_ubl_file_and_gets_the_create_answer(connected_tenant, key_file):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.api.conftest import assert_error_shape, key_client
+
+    source = certified(connected_tenant, b2b_body())
+    with scope(tenant=connected_tenant):
+        xml = invoice_to_ubl(source)
+    other = sandbox_business(key_file, name="Ada Traders Ltd", telephone="+2348088888888")
+    api = key_client(other)
+
+    def send(content, name="invoice.xml"):
+        return api.post(
+            "/api/v1/invoices/upload/ubl",
+            {"file": SimpleUploadedFile(name, content, content_type="application/xml")},
+            format="multipart",
+        )
+
+    answer = send(xml)
+    assert answer.status_code == 202, answer.content
+    created = answer.json()
+    assert created["status"] == "PENDING" and created["irn"].startswith("INVUBL1-")
+    with scopes_disabled():
+        made = Invoice.objects.get(pk=created["invoiceId"])
+    assert made.tenant_id == other.pk and made.payable == source.payable
+    assert tasks.submit_invoice(str(made.pk)) == "certified"
+
+    again = assert_error_shape(send(xml), 409)  # the same file twice: its number is taken, as a create says
+    assert again["reason"] == "DOCUMENT_NUMBER_CONFLICT_INVOICE"
+    root = document(xml)
+    root.find("cbc:IssueDate", NS).text = "25 April 2026"
+    broken = assert_error_shape(send(etree.tostring(root)), 400)
+    assert "cbc:IssueDate" in broken["fields"]["file"] and "25 April 2026" in broken["error"]
+    missing = assert_error_shape(api.post("/api/v1/invoices/upload/ubl", {}, format="multipart"), 400)
+    assert missing["fields"] == {"file": "required"}
