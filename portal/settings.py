@@ -234,6 +234,10 @@ DELIVERY_CHECK_MINUTES = env.int("DELIVERY_CHECK_MINUTES", default=10)
 # --- Webhooks ------------------------------------------------------------------------------
 # Hosts that may be called over plain http and on internal addresses (development and tests only).
 WEBHOOK_ALLOWED_HOSTS = env.list("WEBHOOK_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
+# Servers inside our own network a connector may reach (an SFTP server, an Odoo): none but the local host in DEBUG.
+CONNECTOR_ALLOWED_HOSTS = env.list(
+    "CONNECTOR_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"] if DEBUG else []
+)
 WEBHOOK_TIMEOUT = env.float("WEBHOOK_TIMEOUT", default=10.0)  # seconds (the spec's limit)
 WEBHOOK_SECRET_GRACE_HOURS = env.int("WEBHOOK_SECRET_GRACE_HOURS", default=24)
 

@@ -14,7 +14,7 @@ class Setting:
     label: str
     help: str = ""
     required: bool = True
-    type: str = "text"  # text, url, port (1–65535)
+    type: str = "text"  # text, host (a server's name or address), url, port (1–65535)
     default: str | int = ""
     max_length: int = 200
 
@@ -29,7 +29,7 @@ class Secret:
 
 KIND_FIELDS: dict[str, list[Setting]] = {
     "sftp": [
-        Setting("host", _("Server"), _("The SFTP server's host name or address, e.g. sftp.example.ng.")),
+        Setting("host", _("Server"), _("The SFTP server's host name or address, e.g. sftp.example.ng."), type="host"),
         Setting("port", _("Port"), _("Usually 22."), type="port", default=22),
         Setting("username", _("Username")),
         Setting(
@@ -65,6 +65,10 @@ KIND_SECRETS: dict[str, list[Secret]] = {
     "quickbooks": [],  # tokens come from the QuickBooks sign-in, not from a form
     "odoo": [Secret("api_key", _("API key"), _("Odoo → Preferences → Account security → New API key."))],
 }
+
+
+# The secrets of which a kind needs at least one saved: what it signs in with.
+KIND_SECRET_NEEDED: dict[str, tuple[str, ...]] = {"sftp": ("password", "private_key"), "odoo": ("api_key",)}
 
 
 def settings_of(kind: str) -> list[Setting]:

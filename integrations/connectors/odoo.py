@@ -15,11 +15,13 @@ import http.client
 import json
 import xmlrpc.client
 from decimal import Decimal
+from urllib.parse import urlsplit
 
 from django.conf import settings as django_settings
 
 from integrations.connectors import books, sync
 from integrations.connectors.models import Connector, SourceDocument
+from integrations.connectors.reach import host_problem
 from invoicing.models import Invoice
 
 KIND = Connector.Kind.ODOO
@@ -82,6 +84,10 @@ class Odoo:
             )
 
     def _proxy(self, service: str):
+        parts = urlsplit(self.url)
+        problem = host_problem(parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80))
+        if problem:  # checked at each run: the name may now resolve inside our network
+            raise sync.SourceUnreachable(f"{problem} {FIX_SETTINGS}.")
         transport = _SafeTransport() if self.url.startswith("https:") else _Transport()
         return xmlrpc.client.ServerProxy(f"{self.url}/xmlrpc/2/{service}", transport=transport, allow_none=True)
 

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from integrations.connectors import kinds, mapping, sync
+from integrations.connectors import kinds, mapping, reach, sync
 from integrations.connectors.models import Connector, SourceDocument
 from portal.errors import DomainError
 from portal.queueing import enqueue_on_commit
@@ -108,6 +108,30 @@ def _settings(kind: str, given, before: dict, errors: dict) -> dict:
                 }
         result[name] = value
     return result
+
+
+def _in_sentence(label) -> str:
+    """A field's label inside a sentence: "Password" → "password", but "API key" stays."""
+    label = str(label)
+    return label[:1].lower() + label[1:] if label[1:2].islower() else label
+
+
+def _reachable(kind: str, values: dict, errors: dict) -> None:
+    """The server a setting names must be on the internet (reach.py); said under that setting."""
+    for setting in kinds.settings_of(kind):
+        value = values.get(setting.name)
+        field = f"settings.{setting.name}"
+        if not value or field in errors:
+            continue
+        if setting.type == "url":
+            parts = urlsplit(value)
+            problem = reach.host_problem(parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80))
+        elif setting.type == "host":
+            problem = reach.host_problem(value, int(values.get("port") or 22))
+        else:
+            continue
+        if problem:
+            errors[field] = problem
 
 
 def _secrets(kind: str, given, errors: dict) -> dict:
@@ -215,6 +239,14 @@ def _check(connector: Connector, data: dict, *, creating: bool) -> dict:
             connector.kind, data.get("settings"), {} if creating else dict(connector.settings or {}), errors
         )
     values["secrets"] = _secrets(connector.kind, data.get("secrets"), errors)
+    if "settings" in values:
+        _reachable(connector.kind, values["settings"], errors)
+    one_of = kinds.KIND_SECRET_NEEDED.get(connector.kind, ()) if creating else ()  # an update keeps what is saved
+    if one_of and not any(values["secrets"].get(name) or credentials(connector).get(name) for name in one_of):
+        labels = [_in_sentence(secret.label) for secret in kinds.secrets_of(connector.kind) if secret.name in one_of]
+        errors[f"secrets.{one_of[0]}"] = _("Enter the %(what)s the source signs in with.") % {
+            "what": _(" or the ").join(labels)
+        }
     if "mappings" in data:
         values["mappings"] = _mappings(data.get("mappings"), dict(connector.mappings or {}), errors)
     if "every_minutes" in data:

@@ -36,6 +36,7 @@ from django.utils import timezone
 
 from integrations.connectors import sync
 from integrations.connectors.models import Connector, SourceDocument
+from integrations.connectors.reach import host_problem
 from integrations.connectors.sync import Batch, Listed, MappingError, SourceUnreachable
 from invoicing.batches.format import MAX_BYTES, FileProblem, Problem, Row, Table, group_rows, read_csv, too_large
 from invoicing.batches.validation import validate_table
@@ -214,6 +215,9 @@ def _session(connector: Connector):
         raise SourceUnreachable(
             f"No password or private key is saved for this SFTP folder: add one under {WHERE_TO_FIX}."
         )
+    problem = host_problem(host, port)  # again at each run: the name may now resolve inside our network
+    if problem:
+        raise SourceUnreachable(f"{problem} Change it under {WHERE_TO_FIX}.")
     try:
         sock = socket.create_connection((host, port), timeout=TIMEOUT)
     except OSError as exc:

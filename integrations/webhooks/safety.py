@@ -4,12 +4,13 @@ Checked when a URL is registered and again before every attempt (a host's DNS ca
 our network after registration); the delivery client also checks the address it actually connected to.
 """
 
-import ipaddress
 import socket
 from datetime import timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
+
+from portal.addresses import is_public, resolve
 
 RETRY_BACKOFF = (5, 10, 20, 40)  # seconds before attempts 2–5 (spec: ~5 s, ~10 s, ~20 s, ~40 s)
 MAX_ATTEMPTS = len(RETRY_BACKOFF) + 1  # after the 5th failure of one delivery the endpoint is paused
@@ -26,19 +27,6 @@ def timeout() -> float:
 
 def secret_grace() -> timedelta:
     return timedelta(hours=getattr(settings, "WEBHOOK_SECRET_GRACE_HOURS", 24))
-
-
-def is_public(address: str) -> bool:
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
-    # is_global is False for private, loopback, link-local, shared (CGNAT), reserved and unspecified ranges.
-    return ip.is_global and not ip.is_multicast
-
-
-def resolve(host: str, port: int) -> list[str]:
-    """Every address the host resolves to (raises socket.gaierror when it does not)."""
-    return sorted({info[4][0] for info in socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)})
 
 
 def url_problem(url: str) -> str | None:

@@ -169,3 +169,48 @@ def test_another_business_gets_404_on_a_connector_of_the_first(tenant, other_ten
             assert_error_shape(response, 404)
     with scopes_disabled():
         assert Connector.objects.get(pk=connector.pk).name == "Head office books"
+
+
+SFTP = {
+    "name": "Drop folder",
+    "kind": "sftp",
+    "settings": {"host": "sftp.example.ng", "port": 22, "username": "kola", "folder": "/in"},
+    "secrets": {"password": "sftp-pass-never-answered"},
+}
+
+
+@pytest.mark.parametrize(
+    "kind, body, field",
+    [
+        ("sftp", {**SFTP, "settings": {**SFTP["settings"], "host": "10.0.0.5"}}, "settings.host"),
+        ("sftp", {**SFTP, "settings": {**SFTP["settings"], "host": "127.0.0.1"}}, "settings.host"),
+        ("odoo", {**ODOO, "settings": {**ODOO["settings"], "url": "http://169.254.169.254/"}}, "settings.url"),
+    ],
+)
+def test_a_connector_may_not_point_inside_our_network(admin, settings, kind, body, field):
+    settings.CONNECTOR_ALLOWED_HOSTS = []  # production: only servers on the internet
+    refused = assert_error_shape(admin.post(BASE, body, format="json"), 400)
+    assert "inside Flowpoint's own network" in refused["fields"][field]
+    with scopes_disabled():
+        assert not Connector.objects.exists()
+    settings.CONNECTOR_ALLOWED_HOSTS = ["10.0.0.5", "127.0.0.1", "169.254.169.254"]  # an operator allows them
+    assert admin.post(BASE, body, format="json").status_code == 201
+
+
+def test_a_run_checks_the_server_again_and_never_connects_inside(admin, settings, tenant):
+    with scope(tenant=tenant):
+        connector = Connector.objects.create(
+            tenant=tenant,
+            kind="sftp",
+            name="Moved inside",
+            settings={"host": "127.0.0.1", "port": 9, "username": "kola", "folder": "/"},
+            credentials=json.dumps({"password": "x"}),
+        )
+    settings.CONNECTOR_ALLOWED_HOSTS = []
+    run = sync.connector_sync(connector)
+    assert run.outcome == "failed" and "inside Flowpoint's own network" in run.message
+
+
+def test_an_sftp_connector_needs_a_password_or_a_private_key(admin):
+    refused = assert_error_shape(admin.post(BASE, {**SFTP, "secrets": {}}, format="json"), 400)
+    assert refused["fields"] == {"secrets.password": "Enter the password or the private key the source signs in with."}
