@@ -1,5 +1,6 @@
 """Every API error is JSON: `error` for people, `fields` per field, `reason`/`code` for machines."""
 
+from django.core.exceptions import ValidationError
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
@@ -25,6 +26,19 @@ class ApiError(exceptions.APIException):
         if fields:
             self.body["fields"] = fields
         super().__init__(message)
+
+
+def refusal(exc, *, field_names=None) -> ApiError:
+    """A service's refusal as the API answers it: a ValidationError names its fields (renamed to the API's names by
+    `field_names`, on the part before a dot), a DomainError its code and status."""
+    if isinstance(exc, ValidationError):
+        fields = {}
+        for field, messages in exc.message_dict.items():
+            head, dot, rest = field.partition(".")
+            fields[(field_names or {}).get(head, head) + dot + rest] = " ".join(messages)
+        message = next(iter(fields.values())) if len(fields) == 1 else "Some fields are invalid; see fields."
+        return ApiError(message, fields=fields)
+    return ApiError(exc.message, status_code=exc.status, code=exc.code)
 
 
 NUL = "\x00"

@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from integrations.connectors import api_schemas as schemas
 from integrations.connectors import services
 from integrations.connectors.models import Connector, ConnectorRun, SourceDocument
-from portal.api_errors import ApiError, refuse_nul
+from portal.api_errors import ApiError, refusal, refuse_nul
 from portal.api_pagination import paginated
 from portal.contract import off_schema
 from portal.idempotency import idempotent
@@ -184,14 +184,7 @@ def _body(request, *, partial: bool) -> dict:
 
 
 def _raise(exc):
-    if isinstance(exc, ValidationError):
-        fields = {}
-        for field, messages in exc.message_dict.items():
-            head, dot, rest = field.partition(".")
-            fields[API_NAME.get(head, head) + dot + rest] = " ".join(messages)
-        message = next(iter(fields.values())) if len(fields) == 1 else "Some fields are invalid; see fields."
-        raise ApiError(message, fields=fields) from None
-    raise ApiError(exc.message, status_code=exc.status, code=exc.code) from None
+    raise refusal(exc, field_names=API_NAME) from None
 
 
 def _connector(pk):

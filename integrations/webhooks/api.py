@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from integrations.webhooks import api_schemas as schemas
 from integrations.webhooks import services
 from integrations.webhooks.models import WebhookDelivery, WebhookEndpoint
-from portal.api_errors import ApiError, refuse_nul
+from portal.api_errors import ApiError, refusal, refuse_nul
 from portal.api_pagination import paginated
 from portal.contract import off_schema
 from portal.idempotency import idempotent
@@ -161,11 +161,7 @@ def _body(request, *, partial: bool) -> dict:
 
 
 def _raise(exc):
-    if isinstance(exc, ValidationError):
-        fields = {field: " ".join(messages) for field, messages in exc.message_dict.items()}
-        message = next(iter(fields.values())) if len(fields) == 1 else "Some fields are invalid; see fields."
-        raise ApiError(message, fields=fields) from None
-    raise ApiError(exc.message, status_code=exc.status, code=exc.code) from None
+    raise refusal(exc) from None
 
 
 @extend_schema(
