@@ -54,6 +54,8 @@ _API_NAMES = {
     "api_key": "apiKey",
     "api_secret": "apiSecret",
     "expires_at": "expiresAt",
+    "allowed_networks": "allowedNetworks",
+    "read_only": "readOnly",
 }
 
 

@@ -28,5 +28,7 @@ API_KEY_CREATED_EXAMPLE = {
     "expiresAt": None,
     "revokedAt": None,
     "lastUsedAt": None,
+    "readOnly": False,
+    "allowedNetworks": ["203.0.113.0/24"],
     "key": "fp_test_Ab12Cd34…",
 }

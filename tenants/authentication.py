@@ -1,6 +1,8 @@
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
+from rest_framework.permissions import SAFE_METHODS
 
+from portal.throttle import client_ip
 from tenants.middleware import KEY_HEADER
 
 _PROBLEMS = {
@@ -32,9 +34,23 @@ class ApiKeyAuthentication(BaseAuthentication):
         if KEY_HEADER not in request.headers:
             return None
         django_request = request._request
-        if django_request.api_key is None:
+        api_key = django_request.api_key
+        if api_key is None:
             raise exceptions.AuthenticationFailed(_PROBLEMS[django_request.api_key_problem or "invalid"])
-        return ApiKeyUser(django_request.api_key), django_request.api_key
+        # The key's scopes: a valid key used where it may not be is refused (403), not unknown (401);
+        # PermissionDenied becomes the reference's error shape in portal.api_errors.exception_handler.
+        address = client_ip(django_request)
+        if not api_key.allows_address(address):
+            raise exceptions.PermissionDenied(
+                f"This API key may not be used from your address ({address}). Call from one of the key's allowed "
+                "networks, or create a key that allows this address in Settings → API Access.",
+            )
+        if api_key.read_only and request.method not in SAFE_METHODS:
+            raise exceptions.PermissionDenied(
+                "This API key is read-only: it can read but not create, change or delete anything. "
+                "Use a read-write key for this request (Settings → API Access).",
+            )
+        return ApiKeyUser(api_key), api_key
 
     def authenticate_header(self, request):
         # Makes DRF answer 401 (not 403) when credentials are missing.

@@ -173,6 +173,26 @@ class ApiKeyForm(forms.Form):
     expires_on = forms.DateField(
         label=_("Expires on (optional)"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+    access = forms.ChoiceField(
+        label=_("Access"),
+        choices=[
+            ("read_write", _("Read and write: create, change and submit invoices")),
+            ("read_only", _("Read only: look up invoices and data, change nothing")),
+        ],
+        initial="read_write",
+        required=False,  # absent: read and write, as every key was before keys had scopes
+        widget=forms.RadioSelect,
+    )
+    allowed_networks = forms.CharField(
+        label=_("Allowed IP addresses or networks (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "203.0.113.0/24\n2001:db8::/32"}),
+        help_text=_(
+            "One a line, e.g. 203.0.113.0/24 or 2001:db8::/32. Requests from anywhere else are refused. "
+            "Leave empty to allow any address."
+        ),
+    )
 
 
 class InviteForm(forms.Form):

@@ -1,3 +1,4 @@
+import ipaddress
 import uuid
 
 from django.conf import settings
@@ -185,12 +186,28 @@ class ApiKey(TenantOwned):
     expires_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
+    # A read-only key may only read (GET/HEAD/OPTIONS); existing keys stay read-write.
+    read_only = models.BooleanField(default=False)
+    # CIDR networks (IPv4 or IPv6) the key may be used from; empty: from anywhere.
+    allowed_networks = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
 
     def __str__(self):
         return f"{self.name} ({self.prefix}…)"
+
+    def allows_address(self, address: str) -> bool:
+        """Whether a request from `address` may use this key (always, when no networks are set)."""
+        if not self.allowed_networks:
+            return True
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return False
+        if ip.version == 6 and ip.ipv4_mapped:  # ::ffff:203.0.113.5 is the IPv4 address
+            ip = ip.ipv4_mapped
+        return any(ip in ipaddress.ip_network(network, strict=False) for network in self.allowed_networks)
 
     @property
     def status(self) -> str:

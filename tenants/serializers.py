@@ -149,6 +149,18 @@ crypto_key_data = CRYPTO_KEY.render
 class ApiKeyCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100)
     expiresAt = serializers.DateTimeField(source="expires_at", required=False, allow_null=True)
+    readOnly = serializers.BooleanField(
+        source="read_only", required=False, default=False, help_text="A read-only key gets 403 on every write."
+    )
+    allowedNetworks = serializers.ListField(
+        source="allowed_networks",
+        child=serializers.CharField(max_length=64),
+        required=False,
+        default=list,
+        max_length=50,
+        help_text="CIDR networks (IPv4 or IPv6) the key may be used from, e.g. 203.0.113.0/24; "
+        "empty or absent: any address. A request from elsewhere gets 403.",
+    )
 
 
 API_KEY = Shape(
@@ -162,6 +174,15 @@ API_KEY = Shape(
         "expiresAt": Field(TIMESTAMP, lambda key: _iso(key.expires_at)),
         "revokedAt": Field(TIMESTAMP, lambda key: _iso(key.revoked_at)),
         "lastUsedAt": Field(TIMESTAMP, lambda key: _iso(key.last_used_at)),
+        "readOnly": Field(boolean("A read-only key gets 403 on every write."), lambda key: key.read_only),
+        "allowedNetworks": Field(
+            {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "CIDR networks the key may be used from; empty: any address.",
+            },
+            lambda key: list(key.allowed_networks),
+        ),
     },
 )
 api_key_data = API_KEY.render

@@ -1,6 +1,8 @@
 """Every change to a tenant, its team and its NRS set-up goes through these functions."""
 
 import hashlib
+import ipaddress
+import re
 import secrets
 import string
 from datetime import timedelta
@@ -277,12 +279,45 @@ def crypto_key_delete(*, crypto_key: CryptoKey, user=None) -> None:
 # --- API keys --------------------------------------------------------------------------------
 
 
-def api_key_create(*, tenant: Tenant, name: str, expires_at=None, user=None) -> tuple[ApiKey, str]:
+def allowed_networks_clean(networks) -> list[str]:
+    """The networks as CIDR text (203.0.113.0/24, 2001:db8::/32; a bare address is one host), or a ValidationError
+    on `allowed_networks` naming each entry that is not a network."""
+    if isinstance(networks, str):  # the portal's text box: one a line, or separated by commas
+        networks = re.split(r"[\n,;]", networks)
+    cleaned, wrong = [], []
+    for entry in networks or []:
+        text = str(entry).strip()
+        if not text:
+            continue
+        try:
+            network = ipaddress.ip_network(text, strict=False)
+        except ValueError:
+            wrong.append(text)
+            continue
+        if str(network) not in cleaned:
+            cleaned.append(str(network))
+    if wrong:
+        raise ValidationError(
+            {
+                "allowed_networks": f"Not an IP address or network: {', '.join(wrong)}. Write each one like "
+                "203.0.113.0/24 or 2001:db8::/32 (a single address is allowed too), or leave it empty to allow "
+                "any address."
+            }
+        )
+    if len(cleaned) > 50:
+        raise ValidationError({"allowed_networks": "List at most 50 networks."})
+    return cleaned
+
+
+def api_key_create(
+    *, tenant: Tenant, name: str, expires_at=None, user=None, read_only=False, allowed_networks=()
+) -> tuple[ApiKey, str]:
     """Returns the key row and the plaintext key, which exists only in this return value."""
     if not name.strip():
         raise ValidationError({"name": "Give the key a name, such as the system that will use it."})
     if expires_at and expires_at <= timezone.now():
         raise ValidationError({"expires_at": "Choose an expiry date in the future, or leave it empty."})
+    networks = allowed_networks_clean(allowed_networks)
     env = "test" if tenant.is_sandbox else "live"
     plaintext = f"fp_{env}_" + "".join(secrets.choice(_ALPHABET) for _ in range(40))
     key = ApiKey.objects.create(
@@ -292,8 +327,12 @@ def api_key_create(*, tenant: Tenant, name: str, expires_at=None, user=None) -> 
         key_hash=_sha256(plaintext),
         expires_at=expires_at,
         created_by=user,
+        read_only=bool(read_only),
+        allowed_networks=networks,
     )
-    audit(tenant, "api_key.created", f"{key.name} ({key.prefix}…)", user=user)
+    access = "read-only" if key.read_only else "read-write"
+    where = f", from {', '.join(networks)} only" if networks else ""
+    audit(tenant, "api_key.created", f"{key.name} ({key.prefix}…), {access}{where}", user=user)
     return key, plaintext
 
 

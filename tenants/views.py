@@ -300,6 +300,8 @@ def settings_api_keys(request):
                 name=form.cleaned_data["name"],
                 expires_at=expires_at,
                 user=request.user,
+                read_only=form.cleaned_data["access"] == "read_only",
+                allowed_networks=form.cleaned_data["allowed_networks"],
             )
         except ValidationError as exc:
             apply_errors(form, exc)

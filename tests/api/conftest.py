@@ -63,14 +63,18 @@ def b2c_body(**changes) -> dict:
 # --- API keys and clients ------------------------------------------------------------------------
 
 
-def new_key(tenant, *, revoked=False, expired=False, name="ERP") -> str:
+def new_key(tenant, *, revoked=False, expired=False, name="ERP", read_only=False, allowed_networks=()) -> str:
     """A plaintext API key of `tenant`, made by the same service as Settings → API Access."""
     from tenants import services
     from tenants.models import ApiKey
 
     with scope(tenant=tenant):
         key, plaintext = services.api_key_create(
-            tenant=tenant, name=name, expires_at=timezone.now() + timedelta(days=30) if expired else None
+            tenant=tenant,
+            name=name,
+            expires_at=timezone.now() + timedelta(days=30) if expired else None,
+            read_only=read_only,
+            allowed_networks=allowed_networks,
         )
         if revoked:
             services.api_key_revoke(api_key=key)

@@ -2,7 +2,8 @@
 
 For every integrator route and method: (a) a valid key works, (b) no key, (c) a revoked key and (d) an expired
 key get 401, (e) another tenant's valid key gets 404 on the first tenant's ids and only its own data on lists,
-searches and creates, and (f) a signed-in portal clerk gets what the key gets. Admin routes
+searches and creates, (f) a signed-in portal clerk gets what the key gets, and (g) a read-only key gets 403 on
+every write and what a key gets on every read. Admin routes
 (/api/v1/tenant/*, /api/v1/integrations/*) refuse API keys and non-admin sessions with 403.
 """
 
@@ -384,6 +385,15 @@ def test_integrator_route(world, name, method):
         response = _call(anon, method, path_a, case.body(a, "key"), case.query, case.format, **headers)
         assert word in assert_error_shape(response, 401)["error"]
     assert _snapshot(a.tenant) == before
+
+    # (g) the owner's read-only key: every write refused (403, saying so), nothing done; reads answer as (a).
+    read_only = {"X-Flowpoint-Key": new_key(a.tenant, read_only=True)}
+    if method in ("GET", "HEAD", "OPTIONS"):
+        _assert_ok(case, _call(anon, method, path_a, case.body(a, "key"), case.query, case.format, **read_only))
+    else:
+        response = _call(anon, method, path_a, case.body(a, "key"), case.query, case.format, **read_only)
+        assert "read-only" in assert_error_shape(response, 403)["error"]
+        assert _snapshot(a.tenant) == before
 
     # (a) the owner's valid key.
     owner = _call(
