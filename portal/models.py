@@ -66,3 +66,23 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self):
         return f"{self.key} → {self.status_code}"
+
+
+class UserSession(models.Model):
+    """A signed-in session of a person, for "Where you're signed in": which device, from where, since when.
+
+    Keyed by the session key of Django's session table; the session itself (and so signing it out) lives there.
+    """
+
+    session_key = models.CharField(max_length=40, unique=True)
+    user = models.ForeignKey("portal.User", on_delete=models.CASCADE, related_name="signed_in_sessions")
+    user_agent = models.CharField(max_length=400, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_seen_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-last_seen_at", "-id"]
+
+    def __str__(self):
+        return f"{self.user} @ {self.ip_address or '?'}"

@@ -6,7 +6,7 @@ from integrations.nrs.sandbox.urls import console_urlpatterns
 from invoicing import metrics
 from invoicing.views import dashboard
 from portal import api_errors, views
-from tenants import accounts
+from tenants import account_security, accounts
 
 handler400 = api_errors.handler400
 handler403 = api_errors.handler403
@@ -25,7 +25,7 @@ password_reset = [
     path("password-reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path(
         "password-reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(),
+        account_security.PasswordResetConfirmView.as_view(),  # also signs the account's sessions out
         name="password_reset_confirm",
     ),
     path(

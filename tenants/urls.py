@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tenants import views
+from tenants import account_security, views
 
 urlpatterns = [
     path("onboarding/", views.onboarding, name="onboarding"),
@@ -20,5 +20,17 @@ urlpatterns = [
     path("settings/team/", views.settings_team, name="settings_team"),
     path("settings/team/<int:pk>/role/", views.member_role, name="member_role"),
     path("settings/team/<int:pk>/remove/", views.member_remove, name="member_remove"),
+    path("account/", account_security.account_security, name="account_security"),
+    path("account/password/", account_security.account_password, name="account_password"),
+    path(
+        "account/sessions/<int:pk>/sign-out/",
+        account_security.account_session_sign_out,
+        name="account_session_sign_out",
+    ),
+    path(
+        "account/sessions/sign-out-others/",
+        account_security.account_sessions_sign_out_others,
+        name="account_sessions_sign_out_others",
+    ),
     path("settings/invitations/<int:pk>/revoke/", views.invitation_revoke, name="invitation_revoke"),
 ]

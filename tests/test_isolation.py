@@ -37,6 +37,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django_scopes import scope, scopes_disabled
 
+from portal.models import UserSession
 from tenants import services
 from tenants.models import Location, Tenant, TenantOwned
 from tests.conftest import member
@@ -198,6 +199,10 @@ ROUTES = {
     "crypto_key_delete": Owned(pk=A("crypto_key.pk")),
     "settings_api_keys": Listing(),
     "api_key_revoke": Owned(pk=A("api_key.pk")),
+    "account_security": Listing(nothing_of_a_tenant="the signed-in person's own sessions, no business data"),
+    "account_password": Listing(nothing_of_a_tenant="password form"),
+    "account_session_sign_out": Owned(pk=A("user_session.pk")),  # a person's session: only theirs, 404 to others
+    "account_sessions_sign_out_others": Listing(nothing_of_a_tenant="POST only; ends the caller's own sessions"),
     "settings_team": Listing(),
     "member_role": Owned(pk=A("membership.pk")),
     "member_remove": Owned(pk=A("membership.pk")),
@@ -622,6 +627,9 @@ def first(tenant, second, key_file, settings):
             delivery=WebhookDelivery.objects.get(tenant=tenant),
             event=event,
             quickbooks=Connector.objects.get(tenant=tenant, kind="quickbooks"),
+            user_session=UserSession.objects.create(
+                session_key="zq7" + "0" * 29, user=admin, user_agent="Zq7Browser/1.0", last_seen_at=timezone.now()
+            ),
         )
 
 
