@@ -181,7 +181,6 @@ class ApiKeyForm(forms.Form):
         ],
         initial="read_write",
         required=False,  # absent: read and write, as every key was before keys had scopes
-        widget=forms.RadioSelect,
     )
     allowed_networks = forms.CharField(
         label=_("Allowed IP addresses or networks (optional)"),

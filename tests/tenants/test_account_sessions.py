@@ -38,7 +38,7 @@ def is_signed_in(client) -> bool:
 
 
 def _rows(page: str) -> list[str]:
-    return re.findall(r'<tr class="session[^"]*">(.*?)</tr>', page, re.S)
+    return re.findall(r'<li class="card session[^"]*">(.*?)</li>', page, re.S)
 
 
 def test_devices_in_plain_words():
