@@ -224,6 +224,8 @@ Base URL: `https://api.flowpoint.ng` (or this instance). The machine-readable sc
 - Send the plaintext key in the `X-Flowpoint-Key` header on every request. Keys are shown once at creation and
   stored only as a hash; `fp_test_…` keys belong to a sandbox business, `fp_live_…` to a live one.
 - Revoked or expired keys return **401**. Keys cannot access admin-only settings routes (**403**).
+- A key may be read-only (`readOnly`: **403** on every POST, PUT, PATCH and DELETE) and may be limited to IP networks
+  (`allowedNetworks`: **403** from any other address).
 - API keys are not restricted by portal role permissions.
 - A portal session (cookie) works too; unsafe methods then need the `X-CSRFToken` header
   (`csrfToken` from `GET /api/v1/auth/me`).
@@ -619,7 +621,8 @@ ERROR_EXAMPLES = {
 ERROR_DESCRIPTIONS = {
     400: "Validation failed or bad query: see `error`, `fields`, and `reason` / `code`.",
     401: "Missing, unknown, revoked or expired X-Flowpoint-Key (or no session).",
-    403: "A signed-in user who belongs to no business.",
+    403: "A signed-in user who belongs to no business; a read-only API key on a write; an API key used from outside "
+    "its allowed networks.",
     404: "Not found for this business.",
     409: "Conflict: see `reason` / `code`.",
     413: "Request body too large: more than 5 MB of JSON, or a CSV file over 20 MB (`code` file_too_large).",
