@@ -25,6 +25,7 @@ KINDS = [
     ("team", "Team"),
     ("webhook", "Webhooks"),
     ("connector", "Connectors"),
+    ("account", "Sign-ins and passwords"),
 ]
 COLUMNS = ("created_at", "kind", "message", "who", "subject")
 

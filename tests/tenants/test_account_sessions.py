@@ -116,6 +116,13 @@ def test_a_password_change_signs_the_other_sessions_out(tenant):
         kinds = list(AuditEvent.objects.filter(tenant=tenant, actor=user).values_list("kind", flat=True))
     assert "account.password_changed" in kinds and "account.session_signed_out" in kinds
 
+    # A business admin finds them in the audit log under their own filter.
+    admin = Client()
+    admin.force_login(member(tenant, "admin"))
+    log = admin.get(reverse("settings_audit"), {"kind": "account"}).content.decode()
+    assert "Sign-ins and passwords" in log
+    assert f"{user.email} changed their password" in log and "Safari on iPhone from 203.0.113.20 signed out" in log
+
 
 @pytest.mark.django_db
 def test_a_password_reset_signs_every_session_out(tenant):
