@@ -25,6 +25,7 @@ KINDS = [
     ("team", "Team"),
     ("webhook", "Webhooks"),
     ("connector", "Connectors"),
+    ("security", "Sign-in security"),
 ]
 COLUMNS = ("created_at", "kind", "message", "who", "subject")
 
