@@ -16,8 +16,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from portal.throttle import login_failed, login_retry_after, login_succeeded
 from tenants.account_forms import AcceptInvitationForm, BusinessForm, LoginForm, SignupForm
 from tenants.middleware import SESSION_TENANT
+from tenants.permissions import redirect_to_code
 from tenants.services import account_signup, invitation_accept, invitation_by_token, invitation_signup, tenant_create
-from tenants.two_factor_rules import signed_in_with_code
+from tenants.two_factor_rules import signed_in_with_code, verification_pending
 
 User = get_user_model()
 
@@ -46,6 +47,8 @@ def signup(request):
 def signup_business(request):
     if not request.user.is_authenticated:
         return redirect("signup")
+    if verification_pending(request):
+        return redirect_to_code(request)
     form = BusinessForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         # An existing user becomes the new business's admin; no password is needed.
@@ -106,6 +109,8 @@ def invitation_view(request, token):
     form = None
     if existing:
         if request.method == "POST" and request.user.is_authenticated:
+            if verification_pending(request):
+                return redirect_to_code(request)
             try:
                 invitation_accept(invitation=invitation, user=request.user)
             except ValidationError as exc:

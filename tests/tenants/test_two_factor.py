@@ -181,3 +181,49 @@ def test_api_keys_are_not_asked_for_a_code(client, enrolled, tenant):
     _key, plaintext = services.api_key_create(tenant=tenant, name="ERP", expires_at=None, user=user)
     response = client.get("/api/v1/invoices", HTTP_X_FLOWPOINT_KEY=plaintext)
     assert response.status_code == 200
+
+
+PUBLIC_PAGES = {
+    "signup",
+    "login",
+    "logout",
+    "status",
+    "health",
+    "metrics",
+    "password_reset",
+    "password_reset_done",
+    "password_reset_complete",
+    "two_factor_verify",
+    "api_docs",
+    "api_schema",
+    "api_redoc",
+    "api_swagger",
+}
+
+
+def _plain_routes():
+    """Every named page without path parameters."""
+    from django.urls import URLPattern, URLResolver, get_resolver
+
+    def walk(patterns, prefix=""):
+        for entry in patterns:
+            if isinstance(entry, URLResolver):
+                yield from walk(entry.url_patterns, prefix + str(entry.pattern))
+            elif isinstance(entry, URLPattern) and entry.name and "<" not in prefix + str(entry.pattern):
+                yield entry.name, "/" + prefix + str(entry.pattern)
+
+    return sorted(set(walk(get_resolver().url_patterns)))
+
+
+def test_no_member_page_opens_for_a_session_that_still_owes_its_code(client, enrolled):
+    user, _codes = enrolled
+    sign_in_password(client, user)
+    opened = []
+    for name, path in _plain_routes():
+        if name in PUBLIC_PAGES or "^" in path or path.startswith("/api/"):
+            continue
+        response = client.get(path)
+        if response.status_code == 200 and user.email in response.content.decode():
+            opened.append(path)
+    assert opened == []
+    assert client.get("/api/v1/invoices").status_code == 401
