@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import member
+from tests.e2e.test_phone_and_accessibility import axe_findings
 from tests.factories import PASSWORD, TenantFactory
 
 pytestmark = pytest.mark.e2e
@@ -48,6 +49,7 @@ def enrol(page, tmp_path, name) -> tuple[pyotp.TOTP, list[str]]:
     for label, size in (("laptop", LAPTOP), ("phone", PHONE)):
         page.set_viewport_size(size)
         assert overflow(page) == 0, label
+        assert axe_findings(page) == [], f"enrolment at {label}"
         screenshot(page, tmp_path / f"{name}-enrol-{label}.png")
     page.set_viewport_size(LAPTOP)
     page.get_by_label("Code from the app").fill(totp.now())
@@ -58,6 +60,7 @@ def enrol(page, tmp_path, name) -> tuple[pyotp.TOTP, list[str]]:
     for label, size in (("laptop", LAPTOP), ("phone", PHONE)):
         page.set_viewport_size(size)
         assert overflow(page) == 0, label
+        assert axe_findings(page) == [], f"recovery codes at {label}"
         screenshot(page, tmp_path / f"{name}-codes-{label}.png")
     page.set_viewport_size(LAPTOP)
     expect(page.get_by_role("link", name="Download")).to_have_attribute("download", "flowpoint-recovery-codes.txt")
@@ -79,6 +82,7 @@ def test_enrol_sign_in_with_a_code_and_a_recovery_code_once(page, sign_in, tmp_p
     for label, size in (("laptop", LAPTOP), ("phone", PHONE)):
         page.set_viewport_size(size)
         assert overflow(page) == 0, label
+        assert axe_findings(page) == [], f"code page at {label}"
         screenshot(page, tmp_path / f"code-{label}.png")
     page.set_viewport_size(LAPTOP)
     page.goto("/invoices/")  # nothing opens before the code
