@@ -43,6 +43,9 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "portal",  # before django_q: its `qcluster` command is ours (portal/task_cluster.py)
     "django_q",
+    "django_otp",  # two-factor sign-in: TOTP apps and single-use recovery codes (tenants/two_factor.py)
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "tenants",
     "integrations.reference",
     "integrations.nrs",
@@ -62,6 +65,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "portal.sessions.SessionActivityMiddleware",  # "Where you're signed in": device, address, last seen
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "tenants.middleware.TenantMiddleware",
@@ -364,3 +368,6 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
     },
 }
+
+# Two-factor sign-in (django-otp): the name an authenticator app shows next to the code.
+OTP_TOTP_ISSUER = "Flowpoint"

@@ -73,3 +73,52 @@ class AcceptInvitationForm(forms.Form):
         password = self.cleaned_data["password"]
         password_validation.validate_password(password, User(email=self.email))
         return password
+
+
+class CodeForm(forms.Form):
+    """A six-digit code from the authenticator app, or one of the recovery codes."""
+
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autocapitalize": "off", "spellcheck": "false"}),
+        help_text=_("The 6-digit code your authenticator app shows now, or one of your recovery codes."),
+    )
+
+    def clean_code(self):
+        # People copy codes with spaces or hyphens ("123 456"); recovery codes are stored in lower case.
+        return "".join(ch for ch in self.cleaned_data["code"] if ch.isalnum()).lower()
+
+
+class ConfirmDeviceForm(CodeForm):
+    code = forms.CharField(
+        label=_("Code from the app"),
+        max_length=10,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+        help_text=_("The 6-digit code the app shows after you add Flowpoint."),
+    )
+
+
+class PasswordConfirmForm(forms.Form):
+    password = forms.CharField(label=_("Your password"), widget=forms.PasswordInput)
+
+    def __init__(self, user, *args, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError(_("That is not your password. Type the password you sign in with."))
+        return password
+
+
+class RequireTwoFactorForm(forms.Form):
+    require_two_factor = forms.BooleanField(
+        label=_("Require two-factor sign-in for every member"),
+        required=False,
+        help_text=_(
+            "Members without an authenticator app are asked to set one up at their next page and can do "
+            "nothing else until they have."
+        ),
+    )

@@ -7,7 +7,8 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model, login, logout
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
@@ -15,7 +16,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from portal.throttle import login_failed, login_retry_after, login_succeeded
 from tenants.account_forms import AcceptInvitationForm, BusinessForm, LoginForm, SignupForm
 from tenants.middleware import SESSION_TENANT
+from tenants.permissions import redirect_to_code
 from tenants.services import account_signup, invitation_accept, invitation_by_token, invitation_signup, tenant_create
+from tenants.two_factor_rules import signed_in_with_code, verification_pending
 
 User = get_user_model()
 
@@ -44,6 +47,8 @@ def signup(request):
 def signup_business(request):
     if not request.user.is_authenticated:
         return redirect("signup")
+    if verification_pending(request):
+        return redirect_to_code(request)
     form = BusinessForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         # An existing user becomes the new business's admin; no password is needed.
@@ -75,8 +80,13 @@ def login_view(request):
             )
             status = 429
         elif form.is_valid():
-            login_succeeded(request, email)
             login(request, form.user)
+            if signed_in_with_code(request, form.user):
+                # The throttle is reset only once the code is right too: a known password alone must not
+                # clear the count of wrong codes.
+                query = f"?{urlencode({'next': next_url})}" if next_url else ""
+                return redirect(reverse("two_factor_verify") + query)
+            login_succeeded(request, email)
             return redirect(next_url or "dashboard")
         else:
             login_failed(request, email)
@@ -99,6 +109,8 @@ def invitation_view(request, token):
     form = None
     if existing:
         if request.method == "POST" and request.user.is_authenticated:
+            if verification_pending(request):
+                return redirect_to_code(request)
             try:
                 invitation_accept(invitation=invitation, user=request.user)
             except ValidationError as exc:

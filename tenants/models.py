@@ -37,6 +37,8 @@ class Tenant(models.Model):
     # Bumped with every change to the locations, crypto keys or review rules (invoicing/setup.py), so that
     # processes can keep a copy of them that the next request after a change knows to be out of date.
     setup_version = models.PositiveIntegerField(default=0, editable=False)
+    # An admin's choice: every member must sign in with a second factor (tenants/two_factor.py).
+    require_two_factor = models.BooleanField(_("require two-factor sign-in for every member"), default=False)
 
     def __str__(self):
         return self.name

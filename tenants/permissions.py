@@ -2,29 +2,73 @@
 
 from functools import wraps
 
+from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.permissions import BasePermission
 
 from tenants.models import Membership
+from tenants.two_factor_rules import enrolment_needed, verification_pending
 
 Role = Membership.Role
 
 
-def tenant_required(view):
-    """A signed-in user with a business (signed-in users without one are sent to create one)."""
+def redirect_to_code(request):
+    return redirect_to_login(request.get_full_path(), login_url="two_factor_verify")
+
+
+def verified_required(view):
+    """A signed-in person who has given their second factor, if they have one (the security page itself)."""
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        if request.membership is None:
-            return redirect("signup_business")
+        if verification_pending(request):
+            return redirect_to_code(request)
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def tenant_required(view):
+    """A signed-in user with a business (signed-in users without one are sent to create one).
+
+    Every member page passes here, so this is where two-factor sign-in is enforced: a session that still owes its
+    code goes to the code page, and a member whose business requires two-factor sign-in but who has no device yet
+    goes to enrolment and can do nothing else."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if verification_pending(request):
+            return redirect_to_code(request)
+        if request.membership is None:
+            return redirect("signup_business")
+        if enrolment_needed(request):
+            messages.warning(
+                request,
+                _("%(name)s requires two-factor sign-in. Set up an authenticator app to continue.")
+                % {"name": request.membership.tenant.name},
+            )
+            return redirect("settings_security")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _session_second_factor_check(request):
+    """API calls made with a portal session (not a key) follow the same two-factor rules as the pages."""
+    if request._request.api_key is not None:
+        return
+    if verification_pending(request._request):
+        raise exceptions.NotAuthenticated("Finish signing in: enter the code from your authenticator app.")
+    if enrolment_needed(request._request):
+        raise exceptions.PermissionDenied("Your business requires two-factor sign-in. Set it up in the portal first.")
 
 
 def role_required(*roles):
@@ -61,6 +105,7 @@ class IsTenantAdminSession(BasePermission):
         membership = request._request.membership
         if membership is None:
             raise exceptions.PermissionDenied("You are not a member of any business.")
+        _session_second_factor_check(request)
         if membership.role != Role.ADMIN:
             raise exceptions.PermissionDenied(f"Only admins can do this; your role is {Role(membership.role).label}.")
         return True
@@ -74,4 +119,5 @@ class HasTenant(BasePermission):
             raise exceptions.NotAuthenticated("Send a valid API key in the X-Flowpoint-Key header.")
         if request._request.tenant is None:
             raise exceptions.PermissionDenied("You are not a member of any business.")
+        _session_second_factor_check(request)
         return True

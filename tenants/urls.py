@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tenants import account_security, views
+from tenants import account_security, two_factor, views
 
 urlpatterns = [
     path("onboarding/", views.onboarding, name="onboarding"),
@@ -17,6 +17,8 @@ urlpatterns = [
     path("settings/crypto-keys/<int:pk>/delete/", views.crypto_key_delete, name="crypto_key_delete"),
     path("settings/api-keys/", views.settings_api_keys, name="settings_api_keys"),
     path("settings/api-keys/<int:pk>/revoke/", views.api_key_revoke, name="api_key_revoke"),
+    path("login/code/", two_factor.verify, name="two_factor_verify"),
+    path("account/security/", two_factor.security, name="settings_security"),
     path("settings/team/", views.settings_team, name="settings_team"),
     path("settings/team/<int:pk>/role/", views.member_role, name="member_role"),
     path("settings/team/<int:pk>/remove/", views.member_remove, name="member_remove"),

@@ -160,6 +160,7 @@ ROUTES = {
     "signup_business": Listing(nothing_of_a_tenant="new-business form"),
     "login": Listing(nothing_of_a_tenant="sign-in form"),
     "logout": Listing(nothing_of_a_tenant="POST only; GET is a 405"),
+    "two_factor_verify": Listing(nothing_of_a_tenant="code form; a session owing no code is sent on"),
     "status": Listing(nothing_of_a_tenant="uptime page"),
     "health": Listing(nothing_of_a_tenant="uptime JSON"),
     "metrics": Listing(nothing_of_a_tenant="operators' platform totals behind METRICS_TOKEN (unset here: a 404)"),
@@ -204,6 +205,7 @@ ROUTES = {
     "account_session_sign_out": Owned(pk=A("user_session.pk")),  # a person's session: only theirs, 404 to others
     "account_sessions_sign_out_others": Listing(nothing_of_a_tenant="POST only; ends the caller's own sessions"),
     "settings_team": Listing(),
+    "settings_security": Listing(nothing_of_a_tenant="the signed-in person's own second factor"),
     "member_role": Owned(pk=A("membership.pk")),
     "member_remove": Owned(pk=A("membership.pk")),
     "invitation_revoke": Owned(pk=A("invitation.pk")),

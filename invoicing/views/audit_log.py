@@ -26,6 +26,7 @@ KINDS = [
     ("webhook", "Webhooks"),
     ("connector", "Connectors"),
     ("account", "Sign-ins and passwords"),
+    ("security", "Sign-in security"),
 ]
 COLUMNS = ("created_at", "kind", "message", "who", "subject")
 

@@ -19,6 +19,7 @@ from invoicing.forms_master import CustomerForm
 from invoicing.models import Customer
 from tenants.models import Membership
 from tenants.permissions import role_required, tenant_required
+from tenants.two_factor_rules import verification_pending
 
 PER_PAGE = 50
 LOOKUP_MIN, LOOKUP_MAX = 2, 100
@@ -67,7 +68,7 @@ def json_member_required(view):
             return JsonResponse(
                 {"error": _("This look-up is for the portal. With an API key, use /api/v1/…/search?q=.")}, status=403
             )
-        if not request.user.is_authenticated:
+        if not request.user.is_authenticated or verification_pending(request):
             return JsonResponse({"error": _("Sign in to the portal first.")}, status=401)
         if request.membership is None:
             return JsonResponse({"error": _("You are not a member of any business.")}, status=403)

@@ -32,6 +32,11 @@
     });
   });
 
+  // Print buttons (the recovery codes shown once).
+  document.querySelectorAll("[data-print]").forEach(function (btn) {
+    btn.addEventListener("click", function () { window.print(); });
+  });
+
   // Public status page: poll /health.
   var line = document.getElementById("status-line");
   if (line) {

@@ -1,7 +1,6 @@
 """The sandbox console: what the sandbox received (each business sees its own), and fault injection."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
@@ -9,9 +8,10 @@ from django.views.decorators.http import require_http_methods
 from integrations.nrs.sandbox.forms import FaultsForm
 from integrations.nrs.sandbox.models import SandboxFaults, SandboxRequest
 from integrations.nrs.sandbox.services import faults
+from tenants.permissions import verified_required
 
 
-@login_required
+@verified_required
 def console(request):
     # Operators (staff) see everything; a business sees only what its own sandbox identity sent.
     received = SandboxRequest.objects.select_related("business").order_by("-created_at", "-id")
@@ -25,7 +25,7 @@ def console(request):
     )
 
 
-@login_required
+@verified_required
 @require_http_methods(["GET", "POST"])
 def faults_edit(request):
     if not request.user.is_staff:
