@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tenants import views
+from tenants import notification_views, views
 
 urlpatterns = [
     path("onboarding/", views.onboarding, name="onboarding"),
@@ -21,4 +21,8 @@ urlpatterns = [
     path("settings/team/<int:pk>/role/", views.member_role, name="member_role"),
     path("settings/team/<int:pk>/remove/", views.member_remove, name="member_remove"),
     path("settings/invitations/<int:pk>/revoke/", views.invitation_revoke, name="invitation_revoke"),
+    path("notifications/", notification_views.notification_list, name="notification_list"),
+    path("notifications/read-all/", notification_views.notification_read_all, name="notification_read_all"),
+    path("notifications/settings/", notification_views.notification_settings, name="notification_settings"),
+    path("notifications/<int:pk>/read/", notification_views.notification_read, name="notification_read"),
 ]

@@ -85,6 +85,7 @@ class MARK:
     connector = "Zq7 Ledger Books"
     connector_secret = "odoo-key-zq7-never-shown"
     source_document = "ODOO-ZQ7-0005"
+    notification = "Zq7 notice for the admin"
 
 
 class A(str):
@@ -198,6 +199,10 @@ ROUTES = {
     "crypto_key_delete": Owned(pk=A("crypto_key.pk")),
     "settings_api_keys": Listing(),
     "api_key_revoke": Owned(pk=A("api_key.pk")),
+    "notification_list": Listing(),
+    "notification_read": Owned(pk=A("notification.pk")),
+    "notification_read_all": Listing(nothing_of_a_tenant="POST only"),
+    "notification_settings": Listing(nothing_of_a_tenant="the same kinds for every business; the member's choices"),
     "settings_team": Listing(),
     "member_role": Owned(pk=A("membership.pk")),
     "member_remove": Owned(pk=A("membership.pk")),
@@ -598,8 +603,14 @@ def first(tenant, second, key_file, settings):
             tenant=tenant, connector=connector, source_id="42", reference=MARK.source_document, state="error"
         )
 
+    # A notification for A's admin (the member B's requests are compared with), as a producer makes it.
+    from tenants.notifications import notify
+
+    (notification,) = notify(tenant, [admin], "webhook_paused", MARK.notification, MARK.notification, "", "zq7")
+
     with scopes_disabled():
         return SimpleNamespace(
+            notification=notification,
             connector=connector,
             source_document=source_document,
             received=received,
