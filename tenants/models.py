@@ -229,6 +229,10 @@ class Notification(TenantOwned):
         INVOICE_REJECTED = "invoice_rejected", _("Your invoice was rejected")
         SUBMISSION_FAILED = "submission_failed", _("A submission to NRS failed")
         WEBHOOK_PAUSED = "webhook_paused", _("A webhook endpoint was paused")
+        PURCHASE_RECEIVED = "purchase_received", _("An invoice arrived in the purchase inbox")
+        RUN_WITH_ERRORS = "run_with_errors", _("A CSV upload or connector run finished with errors")
+        B2C_DEADLINE = "b2c_deadline", _("A B2C invoice's 24-hour reporting deadline is near or missed")
+        NRS_OUTAGE = "nrs_outage", _("NRS not answering for more than 15 minutes, and back")
 
     class Delivery(models.TextChoices):
         IN_APP = "in_app", _("In the portal only")

@@ -217,3 +217,141 @@ def test_another_business_never_sees_or_marks_them(committed, ready_tenant, othe
     assert notifications_of(ready_tenant, reviewer)[0].read_at is None
     # Nor does a colleague of the same business: notifications are each member's own.
     assert signed_in(clerk).post(reverse("notification_read", args=[mine.pk])).status_code == 404
+
+
+def test_an_invoice_arriving_in_the_purchase_inbox_tells_admins_and_approvers_once(committed, ready_tenant, smtp_inbox):
+    """The pull saves each received IRN once (invoicing/purchases/pull.py _save): so is it notified."""
+    from invoicing.models import ReceivedInvoice
+    from invoicing.purchases import pull
+    from tests.factories import received_invoice
+
+    member(ready_tenant, "admin", email="boss@kola.ng")
+    member(ready_tenant, "approver", email="appr@kola.ng")
+    member(ready_tenant, "clerk", email="clerk@kola.ng")
+    # The document NRS delivers: one made by the factory, then removed, so that the pull saves it for real.
+    made = received_invoice(ready_tenant, supplier_name="Dangote Supplies Ltd", document_number="DS0042")
+    document = made.document
+    with scope(tenant=ready_tenant):
+        ReceivedInvoice.objects.filter(pk=made.pk).delete()
+        assert committed(pull._save, ready_tenant, document, pull._read(document)) is True
+        assert committed(pull._save, ready_tenant, document, pull._read(document)) is False  # seen again
+        received = ReceivedInvoice.objects.get(irn=made.irn)
+
+    assert sorted(r[0] for r, _m in smtp_inbox.messages) == ["appr@kola.ng", "boss@kola.ng"]
+    message = mails_to(smtp_inbox, "boss@kola.ng")[0]
+    assert subject(message).startswith("Dangote Supplies Ltd sent you an invoice DS0042")
+    for part in parts(message):
+        assert "purchase inbox" in part and "₦" in part
+        assert f"https://portal.example.ng/purchases/{received.pk}/" in part
+
+
+def test_a_csv_upload_with_errors_tells_its_uploader(committed, ready_tenant, smtp_inbox):
+    from django.core.files.base import ContentFile
+
+    from invoicing import batches
+    from tests.invoicing.test_batches import csv_bytes, good_row
+
+    clerk = member(ready_tenant, "clerk", email="clerk@kola.ng")
+    member(ready_tenant, "admin", email="boss@kola.ng")
+    content = csv_bytes([good_row(1), good_row(2, line_quantity="two")])
+    batch = committed(
+        batches.batch_upload,
+        tenant=ready_tenant,
+        file=ContentFile(content, name="april.csv"),
+        actor=Actor(user=clerk),
+    )
+    committed(batches.batch_validate_run, str(batch.pk))
+    committed(batches.batch_validate_run, str(batch.pk))  # a redelivered task: checked once, told once
+
+    ((recipients, message),) = smtp_inbox.messages
+    assert recipients == ["clerk@kola.ng"]
+    assert subject(message).startswith("april.csv has errors to fix")
+    for part in parts(message):
+        assert "1 error in 1 of 2 invoices" in part
+        assert f"https://portal.example.ng/invoices/batches/{batch.pk}/" in part
+    send_again(ready_tenant, clerk)
+    assert len(smtp_inbox.messages) == 1
+
+
+def test_a_connector_run_with_documents_to_fix_tells_the_admins(committed, ready_tenant, smtp_inbox, monkeypatch):
+    from integrations.connectors import sync
+    from integrations.connectors.models import Connector
+    from tests.connectors.test_sync import Ledger
+
+    admin = member(ready_tenant, "admin", email="boss@kola.ng")
+    member(ready_tenant, "clerk", email="clerk@kola.ng")
+    ledger = Ledger()
+    monkeypatch.setitem(sync.KINDS, "odoo", ledger)
+    ledger.documents["1"] = {"bad": "The customer has no TIN."}
+    with scope(tenant=ready_tenant):
+        connector = Connector.objects.create(tenant=ready_tenant, kind="odoo", name="Head office books")
+    run = committed(sync.connector_sync, connector)
+    assert run.failed == 1
+
+    ((recipients, message),) = smtp_inbox.messages
+    assert recipients == ["boss@kola.ng"]
+    assert subject(message).startswith("Head office books: 1 document to fix")
+    for part in parts(message):
+        assert "1 of its 1 documents could not become invoices" in part
+    send_again(ready_tenant, admin)
+    assert len(smtp_inbox.messages) == 1
+
+
+def test_a_b2c_invoice_near_and_past_its_24_hour_deadline_tells_its_creator_then_the_admins(
+    committed, ready_tenant, smtp_inbox
+):
+    from invoicing.notices import b2c_deadlines
+
+    clerk = member(ready_tenant, "clerk", email="clerk@kola.ng")
+    member(ready_tenant, "admin", email="boss@kola.ng")
+    gates(ready_tenant, review="all")  # held for review: not reported, the clock runs
+    invoice = committed(
+        invoice_create,
+        tenant=ready_tenant,
+        data=body(document_number="KF-0701", invoice_kind="B2C"),
+        actor=Actor(clerk),
+    )
+    smtp_inbox.messages.clear()
+    with scopes_disabled():
+        submitted = Invoice.objects.get(pk=invoice.pk).submitted_at
+    deadline = timezone.localtime(submitted + timedelta(hours=24))
+
+    assert committed(b2c_deadlines, now=submitted + timedelta(hours=19)) == 0  # 5 hours left: nothing yet
+    assert committed(b2c_deadlines, now=submitted + timedelta(hours=21)) == 1
+    assert committed(b2c_deadlines, now=submitted + timedelta(hours=22)) == 0  # the check again: told once
+    ((recipients, message),) = smtp_inbox.messages
+    assert recipients == ["clerk@kola.ng"]
+    assert subject(message).startswith(f"Invoice KF-0701 must be reported to NRS by {deadline:%-d %b %Y, %H:%M}")
+    for part in parts(message):
+        assert "less than 4 hours from now" in part and "Lagos time" in part
+
+    assert committed(b2c_deadlines, now=submitted + timedelta(hours=25)) == 1
+    assert committed(b2c_deadlines, now=submitted + timedelta(hours=26)) == 0
+    missed = [(r, m) for r, m in smtp_inbox.messages if "missed" in subject(m)]
+    assert sorted(r[0] for r, _m in missed) == ["boss@kola.ng", "clerk@kola.ng"]
+
+
+def test_nrs_unreachable_for_15_minutes_and_back_tells_the_admins_once_each(committed, ready_tenant, smtp_inbox):
+    from integrations.nrs.client import base_url_for
+    from integrations.nrs.models import NrsHost
+    from integrations.nrs.outages import nrs_outage_check
+
+    member(ready_tenant, "admin", email="boss@kola.ng")
+    member(ready_tenant, "clerk", email="clerk@kola.ng")
+    now = timezone.now()
+    host = NrsHost.objects.create(
+        base_url=base_url_for(ready_tenant), limit=4, circuit="open", failures=5, failing_since=now
+    )
+    assert committed(nrs_outage_check, now=now + timedelta(minutes=14)) == 0  # not yet 15 minutes
+    assert committed(nrs_outage_check, now=now + timedelta(minutes=16)) == 1
+    assert committed(nrs_outage_check, now=now + timedelta(minutes=30)) == 0  # the same outage: told once
+    NrsHost.objects.filter(pk=host.pk).update(circuit="closed", failures=0, failing_since=None)
+    assert committed(nrs_outage_check, now=now + timedelta(minutes=35)) == 1
+    assert committed(nrs_outage_check, now=now + timedelta(minutes=40)) == 0
+
+    subjects = [subject(m) for r, m in smtp_inbox.messages]
+    assert [r for r, _m in smtp_inbox.messages] == [["boss@kola.ng"], ["boss@kola.ng"]]
+    assert subjects == ["NRS is not answering · Kola Foods Ltd", "NRS is answering again · Kola Foods Ltd"]
+    since = timezone.localtime(now).strftime("%-d %b %Y, %H:%M")
+    for part in parts(smtp_inbox.messages[0][1]):
+        assert f"since {since} (Lagos time)" in part and "nothing is lost" in part
