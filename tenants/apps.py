@@ -22,6 +22,10 @@ def ensure_schedules(**kwargs):
             "next_run": first,
         },
     )
+    Schedule.objects.update_or_create(
+        name="api-keys-expiring",  # API keys expiring in 30, 7 and 1 days: the admins are told
+        defaults={"func": "tenants.notifications.api_keys_expiring", "schedule_type": Schedule.HOURLY},
+    )
 
 
 class TenantsConfig(AppConfig):

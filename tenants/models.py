@@ -233,6 +233,7 @@ class Notification(TenantOwned):
         RUN_WITH_ERRORS = "run_with_errors", _("A CSV upload or connector run finished with errors")
         B2C_DEADLINE = "b2c_deadline", _("A B2C invoice's 24-hour reporting deadline is near or missed")
         NRS_OUTAGE = "nrs_outage", _("NRS not answering for more than 15 minutes, and back")
+        KEY_EXPIRING = "key_expiring", _("An API key expiring in 30, 7 or 1 days")
 
     class Delivery(models.TextChoices):
         IN_APP = "in_app", _("In the portal only")

@@ -355,3 +355,31 @@ def test_nrs_unreachable_for_15_minutes_and_back_tells_the_admins_once_each(comm
     since = timezone.localtime(now).strftime("%-d %b %Y, %H:%M")
     for part in parts(smtp_inbox.messages[0][1]):
         assert f"since {since} (Lagos time)" in part and "nothing is lost" in part
+
+
+def test_an_api_key_expiring_tells_the_admins_at_30_7_and_1_days_once_each(committed, ready_tenant, smtp_inbox):
+    from tenants.notifications import api_keys_expiring
+    from tenants.services import api_key_create
+
+    admin = member(ready_tenant, "admin", email="boss@kola.ng")
+    member(ready_tenant, "clerk", email="clerk@kola.ng")
+    now = timezone.now()
+    expires = now + timedelta(days=40)
+    with scope(tenant=ready_tenant):
+        key, plaintext = api_key_create(tenant=ready_tenant, name="Sage ERP", expires_at=expires, user=admin)
+
+    told = [
+        committed(api_keys_expiring, now=expires - timedelta(days=days)) for days in (31, 29.5, 20, 6.5, 6, 0.5, 0.2)
+    ]
+    assert told == [0, 1, 0, 1, 0, 1, 0]
+    subjects = [subject(m) for r, m in smtp_inbox.messages]
+    assert all(r == ["boss@kola.ng"] for r, _m in smtp_inbox.messages)  # its creator is an admin: one mail each
+    assert subjects == [
+        "The API key “Sage ERP” expires within 30 days · Kola Foods Ltd",
+        "The API key “Sage ERP” expires within 7 days · Kola Foods Ltd",
+        "The API key “Sage ERP” expires tomorrow · Kola Foods Ltd",
+    ]
+    for _r, message in smtp_inbox.messages:
+        for part in parts(message):
+            assert plaintext not in part and key.key_hash not in part  # no secret in any mail
+            assert "Lagos time" in part
