@@ -35,6 +35,14 @@ def ensure_schedules(**kwargs):
             "minutes": settings.DELIVERY_CHECK_MINUTES,
         },
     )
+    Schedule.objects.update_or_create(
+        name="b2c-deadlines",  # B2C reporting deadlines 4 hours away or missed (invoicing/notices.py)
+        defaults={"func": "invoicing.notices.b2c_deadlines", "schedule_type": Schedule.MINUTES, "minutes": 5},
+    )
+    Schedule.objects.update_or_create(
+        name="nrs-outages",  # NRS unreachable for 15 minutes, and back: admins are told (integrations/nrs/outages.py)
+        defaults={"func": "integrations.nrs.outages.nrs_outage_check", "schedule_type": Schedule.MINUTES, "minutes": 5},
+    )
 
 
 class InvoicingConfig(AppConfig):

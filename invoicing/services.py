@@ -12,6 +12,7 @@ from django_scopes import scope
 from integrations.nrs.payload import INVOICE_TYPE_CODES, build_irn
 from integrations.nrs.shapes import Party
 from integrations.nrs.totals import document_totals, to_kobo
+from invoicing import notices
 from invoicing.errors import InvoiceError
 from invoicing.events import publish
 from invoicing.models import GateRules, Invoice, InvoiceEvent, InvoiceLine, Kind
@@ -93,7 +94,8 @@ def invoice_create(*, tenant: Tenant, data, actor: Actor, draft: bool = False, b
                 entries = [("invoice.created", "Created.", {}), _gate(invoice, checked.readiness, checked.rules)]
             _save_released(invoice, new=True)
             _save_lines(invoice, checked)
-            events(invoice, actor, entries)
+            recorded = events(invoice, actor, entries)
+            notices.waiting_for_you(invoice, recorded[-1])
             if invoice.status == Status.PENDING:
                 _enqueue(invoice)
         return invoice
@@ -267,7 +269,8 @@ def _release(invoice: Invoice, actor: Actor, readiness: list | None = None, rule
     entry = _gate(invoice, readiness, rules)
     with transaction.atomic():  # a savepoint: the IRN race below must not spoil the caller's transaction
         _save_released(invoice)
-    events(invoice, actor, [entry])
+    (recorded,) = events(invoice, actor, [entry])
+    notices.waiting_for_you(invoice, recorded)
     if invoice.status == Status.PENDING:
         _enqueue(invoice)
 
@@ -364,7 +367,8 @@ def _decide(invoice, user, approve, comment, expected, who_field, step) -> Invoi
             locked.block_reason = locked.block_detail = ""
             locked.reviewed_by = locked.approved_by = None
             locked.save()
-            event(locked, "invoice.rejected", comment.strip(), Actor(user), step=step)
+            recorded = event(locked, "invoice.rejected", comment.strip(), Actor(user), step=step)
+            notices.rejected(locked, recorded, step, comment.strip(), user.get_full_name() or user.email)
             return locked
         setattr(locked, who_field, user)
         locked.rejection_reason = ""

@@ -28,6 +28,7 @@ from integrations.nrs.errors import NrsBadCredentials, NrsError, NrsNotFound, Nr
 from integrations.nrs.payload import Document, build_document
 from integrations.nrs.qr import NoActiveKey, tenant_qr_payload
 from integrations.nrs.shapes import Party
+from invoicing import notices
 from invoicing.buyer_mail import invoice_email_on_certify
 from invoicing.models import Invoice, Kind
 from invoicing.services import SUBMIT_TASK as TASK
@@ -254,7 +255,8 @@ def _fail(invoice: Invoice, reason: str, detail: str, exc: NrsError) -> str:
         message = rejected_sentence(exc.details or exc.public_message)
     with transaction.atomic():  # as in _finish: the status with its timeline entry and webhook event
         _save(invoice, status=Status.FAILED, nrs_reason=reason, nrs_detail=detail, submitting_since=None)
-        event(invoice, "invoice.failed", message, reason=reason, public_message=exc.public_message)
+        recorded = event(invoice, "invoice.failed", message, reason=reason, public_message=exc.public_message)
+        notices.submission_failed(invoice, recorded, message)
     return "failed"
 
 

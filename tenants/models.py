@@ -238,3 +238,60 @@ class AuditEvent(TenantOwned):
 
     def __str__(self):
         return f"{self.kind} @ {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class Notification(TenantOwned):
+    """Something a member should know (tenants/notifications.py): shown under the bell, e-mailed if they wish."""
+
+    class Kind(models.TextChoices):
+        WAITING_FOR_YOU = "waiting_for_you", _("Invoices waiting for your review or approval")
+        INVOICE_REJECTED = "invoice_rejected", _("Your invoice was rejected")
+        SUBMISSION_FAILED = "submission_failed", _("A submission to NRS failed")
+        WEBHOOK_PAUSED = "webhook_paused", _("A webhook endpoint was paused")
+        PURCHASE_RECEIVED = "purchase_received", _("An invoice arrived in the purchase inbox")
+        RUN_WITH_ERRORS = "run_with_errors", _("A CSV upload or connector run finished with errors")
+        B2C_DEADLINE = "b2c_deadline", _("A B2C invoice's 24-hour reporting deadline is near or missed")
+        NRS_OUTAGE = "nrs_outage", _("NRS not answering for more than 15 minutes, and back")
+        KEY_EXPIRING = "key_expiring", _("An API key expiring in 30, 7 or 1 days")
+
+    class Delivery(models.TextChoices):
+        IN_APP = "in_app", _("In the portal only")
+        EMAIL = "email", _("E-mail at once")
+        DIGEST = "digest", _("In the daily digest")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=40, choices=Kind.choices)
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    link = models.CharField(max_length=500, blank=True)  # a path in the portal
+    # The event that caused it (e.g. "rejected:<event id>"): the same event never notifies a user twice.
+    key = models.CharField(max_length=200)
+    delivery = models.CharField(max_length=10, choices=Delivery.choices, default=Delivery.IN_APP)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["tenant", "user", "key"], name="one_notification_per_event")]
+        indexes = [models.Index(fields=["tenant", "user", "read_at"], name="notification_unread")]
+
+    def __str__(self):
+        return f"{self.kind} for {self.user_id}: {self.title}"
+
+
+class NotificationPreference(TenantOwned):
+    """A member's choice for one kind: always in the portal; by e-mail at once, in a daily digest, or not."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=40, choices=Notification.Kind.choices)
+    email = models.BooleanField(default=True)
+    digest = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "user", "kind"], name="one_notification_preference_per_kind")
+        ]
+
+    def __str__(self):
+        return f"{self.kind} for {self.user_id}: e-mail {'digest' if self.digest else self.email}"

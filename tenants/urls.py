@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tenants import account_security, two_factor, views
+from tenants import account_security, notification_views, two_factor, views
 
 urlpatterns = [
     path("onboarding/", views.onboarding, name="onboarding"),
@@ -35,4 +35,8 @@ urlpatterns = [
         name="account_sessions_sign_out_others",
     ),
     path("settings/invitations/<int:pk>/revoke/", views.invitation_revoke, name="invitation_revoke"),
+    path("notifications/", notification_views.notification_list, name="notification_list"),
+    path("notifications/read-all/", notification_views.notification_read_all, name="notification_read_all"),
+    path("notifications/settings/", notification_views.notification_settings, name="notification_settings"),
+    path("notifications/<int:pk>/read/", notification_views.notification_read, name="notification_read"),
 ]

@@ -86,6 +86,7 @@ class MARK:
     connector = "Zq7 Ledger Books"
     connector_secret = "odoo-key-zq7-never-shown"
     source_document = "ODOO-ZQ7-0005"
+    notification = "Zq7 notice for the admin"
 
 
 class A(str):
@@ -204,6 +205,10 @@ ROUTES = {
     "account_password": Listing(nothing_of_a_tenant="password form"),
     "account_session_sign_out": Owned(pk=A("user_session.pk")),  # a person's session: only theirs, 404 to others
     "account_sessions_sign_out_others": Listing(nothing_of_a_tenant="POST only; ends the caller's own sessions"),
+    "notification_list": Listing(),
+    "notification_read": Owned(pk=A("notification.pk")),
+    "notification_read_all": Listing(nothing_of_a_tenant="POST only"),
+    "notification_settings": Listing(nothing_of_a_tenant="the same kinds for every business; the member's choices"),
     "settings_team": Listing(),
     "settings_security": Listing(nothing_of_a_tenant="the signed-in person's own second factor"),
     "member_role": Owned(pk=A("membership.pk")),
@@ -605,8 +610,14 @@ def first(tenant, second, key_file, settings):
             tenant=tenant, connector=connector, source_id="42", reference=MARK.source_document, state="error"
         )
 
+    # A notification for A's admin (the member B's requests are compared with), as a producer makes it.
+    from tenants.notifications import notify
+
+    (notification,) = notify(tenant, [admin], "webhook_paused", MARK.notification, MARK.notification, "", "zq7")
+
     with scopes_disabled():
         return SimpleNamespace(
+            notification=notification,
             connector=connector,
             source_document=source_document,
             received=received,

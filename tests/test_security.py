@@ -136,6 +136,9 @@ EXEMPT = {
     "invoicing/templates/invoicing/pdf/invoice.html",
     "invoicing/templates/invoicing/pdf/received.html",
     "invoicing/templates/invoicing/email/invoice.html",
+    # E-mails: mail clients keep only inline styles, and no page's CSP applies to them.
+    "tenants/templates/tenants/email/notification.html",
+    "tenants/templates/tenants/email/digest.html",
 }
 
 

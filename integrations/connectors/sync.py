@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
@@ -24,6 +25,8 @@ from invoicing.errors import InvoiceError
 from invoicing.models import Invoice
 from invoicing.services import Actor, invoice_create
 from portal.queueing import enqueue_on_commit
+from tenants import notifications
+from tenants.models import Membership, Notification
 
 logger = logging.getLogger(__name__)
 
@@ -113,7 +116,33 @@ def connector_sync(connector: Connector) -> ConnectorRun:
 def _finish(run: ConnectorRun, outcome: str, message: str = "") -> ConnectorRun:
     run.outcome, run.message, run.finished_at = outcome, message, timezone.now()
     run.save(update_fields=["outcome", "message", "finished_at", "seen", "created", "failed"])
+    if outcome != ConnectorRun.Outcome.OK:
+        _notify_admins(run)
     return run
+
+
+def _notify_admins(run: ConnectorRun) -> None:
+    """A run that could not reach its source, or left documents to fix: the admins are told, once per run."""
+    connector = run.connector
+    if run.outcome == ConnectorRun.Outcome.FAILED:
+        title = f"{connector.name} could not be reached"
+        body = f"The run of {connector.name} read nothing: {run.message} It is tried again at the next run."
+    else:
+        title = f"{connector.name}: {run.failed} document{'s' if run.failed != 1 else ''} to fix"
+        body = (
+            f"The run of {connector.name} created {run.created} invoice{'s' if run.created != 1 else ''}; "
+            f"{run.failed} of its {run.seen} documents could not become invoices. Open the connector to see why "
+            "and fix them."
+        )
+    notifications.notify(
+        connector.tenant,
+        notifications.members(connector.tenant, Membership.Role.ADMIN),
+        Notification.Kind.RUN_WITH_ERRORS,
+        title,
+        body,
+        reverse("connector_detail", args=[connector.pk]),
+        f"connector-run:{run.pk}",
+    )
 
 
 def document_take(connector: Connector, run: ConnectorRun | None, listed: Listed, source: Source | None = None) -> str:

@@ -5,9 +5,7 @@ import logging
 from datetime import UTC
 
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
@@ -21,8 +19,9 @@ from invoicing.api.representations import purchase_summary
 from invoicing.events import EVENT_TYPES, INVOICE_ACKNOWLEDGED, INVOICE_FAILED, PUBLISHED, PURCHASE_RECEIVED
 from portal.errors import DomainError
 from portal.queries import insert
+from tenants import notifications
 from tenants.audit import audit, diff
-from tenants.models import Membership, Tenant
+from tenants.models import Membership, Notification, Tenant
 
 logger = logging.getLogger(__name__)
 State = WebhookDelivery.State
@@ -212,7 +211,7 @@ def webhook_pause(*, endpoint: WebhookEndpoint, reason: str, user=None, api_key=
         )
         audit(endpoint.tenant, "webhook.paused", reason, user=user, api_key=api_key, changes={"active": [True, False]})
         if notify:
-            transaction.on_commit(lambda: _mail_admins_paused(endpoint), robust=True)
+            _notify_admins_paused(endpoint)  # with the pause: both commit, or neither
     return endpoint
 
 
@@ -258,29 +257,23 @@ def webhook_delete(*, endpoint: WebhookEndpoint, user=None, api_key=None) -> Non
         endpoint.delete()
 
 
-def _mail_admins_paused(endpoint: WebhookEndpoint) -> None:
-    from django.conf import settings
-
-    with scope(tenant=endpoint.tenant):
-        emails = sorted(
-            Membership.objects.filter(role=Membership.Role.ADMIN)
-            .exclude(user__email="")
-            .values_list("user__email", flat=True)
-        )
-    if not emails:
-        return
-    body = render_to_string(
-        "webhooks/email/paused.txt",
-        {
-            "tenant": endpoint.tenant,
-            "endpoint": endpoint,
-            "settings_url": settings.SITE_URL.rstrip("/") + reverse("settings_webhooks"),
-            "api_path": f"/api/v1/integrations/webhooks/{endpoint.pk}",
-            "timeout": f"{timeout():g}",
-        },
+def _notify_admins_paused(endpoint: WebhookEndpoint) -> None:
+    """The admins are told (tenants/notifications.py), once per pause: its time is in the key."""
+    notifications.notify(
+        endpoint.tenant,
+        notifications.members(endpoint.tenant, Membership.Role.ADMIN),
+        Notification.Kind.WEBHOOK_PAUSED,
+        f"Webhooks paused: {endpoint.url} keeps failing",
+        f"Flowpoint has paused the webhook endpoint {endpoint.url}.\n"
+        f"Why: {endpoint.paused_reason}\n"
+        f"Every delivery is tried 5 times (at once, then after about 5, 10, 20 and 40 seconds). A delivery fails "
+        f"when your endpoint does not answer with a 2xx status within {timeout():g} seconds, or cannot be reached. "
+        "While the endpoint is paused, new invoice events are recorded and held; nothing is sent to it.\n"
+        "To resume: fix the endpoint (check that it is up, reachable over HTTPS and answers quickly), optionally "
+        "send a test event, then choose “Re-enable” in Settings → Webhooks. Held events are then sent.",
+        reverse("settings_webhooks"),
+        f"webhook-paused:{endpoint.pk}:{endpoint.paused_at.isoformat()}",
     )
-    subject = f"Webhooks paused for {endpoint.tenant.name}: {endpoint.url} keeps failing"
-    send_mail(subject, body, None, emails)
 
 
 # --- events -----------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from django.db.models import Count, F
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
+from invoicing import notices
 from invoicing.batches.format import MAX_BYTES, FileProblem, Group, Problem, Row, read_csv, too_large
 from invoicing.batches.validation import record_error, validate_table
 from invoicing.errors import InvoiceError
@@ -79,6 +80,7 @@ def _invalid(batch: Batch, problems: list[Problem], content: bytes) -> Batch:
     if content and len(content) <= MAX_BYTES:
         batch.file.save(f"{batch.pk}.csv", ContentFile(content), save=False)
     batch.save()
+    notices.batch_with_errors(batch)
     return batch
 
 
@@ -153,6 +155,8 @@ def _store(batch: Batch, groups: list, problems: list) -> str:
         locked.error_summary = _summary(locked, problems)
         locked.validated_at = timezone.now()
         locked.save()
+        if locked.error_count:
+            notices.batch_with_errors(locked)
         if locked.submit_requested:
             _start_submission(locked)
     return "validated"

@@ -27,6 +27,7 @@ from integrations.nrs import hosts
 from integrations.nrs.client import NrsClient
 from integrations.nrs.errors import NrsError
 from integrations.nrs.payload import INVOICE_TYPE_CODES
+from invoicing import notices
 from invoicing.dispatch import host_slot
 from invoicing.events import PURCHASE_RECEIVED, publish_purchase
 from invoicing.models import PurchasePull, ReceivedInvoice, Supplier
@@ -144,6 +145,7 @@ def _save(tenant, document: dict, fields: dict) -> bool:
         except IntegrityError:
             return False
         publish_purchase(received=received, kind=PURCHASE_RECEIVED)
+        notices.purchase_received(received)  # the first time only: a known IRN returned above
     return True
 
 
