@@ -20,6 +20,7 @@ class SessionStore(DatabaseSessionStore):
 # --- "Where you're signed in": each signed-in session's device, address and last use ----------------------------
 
 _SEEN = "_last_seen"  # in the session: when its UserSession row was last written (epoch seconds)
+_SEEN_AS = "_fp_seen_as"  # the session key that row was written under
 SEEN_EVERY = 60  # seconds: a session's "last seen" is written at most once a minute
 
 
@@ -36,9 +37,11 @@ class SessionActivityMiddleware:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and request.session.session_key:
             now = time.time()
-            if now - request.session.get(_SEEN, 0) >= SEEN_EVERY:
+            key = request.session.session_key
+            # Again after a minute, or at once when the key changed (a sign-in or a second factor cycles it).
+            if now - request.session.get(_SEEN, 0) >= SEEN_EVERY or request.session.get(_SEEN_AS) != key:
                 record_activity(request)
-                request.session[_SEEN] = now
+                request.session[_SEEN], request.session[_SEEN_AS] = now, key
         return self.get_response(request)
 
 

@@ -7,7 +7,6 @@ business the person belongs to (the account is theirs, shared by those businesse
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
 from django.contrib.sessions.models import Session
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,6 +18,7 @@ from portal.models import UserSession
 from portal.sessions import describe_device
 from tenants.audit import audit
 from tenants.models import Membership
+from tenants.permissions import verified_required
 
 
 def _audit_account(user, kind: str, message: str) -> None:
@@ -54,7 +54,7 @@ def sign_out_other_sessions(user, *, keep: str | None, reason: str) -> int:
     return ended
 
 
-@login_required
+@verified_required
 @require_http_methods(["GET"])
 def account_security(request):
     current = request.session.session_key
@@ -71,7 +71,7 @@ def account_security(request):
     )
 
 
-@login_required
+@verified_required
 @require_POST
 def account_session_sign_out(request, pk):
     # Another person's session is no session of yours: 404, whoever asks.
@@ -84,7 +84,7 @@ def account_session_sign_out(request, pk):
     return redirect("account_security")
 
 
-@login_required
+@verified_required
 @require_POST
 def account_sessions_sign_out_others(request):
     ended = sign_out_other_sessions(request.user, keep=request.session.session_key, reason="signed out everywhere else")
@@ -92,7 +92,7 @@ def account_sessions_sign_out_others(request):
     return redirect("account_security")
 
 
-@login_required
+@verified_required
 @require_http_methods(["GET", "POST"])
 def account_password(request):
     form = PasswordChangeForm(request.user, request.POST or None)

@@ -23,6 +23,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal.throttle import login_failed, login_retry_after, login_succeeded
 from tenants.account_forms import CodeForm, ConfirmDeviceForm, PasswordConfirmForm, RequireTwoFactorForm
+from tenants.account_security import sign_out_other_sessions
 from tenants.audit import audit
 from tenants.models import Membership
 from tenants.permissions import verified_required
@@ -150,6 +151,8 @@ def security(request):
             TOTPDevice.objects.filter(user=user).delete()
             StaticDevice.objects.filter(user=user).delete()
         _audit(request, "security.two_factor_disabled")
+        # Whoever turned it off may not be its owner: every other session of the account signs in again.
+        sign_out_other_sessions(user, keep=request.session.session_key, reason="two-factor sign-in turned off")
         messages.success(request, _("Two-factor sign-in is off. You sign in with your password alone."))
         return redirect("settings_security")
     elif action == "require" and require_form is not None and require_form.is_valid():

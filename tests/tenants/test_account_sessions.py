@@ -153,3 +153,18 @@ def test_last_seen_is_written_at_most_once_a_minute(tenant):
     laptop.get(reverse("account_security"))
     row.refresh_from_db()
     assert row.last_seen_at == seen
+
+
+@pytest.mark.django_db
+def test_turning_two_factor_off_signs_out_the_other_sessions(tenant):
+    from tests.tenants.test_two_factor import enrol
+
+    user = member(tenant, "admin")
+    phone = signed_in(user, PHONE, "198.51.100.7")  # signed in on the phone first
+    laptop = signed_in(user, LAPTOP, "203.0.113.10")
+    enrol(laptop, user)
+    off = laptop.post(reverse("settings_security"), {"action": "disable", "password": PASSWORD}, follow=True)
+    assert "Two-factor sign-in is off" in off.content.decode()
+    assert is_signed_in(laptop) and not is_signed_in(phone)
+    with scopes_disabled():
+        assert AuditEvent.objects.filter(tenant=tenant, kind="account.session_signed_out").exists()
