@@ -43,6 +43,10 @@ def ensure_schedules(**kwargs):
         name="nrs-outages",  # NRS unreachable for 15 minutes, and back: admins are told (integrations/nrs/outages.py)
         defaults={"func": "integrations.nrs.outages.nrs_outage_check", "schedule_type": Schedule.MINUTES, "minutes": 5},
     )
+    Schedule.objects.update_or_create(
+        name="nrs-copies",  # a sample of recent invoices compared with NRS's own copies (invoicing/nrs_copy.py)
+        defaults={"func": "invoicing.nrs_copy.nrs_copies_check", "schedule_type": Schedule.HOURLY},
+    )
 
 
 class InvoicingConfig(AppConfig):

@@ -146,6 +146,10 @@ class Invoice(TenantOwned):
     delivery_checked_at = models.DateTimeField(null=True, blank=True)  # last lookup
     certified_at = models.DateTimeField(null=True, blank=True)
     qr_payload = models.TextField(blank=True)
+    # NRS's own copy, compared with ours (invoicing/nrs_copy.py): when last asked, and what differed then, as
+    # [{"field", "label", "nrs", "ours"}] (empty: the copies agree).
+    nrs_checked_at = models.DateTimeField(null=True, blank=True)
+    nrs_differences = models.JSONField(default=list, blank=True)
     pdf = models.FileField(upload_to="invoices/%Y/%m/", blank=True)
 
     payment_status = models.CharField(max_length=8, choices=Payment.choices, default=Payment.UNPAID)

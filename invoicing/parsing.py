@@ -83,12 +83,22 @@ def _date(value) -> date | None:
 
 def parse_invoice(data) -> InvoiceInput:
     """Raise InvoiceError(incomplete_unpatchable) listing every field that has the wrong shape or type."""
+    parsed, error = parse_invoice_collecting(data)
+    if error is not None:
+        raise error
+    return parsed
+
+
+def parse_invoice_collecting(data) -> tuple[InvoiceInput, InvoiceError | None]:
+    """The input with what could be read, and the refusal listing every field that could not (or None): the
+    validate-only check goes on to the rules with the rest, so that one answer names every problem."""
     errors: dict[str, str] = {}
     parsed = InvoiceInput()
     if not isinstance(data, dict):
-        raise InvoiceError(
+        error = InvoiceError(
             "incomplete_unpatchable", "The body must be a JSON object.", fields={"body": "must be an object"}
         )
+        return parsed, error
 
     def grab(name, convert, message, target=None):
         try:
@@ -185,12 +195,13 @@ def parse_invoice(data) -> InvoiceInput:
     elif total >= MAX_AMOUNT and not errors:
         errors["lines"] = f"the lines must add up to less than {MAX_AMOUNT:,.0f}"
     if errors:
-        raise InvoiceError(
+        error = InvoiceError(
             "incomplete_unpatchable",
             "Some fields are missing or have the wrong type: each is named with what it needs.",
             fields=errors,
         )
-    return parsed
+        return parsed, error
+    return parsed, None
 
 
 def looks_like_uuid(value: str) -> bool:

@@ -101,6 +101,13 @@ def invoice_create(*, tenant: Tenant, data, actor: Actor, draft: bool = False, b
         return invoice
 
 
+def invoice_unsaved(*, tenant: Tenant, checked: Checked) -> Invoice:
+    """The invoice a checked body would become, not saved (the validate-only check builds its NRS document)."""
+    invoice = Invoice(tenant=tenant)
+    _apply(invoice, checked)
+    return invoice
+
+
 def invoice_update_draft(*, invoice: Invoice, data, actor: Actor) -> Invoice:
     """Replace a draft's content (the buyer and lines are validated again)."""
     with scope(tenant=invoice.tenant):

@@ -56,8 +56,10 @@ def backoff(attempt: int) -> timedelta:
     return timedelta(seconds=steps[min(attempt - 1, len(steps) - 1)])
 
 
-def invoice_document(invoice: Invoice) -> dict:
-    """The NRS document, rebuilt from what was issued (snapshots and lines), never from live settings."""
+def invoice_document(invoice: Invoice, lines: list | None = None) -> dict:
+    """The NRS document, rebuilt from what was issued (snapshots and lines), never from live settings.
+
+    `lines`: the checked lines of an invoice not saved (the validate-only check), instead of its saved rows."""
     buyer = Party.from_dict(invoice.buyer)
     original = invoice.original
     return build_document(
@@ -70,7 +72,7 @@ def invoice_document(invoice: Invoice) -> dict:
             invoice_kind=invoice.kind,
             supplier=Party.from_dict(invoice.supplier),
             customer=buyer if invoice.kind != Kind.B2C or buyer.tin else None,
-            lines=[line_of(row) for row in invoice.lines.all()],
+            lines=lines if lines is not None else [line_of(row) for row in invoice.lines.all()],
             currency=invoice.currency,
             billing_references=[(original.irn, original.issue_date)] if original else [],
             **{text.nrs: getattr(invoice, name) for name, text in OPTIONAL_TEXT.items() if text.nrs},

@@ -53,63 +53,113 @@ class Checked:
     rules: GateRules | None = None  # the review/approval rules, read with the location (not for drafts)
 
 
-def invoice_check(tenant: Tenant, parsed: InvoiceInput, *, draft: bool, exclude=None) -> Checked:
+class Faults:
+    """Where a rule's refusal goes. By default it is raised at once: create, drafts and submit answer the first
+    refusal, as the reference words it. Collecting (`collect=True`, the validate-only check), every refusal is
+    kept and the rules go on, so that one answer lists every problem of a body.
+
+    A rule that cannot go on without the value it refused (a line with no usable quantity has no amount) skips
+    what depends on it; a rule still written as `raise InvoiceError` ends only its own section (`section`).
+    """
+
+    def __init__(self, *, collect: bool = False):
+        self.collect = collect
+        self.errors: list[InvoiceError] = []
+
+    def add(self, error: InvoiceError) -> None:
+        if not self.collect:
+            raise error
+        self.errors.append(error)
+
+    def section(self, check, *args, default=None, **kwargs):
+        """Run one section of rules; collecting, its raised refusal is kept and `default` stands for its result."""
+        if not self.collect:
+            return check(*args, **kwargs)
+        try:
+            return check(*args, **kwargs)
+        except InvoiceError as error:
+            self.errors.append(error)
+            return default
+
+    def __len__(self) -> int:
+        return len(self.errors)
+
+
+def invoice_check(
+    tenant: Tenant, parsed: InvoiceInput, *, draft: bool, exclude=None, faults: Faults | None = None
+) -> Checked:
     """Every rule an invoice must meet to be saved (a draft) or sent (not a draft); raises InvoiceError.
 
     Reads only: the saved customer and items it names, the invoice it corrects, the business's set-up and
     numbers in use. `exclude`: the invoice being checked again (a draft), which must not conflict with itself.
+    `faults`: collecting, every refusal is kept there instead of the first being raised (see Faults).
     """
+    faults = Faults() if faults is None else faults
     number = parsed.document_number
     if not number:
-        raise InvoiceError(
-            "invalid_document_number",
-            "The invoice number is required: your own, such as INV-2026-001.",
-            fields={"document_number": "required"},
+        faults.add(
+            InvoiceError(
+                "invalid_document_number",
+                "The invoice number is required: your own, such as INV-2026-001.",
+                fields={"document_number": "required"},
+            )
         )
-    if looks_like_uuid(number) or not any(ch.isalnum() for ch in number):
-        raise InvoiceError(
-            "invalid_document_number",
-            "Use a human-readable invoice number such as INV-2026-001, not a UUID.",
-            fields={"document_number": "must be a human-readable number, not a UUID"},
+    elif looks_like_uuid(number) or not any(ch.isalnum() for ch in number):
+        faults.add(
+            InvoiceError(
+                "invalid_document_number",
+                "Use a human-readable invoice number such as INV-2026-001, not a UUID.",
+                fields={"document_number": "must be a human-readable number, not a UUID"},
+            )
         )
     if parsed.currency not in lookup.currencies():
-        raise InvoiceError(
-            "incomplete_unpatchable",
-            f"{parsed.currency} is not a currency code; use three letters such as NGN.",
-            fields={"currency": "must be an ISO 4217 code such as NGN"},
+        faults.add(
+            InvoiceError(
+                "incomplete_unpatchable",
+                f"{parsed.currency} is not a currency code; use three letters such as NGN.",
+                fields={"currency": "must be an ISO 4217 code such as NGN"},
+            )
         )
     if parsed.due_date and parsed.issue_date and parsed.due_date < parsed.issue_date:
-        raise InvoiceError(
-            "incomplete_unpatchable",
-            "The due date is before the issue date.",
-            fields={"due_date": "must be on or after the issue date"},
+        faults.add(
+            InvoiceError(
+                "incomplete_unpatchable",
+                "The due date is before the issue date.",
+                fields={"due_date": "must be on or after the issue date"},
+            )
         )
 
-    customer, buyer, kind = _buyer(tenant, parsed)
-    lines = _lines(tenant, parsed)
+    customer, buyer, kind = faults.section(_buyer, tenant, parsed, faults, default=(None, None, parsed.kind))
+    before = len(faults)
+    lines = faults.section(_lines, tenant, parsed, faults, default=[])
+    lines_complete = len(faults) == before  # a total of some lines only says nothing of the invoice's
     totals = document_totals([(amounts, line.tax_category, line.tax_rate) for line, amounts, _ in lines])
-    if totals.payable <= 0:
-        raise InvoiceError(
-            "ZERO_VALUE",
-            "The invoice total is zero; lines must add up to a positive amount.",
-            fields={"lines": "total payable must be greater than zero"},
+    if lines_complete and totals.payable <= 0:
+        faults.add(
+            InvoiceError(
+                "ZERO_VALUE",
+                "The invoice total is zero; lines must add up to a positive amount.",
+                fields={"lines": "total payable must be greater than zero"},
+            )
         )
-    original = _original(tenant, parsed, totals.payable, exclude)
+    original = faults.section(_original, tenant, parsed, totals.payable, exclude)
     readiness = location = rules = None
     if not draft:
         setup = tenant_setup(tenant)
         location, rules = setup.location, setup.rules
         readiness = setup.readiness(tenant)
-        supplier_check(tenant, readiness)
-        conflict = _number_in_use(tenant, number, exclude)
+        faults.section(supplier_check, tenant, readiness)
+        conflict = _number_in_use(tenant, number, exclude) if number else None
         if conflict:
             certified = conflict in Invoice.CERTIFIED_STATUSES
-            raise InvoiceError(
-                "DOCUMENT_NUMBER_CONFLICT_INVOICE",
-                f"Invoice number {number} is already used by a{' certified' if certified else 'n'} invoice "
-                f"({Status(conflict).label.lower()}). Pick a different number.",
-                fields={"document_number": "already used"},
-                status=409,
+            faults.add(
+                InvoiceError(
+                    "DOCUMENT_NUMBER_CONFLICT_INVOICE",
+                    f"Invoice number {number} is already used by a{' certified' if certified else 'n'} invoice "
+                    f"({Status(conflict).label.lower()}). Pick a different number.",
+                    fields={"document_number": "already used"},
+                    status=409,
+                )
             )
     return Checked(parsed, kind, customer, buyer, lines, original, readiness, location, rules)
 
@@ -136,8 +186,9 @@ _NUMBER_IN_USE_SQL = (
 )
 
 
-def _buyer(tenant: Tenant, parsed: InvoiceInput):
+def _buyer(tenant: Tenant, parsed: InvoiceInput, faults: Faults | None = None):
     """The buyer as it will be issued: the request's fields, completed from a saved customer."""
+    faults = Faults() if faults is None else faults
     given = dict(parsed.customer)
     customer = None
     # Live customers of this business only: the tenant is in the SQL, as the scope would add it.
@@ -145,10 +196,12 @@ def _buyer(tenant: Tenant, parsed: InvoiceInput):
         where = "tenant_id = %s AND id = %s AND archived_at IS NULL"
         customer = row_where(Customer, where, [db_value(Customer, "tenant", tenant.pk), parsed.customer_id])
         if customer is None:
-            raise InvoiceError(
-                "CUSTOMER_VALIDATION_FAILED",
-                "The chosen customer does not exist.",
-                fields={"customer_id": "unknown customer"},
+            faults.add(
+                InvoiceError(
+                    "CUSTOMER_VALIDATION_FAILED",
+                    "The chosen customer does not exist.",
+                    fields={"customer_id": "unknown customer"},
+                )
             )
     elif given.get("tin"):  # one live customer per TIN
         where = "tenant_id = %s AND tin = %s AND archived_at IS NULL"
@@ -162,25 +215,31 @@ def _buyer(tenant: Tenant, parsed: InvoiceInput):
     given["country"] = (given.get("country") or DEFAULT_COUNTRY).upper()
 
     if not given.get("name"):
-        raise InvoiceError(
-            "CUSTOMER_VALIDATION_FAILED", "The buyer's name is required.", fields={"customer.name": "required"}
+        faults.add(
+            InvoiceError(
+                "CUSTOMER_VALIDATION_FAILED", "The buyer's name is required.", fields={"customer.name": "required"}
+            )
         )
     if kind in (Kind.B2B, Kind.B2G):
         if parsed.customer_id and customer is not None:
             if not customer.tin and not parsed.customer.get("tin"):
-                raise InvoiceError(
-                    "unresolved_b2b_missing_tin",
-                    f"The saved customer {customer.name} has no TIN: add the buyer's TIN.",
-                    fields={"customer.tin": "required"},
+                faults.add(
+                    InvoiceError(
+                        "unresolved_b2b_missing_tin",
+                        f"The saved customer {customer.name} has no TIN: add the buyer's TIN.",
+                        fields={"customer.tin": "required"},
+                    )
                 )
             if not all(given.get(k) for k in ("address", "city", "postal_code")):
-                raise InvoiceError(
-                    "unresolved_b2b_customer_address",
-                    f"The saved customer {customer.name} has no full address: add the buyer's street address, city and "
-                    "postal code.",
-                    fields={
-                        f"customer.{k}": "required" for k in ("address", "city", "postal_code") if not given.get(k)
-                    },
+                faults.add(
+                    InvoiceError(
+                        "unresolved_b2b_customer_address",
+                        f"The saved customer {customer.name} has no full address: add the buyer's street address, "
+                        "city and postal code.",
+                        fields={
+                            f"customer.{k}": "required" for k in ("address", "city", "postal_code") if not given.get(k)
+                        },
+                    )
                 )
         problems = {}
         for name in ("tin", "email", "address", "city", "postal_code"):
@@ -196,30 +255,40 @@ def _buyer(tenant: Tenant, parsed: InvoiceInput):
         if given.get("phone") and not PHONE_RE.match(given["phone"]):
             problems["customer.phone"] = "must start with + and the country code, e.g. +2348012345678"
         if problems:
-            raise InvoiceError(
-                "CUSTOMER_VALIDATION_FAILED",
-                f"{kind} invoices need the buyer's TIN, e-mail, address, city and postal code.",
-                fields=problems,
+            faults.add(
+                InvoiceError(
+                    "CUSTOMER_VALIDATION_FAILED",
+                    f"{kind} invoices need the buyer's TIN, e-mail, address, city and postal code.",
+                    fields=problems,
+                )
             )
     state = given.get("state") or ""
     if state and state not in lookup.states():
-        raise InvoiceError(
-            "CUSTOMER_VALIDATION_FAILED",
-            f"{given['state']} is not a Nigerian state code; use one such as NG-LA (Lagos).",
-            fields={"customer.state": "must be an NRS state code such as NG-LA"},
+        faults.add(
+            InvoiceError(
+                "CUSTOMER_VALIDATION_FAILED",
+                f"{given['state']} is not a Nigerian state code; use one such as NG-LA (Lagos).",
+                fields={"customer.state": "must be an NRS state code such as NG-LA"},
+            )
         )
+        state = ""  # collecting: the checks below go on without it
     lga = given.get("lga") or ""
-    if lga and lookup.lgas().get(lga, ("", None))[1] != state:
-        raise InvoiceError(
-            "CUSTOMER_VALIDATION_FAILED",
-            "The buyer's LGA must be an LGA of the buyer's state.",
-            fields={"customer.lga": "must be an NRS LGA code of customer.state"},
+    if lga and lookup.lgas().get(lga, ("", None))[1] != (given.get("state") or ""):
+        faults.add(
+            InvoiceError(
+                "CUSTOMER_VALIDATION_FAILED",
+                "The buyer's LGA must be an LGA of the buyer's state.",
+                fields={"customer.lga": "must be an NRS LGA code of customer.state"},
+            )
         )
+        lga = ""
     if given["country"] not in lookup.countries():
-        raise InvoiceError(
-            "CUSTOMER_VALIDATION_FAILED",
-            f"{given['country']} is not a country code; use two letters such as NG.",
-            fields={"customer.country": "must be an ISO alpha-2 code such as NG"},
+        faults.add(
+            InvoiceError(
+                "CUSTOMER_VALIDATION_FAILED",
+                f"{given['country']} is not a country code; use two letters such as NG.",
+                fields={"customer.country": "must be an ISO alpha-2 code such as NG"},
+            )
         )
     buyer = buyer_party(
         given,
@@ -229,19 +298,25 @@ def _buyer(tenant: Tenant, parsed: InvoiceInput):
     return customer, buyer, kind
 
 
-def _lines(tenant: Tenant, parsed: InvoiceInput) -> list:
+def _lines(tenant: Tenant, parsed: InvoiceInput, faults: Faults | None = None) -> list:
+    """The lines as they will be issued, completed from saved items; collecting, a line with a refused value is
+    left out of what comes back (its amount cannot be known) and the other lines are still checked."""
+    faults = Faults() if faults is None else faults
     checked = []
     item_ids = [int(line.item_code) for line in parsed.lines if line.item_code]
     items = {item.pk: item for item in Item.objects.filter(pk__in=item_ids)} if item_ids else {}
     categories = lookup.tax_categories()
     for index, line in enumerate(parsed.lines):
         where = f"lines[{index}]"
+        refused = len(faults)
         item = items.get(int(line.item_code)) if line.item_code else None
         if line.item_code and item is None:
-            raise InvoiceError(
-                "incomplete_unpatchable",
-                f"Line {index + 1}: the saved item it names does not exist (any more); choose another.",
-                fields={f"{where}.item_id": "unknown item"},
+            faults.add(
+                InvoiceError(
+                    "incomplete_unpatchable",
+                    f"Line {index + 1}: the saved item it names does not exist (any more); choose another.",
+                    fields={f"{where}.item_id": "unknown item"},
+                )
             )
         if item is not None:  # a saved item fills what the line leaves out
             line = replace(
@@ -256,84 +331,111 @@ def _lines(tenant: Tenant, parsed: InvoiceInput) -> list:
                 unit=line.unit or (item.unit_id or ""),
             )
         if not line.description:
-            raise InvoiceError(
-                "incomplete_unpatchable",
-                f"Line {index + 1} needs a description.",
-                fields={f"{where}.description": "required"},
+            faults.add(
+                InvoiceError(
+                    "incomplete_unpatchable",
+                    f"Line {index + 1} needs a description.",
+                    fields={f"{where}.description": "required"},
+                )
             )
         if line.quantity is None or line.quantity <= 0:
-            raise InvoiceError(
-                "incomplete_unpatchable",
-                f"Line {index + 1} needs a quantity above zero.",
-                fields={f"{where}.quantity": "must be greater than 0"},
+            faults.add(
+                InvoiceError(
+                    "incomplete_unpatchable",
+                    f"Line {index + 1} needs a quantity above zero.",
+                    fields={f"{where}.quantity": "must be greater than 0"},
+                )
             )
         if line.unit_price is None or line.unit_price <= 0:
-            raise InvoiceError(
-                "unresolvable_unit_price",
-                f"Line {index + 1} needs a positive unit price.",
-                fields={f"{where}.unit_price": "must be greater than 0"},
+            faults.add(
+                InvoiceError(
+                    "unresolvable_unit_price",
+                    f"Line {index + 1} needs a positive unit price.",
+                    fields={f"{where}.unit_price": "must be greater than 0"},
+                )
             )
         if line.hsn_code:
             if line.hsn_code not in lookup.hs_codes():
-                raise InvoiceError(
-                    "unresolvable_hsn",
-                    f"Line {index + 1}: {line.hsn_code} is not a known HS code.",
-                    fields={f"{where}.hsn_code": "unknown HS code; see GET /api/v1/helpers/hs-codes"},
+                faults.add(
+                    InvoiceError(
+                        "unresolvable_hsn",
+                        f"Line {index + 1}: {line.hsn_code} is not a known HS code.",
+                        fields={f"{where}.hsn_code": "unknown HS code; see GET /api/v1/helpers/hs-codes"},
+                    )
                 )
         elif line.isic_code:
             if line.isic_code not in lookup.service_codes():
-                raise InvoiceError(
-                    "unresolvable_hsn",
-                    f"Line {index + 1}: {line.isic_code} is not a known service code.",
-                    fields={f"{where}.isic_code": "unknown ISIC code"},
+                faults.add(
+                    InvoiceError(
+                        "unresolvable_hsn",
+                        f"Line {index + 1}: {line.isic_code} is not a known service code.",
+                        fields={f"{where}.isic_code": "unknown ISIC code"},
+                    )
                 )
         else:
-            raise InvoiceError(
-                "unresolvable_hsn",
-                f"Line {index + 1} needs an HS code (goods) or ISIC code (services).",
-                fields={f"{where}.hsn_code": "required"},
+            faults.add(
+                InvoiceError(
+                    "unresolvable_hsn",
+                    f"Line {index + 1} needs an HS code (goods) or ISIC code (services).",
+                    fields={f"{where}.hsn_code": "required"},
+                )
             )
         line = replace(line, tax_category=line.tax_category or "STANDARD_VAT")
         if line.tax_category not in categories:
-            raise InvoiceError(
-                "incomplete_unpatchable",
-                f"Line {index + 1}: that tax scheme is not one NRS knows; use one of its tax categories, such as "
-                "standard VAT.",
-                fields={f"{where}.tax_scheme": "must be a tax category such as STANDARD_VAT"},
+            faults.add(
+                InvoiceError(
+                    "incomplete_unpatchable",
+                    f"Line {index + 1}: that tax scheme is not one NRS knows; use one of its tax categories, such as "
+                    "standard VAT.",
+                    fields={f"{where}.tax_scheme": "must be a tax category such as STANDARD_VAT"},
+                )
             )
         if line.tax_rate is None:
             line = replace(line, tax_rate=Decimal("7.5") if line.tax_category == "STANDARD_VAT" else Decimal("0"))
         if not Decimal(0) <= line.tax_rate <= 100:
-            raise InvoiceError(
-                "incomplete_unpatchable",
-                f"Line {index + 1}: the tax rate must be 0–100.",
-                fields={f"{where}.tax_rate": "must be between 0 and 100"},
+            faults.add(
+                InvoiceError(
+                    "incomplete_unpatchable",
+                    f"Line {index + 1}: the tax rate must be 0–100.",
+                    fields={f"{where}.tax_rate": "must be between 0 and 100"},
+                )
             )
         if line.discount < 0 or line.fee < 0:
-            raise InvoiceError(
-                "incomplete_unpatchable",
-                f"Line {index + 1}: discount and fee cannot be negative.",
-                fields={f"{where}.discount": "must not be negative"},
+            faults.add(
+                InvoiceError(
+                    "incomplete_unpatchable",
+                    f"Line {index + 1}: discount and fee cannot be negative.",
+                    fields={f"{where}.discount": "must not be negative"},
+                )
             )
+        if len(faults) > refused:
+            continue  # collecting: this line's amount cannot be known
         amounts = line.amounts
         if amounts.line_extension < 0:
-            raise InvoiceError(
-                "incomplete_unpatchable",
-                f"Line {index + 1}: the discount exceeds the line amount.",
-                fields={f"{where}.discount": "must not exceed quantity × price"},
+            faults.add(
+                InvoiceError(
+                    "incomplete_unpatchable",
+                    f"Line {index + 1}: the discount exceeds the line amount.",
+                    fields={f"{where}.discount": "must not exceed quantity × price"},
+                )
             )
         if amounts.line_extension >= MAX_AMOUNT:  # a saved item's price × a huge quantity (as parsing bounds the rest)
-            raise InvoiceError(
-                "incomplete_unpatchable",
-                f"Line {index + 1}: the amount is too large.",
-                fields={f"{where}.quantity": f"quantity × unit_price must be less than {MAX_AMOUNT:,.0f}"},
+            faults.add(
+                InvoiceError(
+                    "incomplete_unpatchable",
+                    f"Line {index + 1}: the amount is too large.",
+                    fields={f"{where}.quantity": f"quantity × unit_price must be less than {MAX_AMOUNT:,.0f}"},
+                )
             )
+            continue
         checked.append((line, amounts, item))
     if sum(amounts.line_extension for _line, amounts, _item in checked) >= MAX_AMOUNT:
-        raise InvoiceError(
-            "incomplete_unpatchable",
-            "The invoice total is too large.",
-            fields={"lines": f"the lines must add up to less than {MAX_AMOUNT:,.0f}"},
+        faults.add(
+            InvoiceError(
+                "incomplete_unpatchable",
+                "The invoice total is too large.",
+                fields={"lines": f"the lines must add up to less than {MAX_AMOUNT:,.0f}"},
+            )
         )
     return checked
 

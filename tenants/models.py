@@ -253,6 +253,7 @@ class Notification(TenantOwned):
         B2C_DEADLINE = "b2c_deadline", _("A B2C invoice's 24-hour reporting deadline is near or missed")
         NRS_OUTAGE = "nrs_outage", _("NRS not answering for more than 15 minutes, and back")
         KEY_EXPIRING = "key_expiring", _("An API key expiring in 30, 7 or 1 days")
+        NRS_COPY_DIFFERS = "nrs_copy_differs", _("NRS's copy of an invoice differs from this portal's")
 
     class Delivery(models.TextChoices):
         IN_APP = "in_app", _("In the portal only")

@@ -47,3 +47,15 @@ def qr_png(payload: str, *, box_size: int = 6) -> bytes:
     buffer = io.BytesIO()
     code.make_image(fill_color="black", back_color="white").save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+def qr_svg(payload: str) -> bytes:
+    """The same code as SVG paths (scales to any print size)."""
+    from qrcode.image.svg import SvgPathImage
+
+    code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=4, image_factory=SvgPathImage)
+    code.add_data(payload)
+    code.make(fit=True)
+    buffer = io.BytesIO()
+    code.make_image().save(buffer)
+    return buffer.getvalue()

@@ -73,7 +73,10 @@ def error_response(error: InvoiceError) -> Response:
     if error.fields:
         body["fields"] = error.fields
     body.update(error.extra)
-    return Response(body, status=error.status)
+    answer = Response(body, status=error.status)
+    if getattr(error, "retry_after", None):  # NRS cannot be asked now (invoicing/nrs_now.py)
+        answer["Retry-After"] = str(error.retry_after)
+    return answer
 
 
 def outcome(invoice: Invoice) -> Response:

@@ -1,6 +1,7 @@
-from invoicing.api import batches, helpers, invoices, master, purchases
+from invoicing.api import batches, helpers, invoices, master, purchases, tools
 
 urlpatterns = [
+    *tools.urlpatterns,
     *invoices.urlpatterns,
     *batches.urlpatterns,
     *master.urlpatterns,

@@ -301,3 +301,16 @@ def document_check(business: SandboxBusiness, doc, *, strict: bool) -> None:
 
 def _q(value: Decimal) -> Decimal:
     return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def stored_document_change(irn: str, path: tuple, value) -> None:
+    """Change NRS's stored copy of a signed IRN at one place of its document (`path`: keys and list indexes), as
+    if NRS's record differed from the issuer's: what an issuer's reconciliation must be able to notice."""
+    from integrations.nrs.sandbox.models import SandboxInvoice
+
+    invoice = SandboxInvoice.objects.get(irn=irn)
+    target = invoice.document
+    for step in path[:-1]:
+        target = target[step]
+    target[path[-1]] = value
+    invoice.save(update_fields=["document"])
