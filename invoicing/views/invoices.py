@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from integrations.nrs.errors import NrsError
 from integrations.nrs.qr import qr_png
 from integrations.reference.lookup import tax_category_names
 from integrations.reference.models import Lga
@@ -21,6 +22,7 @@ from invoicing.buyer_mail import invoice_email_queue
 from invoicing.errors import InvoiceError
 from invoicing.forms import DecisionForm, GateRulesForm, InvoiceForm, LineFormSet, PaymentForm, line_initial
 from invoicing.models import Invoice, Kind
+from invoicing.nrs_copy import difference_sentence, invoice_nrs_copy
 from invoicing.payments import invoice_reconcile, invoice_record_payment
 from invoicing.selectors import invoice_nrs_calls, invoice_search, invoice_timeline
 from invoicing.submission import invoice_retry
@@ -316,6 +318,7 @@ def _invoice_page(request, invoice, *, payment_form=None, status=200):
             "decision_form": DecisionForm(),
             "payment_form": payment_form,
             "setup_missing": setup_missing,
+            "nrs_differences": [difference_sentence(d, invoice.currency) for d in invoice.nrs_differences or []],
             "notes": invoice.notes.all() if invoice.invoice_type == Invoice.Type.INVOICE else [],
             "section_nav": "invoices",
         },
@@ -397,7 +400,14 @@ def invoice_payment_view(request, pk):
 @require_POST
 def invoice_reconcile_view(request, pk):
     def reconcile(invoice):
-        invoice_reconcile(invoice=invoice, actor=_actor(request))
+        invoice = invoice_reconcile(invoice=invoice, actor=_actor(request))
+        if invoice.is_certified and invoice.irn:  # and NRS's copy beside ours: a difference shows on the page
+            try:
+                copy = invoice_nrs_copy(invoice)
+            except NrsError:  # NRS refused the business's credentials: the page says what it knew before
+                copy = None
+            if copy is not None and copy.differences:
+                return _("Checked with NRS: NRS's copy differs from this invoice; see above.")
         return _("Checked with NRS: the invoice is in line with what NRS has.")
 
     return _act(request, pk, reconcile)
