@@ -126,7 +126,7 @@ def test_errors_have_the_spec_shape_and_responses_the_common_headers(schema):
     error = schema["components"]["schemas"]["Error"]
     assert set(error["properties"]) == {"error", "reason", "code", "detail", "fields"}
     assert error["required"] == ["error"]
-    names = ("Error", "PaymentError", "PurchaseNrsError", "BatchRejected", "VerifyFailure")
+    names = ("Error", "PaymentError", "PurchaseNrsError", "BatchRejected", "VerifyFailure", "ValidationFailed")
     error_like = {f"#/components/schemas/{name}" for name in names}
     seen = set()
     for path, method, operation in _operations(schema):

@@ -245,6 +245,17 @@ MATRIX = {
         lambda d, who: f"/api/v1/invoices/{d.pending.pk}/reconcile", 400, "id", reason="NOT_SIGNED"
     ),
     ("api_invoice_pdf", "GET"): Case(_invoice_path("/pdf"), 200, "id"),
+    ("api_invoice_validate", "POST"): Case(
+        lambda d, who: "/api/v1/invoices/validate",
+        200,
+        "list",  # nothing is made: each business's check of its own body
+        body=lambda d, who: invoice_body(document_number=f"CHECK-{who}"),
+    ),
+    ("api_invoice_qr", "GET"): Case(_invoice_path("/qr"), 200, "id"),
+    ("api_invoice_qr_by_irn", "GET"): Case(lambda d, who: f"/api/v1/invoices/by-irn/{d.certified.irn}/qr", 200, "id"),
+    ("api_invoice_nrs", "GET"): Case(  # refused before any NRS call: the row was found, the caller admitted
+        lambda d, who: f"/api/v1/invoices/{d.pending.pk}/nrs", 400, "id", reason="NOT_SIGNED"
+    ),
     ("api_invoice_status", "GET"): Case(lambda d, who: f"/api/v1/invoices/{d.certified.irn}/status", 200, "id"),
     ("api_customers", "GET"): Case(lambda d, who: "/api/v1/customers", 200, "list"),
     ("api_customers", "POST"): Case(
