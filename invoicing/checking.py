@@ -42,6 +42,7 @@ class NrsCheck:
 @dataclass
 class Report:
     problems: list[Problem] = field(default_factory=list)
+    refusals: list[InvoiceError] = field(default_factory=list)  # as the rules raised them (a form places them)
     readiness: list = field(default_factory=list)  # ReadinessItem, the whole checklist
     irn: str = ""
     payable: object = None  # Decimal, when every line could be read
@@ -86,7 +87,7 @@ def invoice_validate(*, tenant: Tenant, data, refusals: list[InvoiceError] = (),
         if shape_error is not None:
             faults.errors.append(shape_error)
         checked = invoice_check(tenant, parsed, draft=False, faults=faults)
-        report = Report(problems=problems_of(faults.errors), readiness=checked.readiness or [])
+        report = Report(problems_of(faults.errors), faults.errors, checked.readiness or [])
         if report.problems:
             return report
         invoice = invoice_unsaved(tenant=tenant, checked=checked)

@@ -19,6 +19,7 @@ from integrations.reference.models import Lga
 from invoicing import services
 from invoicing.balance import balances, invoice_balance
 from invoicing.buyer_mail import invoice_email_queue
+from invoicing.checking import invoice_validate
 from invoicing.errors import InvoiceError
 from invoicing.forms import DecisionForm, GateRulesForm, InvoiceForm, LineFormSet, PaymentForm, line_initial
 from invoicing.models import Invoice, Kind
@@ -159,14 +160,28 @@ def _map_error(form, formset, error: InvoiceError, tenant) -> list:
     return []
 
 
+def _check(request, form, formset, data) -> tuple[list, dict]:
+    """ "Check before submitting": every problem beside its field at once, nothing saved (invoicing/checking.py).
+    Returns the missing set-up items to list, and what the check found (its number of problems)."""
+    report = invoice_validate(tenant=request.tenant, data=data)
+    setup_missing = []
+    for error in report.refusals:
+        setup_missing = _map_error(form, formset, error, request.tenant) or setup_missing
+    return setup_missing, {"problems": len(report.problems)}
+
+
 def _editor(request, invoice=None, initial=None, lines=None):
     setup_missing = []
+    checked = None
     if request.method == "POST":
         form = InvoiceForm(request.POST)
         formset = LineFormSet(request.POST, prefix="lines")
         if form.is_valid() and formset.is_valid():
             data = form.as_data([line for f in formset.forms if (line := f.as_data())])
             draft = request.POST.get("action") == "draft"
+            if request.POST.get("action") == "check":
+                setup_missing, checked = _check(request, form, formset, data)
+                return _editor_page(request, form, formset, invoice, setup_missing, checked)
             try:
                 if invoice is None:
                     saved = services.invoice_create(
@@ -186,6 +201,10 @@ def _editor(request, invoice=None, initial=None, lines=None):
     else:
         form = InvoiceForm(initial=initial or {})
         formset = LineFormSet(prefix="lines", initial=lines or [{}])
+    return _editor_page(request, form, formset, invoice, setup_missing, checked)
+
+
+def _editor_page(request, form, formset, invoice, setup_missing, checked):
     return render(
         request,
         "invoicing/invoice_form.html",
@@ -197,6 +216,7 @@ def _editor(request, invoice=None, initial=None, lines=None):
             "section_nav": "invoices",
             "original": _original_for(form),
             "setup_missing": setup_missing,
+            "checked": checked,
         },
     )
 
@@ -486,7 +506,13 @@ def queue(request):
     if statuses is None:
         raise PermissionDenied(_("The queue is for reviewers and approvers. Your role is %(r)s.") % {"r": role})
     waiting = Invoice.objects.filter(status__in=statuses).select_related("created_by").order_by("submitted_at")
-    return render(request, "invoicing/queue.html", {"waiting": waiting, "section_nav": "queue"})
+    differing = []
+    if role == Role.ADMIN:  # certified invoices whose NRS copy differs from ours (invoicing/nrs_copy.py)
+        found = Invoice.objects.filter(status__in=Invoice.CERTIFIED_STATUSES, nrs_checked_at__isnull=False)
+        for invoice in found.exclude(nrs_differences=[]).order_by("-nrs_checked_at")[:100]:
+            invoice.difference_sentences = [difference_sentence(d, invoice.currency) for d in invoice.nrs_differences]
+            differing.append(invoice)
+    return render(request, "invoicing/queue.html", {"waiting": waiting, "differing": differing, "section_nav": "queue"})
 
 
 @admin_required

@@ -256,3 +256,15 @@ def test_the_schedule_checks_a_sample_and_tells_the_admins_of_a_difference(conne
     assert len(notes) == 1 and "Buyer's name Someone Else Ltd at NRS" in notes[0].body
     # Checked within the last day: the next run leaves it alone.
     assert nrs_copies_check()["checked"] == 0
+
+
+def test_the_admins_queue_lists_invoices_whose_nrs_copy_differs(connected_tenant, client):
+    invoice = certified(connected_tenant)
+    stored_document_change(invoice.irn, ("legal_monetary_total", "payable_amount"), 537500)
+    nrs_copies_check()
+    client.force_login(member(connected_tenant, "admin", email="owner@kola.example.ng"))
+    page = html.unescape(client.get("/invoices/queue/").content.decode())
+    assert "NRS's copy differs" in page
+    assert "Total ₦537,500.00 at NRS, ₦53,750.00 here" in page
+    client.force_login(member(connected_tenant, "reviewer", email="rev@kola.example.ng"))
+    assert "NRS's copy differs" not in html.unescape(client.get("/invoices/queue/").content.decode())
