@@ -101,7 +101,8 @@ VALIDATION_FAILED = component(
             **VALIDATION_FIELDS,
             "valid": boolean(const=False),
         },
-        required=["error", "valid", "errors", "readiness", "nrs"],
+        required=["error"],  # a bad query (`nrs`) or body shape answers the plain error shape
+        description="The error shape; with `valid`, `errors`, `readiness` and `nrs` when the body was checked.",
     ),
 )
 QR = component(

@@ -75,6 +75,8 @@ BUSINESS_RULES = (
     "retryInvoice",
     "updateInvoicePayment",
     "reconcileInvoice",
+    "validateInvoice",  # create's rules, reported rather than applied
+    "getInvoiceNrsCopy",  # NOT_SIGNED: NRS holds certified invoices only
     "uploadInvoiceCsv",
     "submitInvoiceCsv",
     "uploadInvoiceUbl",  # a file's content: UBL 2.1 the OASIS schemas accept, holding what an NRS invoice needs
