@@ -64,3 +64,23 @@ def test_check_before_submitting_shows_several_problems_at_once_and_saves_nothin
     expect(page.locator("#check-result")).to_contain_text("nothing to fix")
     with scope(tenant=connected_tenant):
         assert Invoice.objects.count() == 0
+
+
+def test_an_nrs_copy_that_differs_is_flagged_on_the_invoice_and_the_admins_queue(page, sign_in, connected_tenant):
+    from integrations.nrs.sandbox.services import stored_document_change
+    from invoicing.nrs_copy import nrs_copies_check
+    from tests.e2e.test_money import certified
+
+    invoice = certified(connected_tenant, document_number="INV-COPY-1")
+    stored_document_change(invoice.irn, ("legal_monetary_total", "payable_amount"), 537500)
+    nrs_copies_check()
+    sign_in(member(connected_tenant, "admin"))
+    for path, flag in ((f"/invoices/{invoice.pk}/", "#nrs-copy"), ("/invoices/queue/", "#nrs-differences")):
+        page.set_viewport_size(DESKTOP)
+        page.goto(path)
+        expect(page.locator(flag)).to_contain_text("Total ₦537,500.00 at NRS, ₦53,750.00 here")
+        for label, size in (("desktop", DESKTOP), ("phone", PHONE)):
+            page.set_viewport_size(size)
+            if os.environ.get("E2E_SCREENSHOTS") == "1":
+                page.screenshot(path=f"/tmp/h22-{flag[1:]}-{label}.png", full_page=True)
+        assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
