@@ -424,7 +424,7 @@ def invoice_reconcile_view(request, pk):
         if invoice.is_certified and invoice.irn:  # and NRS's copy beside ours: a difference shows on the page
             try:
                 copy = invoice_nrs_copy(invoice)
-            except NrsError:  # NRS refused the business's credentials: the page says what it knew before
+            except (NrsError, InvoiceError):  # refused credentials, or NRS away now: the page keeps what it knew
                 copy = None
             if copy is not None and copy.differences:
                 return _("Checked with NRS: NRS's copy differs from this invoice; see above.")
