@@ -3,6 +3,7 @@
 import base64
 import html
 import io
+import uuid
 from datetime import timedelta
 from decimal import Decimal
 
@@ -146,6 +147,19 @@ def test_validate_with_nrs_asks_nrs_validate_and_never_sign(connected_tenant):
     assert requests_to("/invoice/validate") == 1
     assert requests_to("/invoice/sign") == 0
     assert saved(connected_tenant) == (0, 0)
+
+
+def test_validate_with_nrs_reports_nrs_own_refusal_in_its_words(connected_tenant):
+    connected_tenant.nrs_business_id = uuid.uuid4()  # an id NRS does not know for these credentials
+    connected_tenant.save()
+    answer = key_client(connected_tenant).post(VALIDATE + "?nrs=true", invoice_body(), format="json")
+    assert answer.status_code == 400
+    body = answer.json()
+    assert body["valid"] is False and body["errors"] == [] and body["reason"] == "NRS_REJECTED"
+    assert body["nrs"]["checked"] is True and body["nrs"]["valid"] is False
+    assert body["nrs"]["message"] == "invoicerequest.invoice.businessid does not match the business of the api key"
+    assert body["error"].startswith("NRS refused the invoice: ")
+    assert requests_to("/invoice/sign") == 0
 
 
 def test_validate_with_nrs_while_the_circuit_is_open_is_a_503_with_retry_after(connected_tenant, settings):
