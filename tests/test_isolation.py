@@ -382,6 +382,7 @@ ROUTES = {
     # (also tests/nrs/test_sandbox_portal.py::test_sandbox_console_shows_a_business_only_its_own_requests).
     "sandbox_console": Listing(),
     "sandbox_faults": Listing(nothing_of_a_tenant="fault switches, for staff only"),
+    "sandbox_copy_change": Listing(nothing_of_a_tenant="a form to change the sandbox's stored copy, for staff only"),
     **{pattern: Excluded("NRS credentials, not tenants: see SANDBOX_NRS_API") for pattern in SANDBOX_NRS_API},
 }
 

@@ -190,3 +190,24 @@ def test_admins_find_the_api_docs_in_settings_and_the_footer(admin_client, clien
     assert admin_client.get(reverse("settings_api_keys")).content.decode().count(f'href="{docs}"') == 2
     client.login(email=member(tenant, "clerk").email, password=PASSWORD)
     assert f'href="{docs}"' not in client.get(reverse("dashboard")).content.decode()
+
+
+def test_operators_change_nrs_copy_of_a_signed_invoice_and_members_may_not(client, admin_client):
+    from integrations.nrs.sandbox.models import SandboxInvoice
+    from tests.factories import UserFactory
+
+    business = SandboxBusiness.objects.create(
+        name="Kola", service_id="KOLA0001", private_key_pem="x", public_key_pem="x", certificate="c"
+    )
+    irn = "INV001-KOLA0001-20260425"
+    SandboxInvoice.objects.create(
+        business=business, irn=irn, document={"legal_monetary_total": {"payable_amount": 53750}}
+    )
+    assert admin_client.get(reverse("sandbox_copy_change")).status_code == 403
+    operator = UserFactory(is_staff=True)
+    client.login(email=operator.email, password=PASSWORD)
+    unknown = client.post(reverse("sandbox_copy_change"), {"irn": "NOPE-1", "field": "payable", "value": "1"})
+    assert "The sandbox holds no signed invoice with this IRN." in unknown.content.decode()
+    done = client.post(reverse("sandbox_copy_change"), {"irn": irn, "field": "payable", "value": "537,500.00"})
+    assert done.status_code == 302
+    assert SandboxInvoice.objects.get(irn=irn).document["legal_monetary_total"]["payable_amount"] == 537500

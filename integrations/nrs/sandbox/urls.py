@@ -27,4 +27,5 @@ urlpatterns = [
 console_urlpatterns = [
     path("", views.console, name="sandbox_console"),
     path("faults/", views.faults_edit, name="sandbox_faults"),
+    path("copy/", views.copy_change, name="sandbox_copy_change"),
 ]
