@@ -81,7 +81,8 @@ class Faults:
             self.errors.append(error)
             return default
 
-    def __len__(self) -> int:
+    @property
+    def count(self) -> int:  # not __len__: an empty Faults must not be falsy (`faults or Faults()` would drop it)
         return len(self.errors)
 
 
@@ -130,9 +131,9 @@ def invoice_check(
         )
 
     customer, buyer, kind = faults.section(_buyer, tenant, parsed, faults, default=(None, None, parsed.kind))
-    before = len(faults)
+    before = faults.count
     lines = faults.section(_lines, tenant, parsed, faults, default=[])
-    lines_complete = len(faults) == before  # a total of some lines only says nothing of the invoice's
+    lines_complete = faults.count == before  # a total of some lines only says nothing of the invoice's
     totals = document_totals([(amounts, line.tax_category, line.tax_rate) for line, amounts, _ in lines])
     if lines_complete and totals.payable <= 0:
         faults.add(
@@ -308,7 +309,7 @@ def _lines(tenant: Tenant, parsed: InvoiceInput, faults: Faults | None = None) -
     categories = lookup.tax_categories()
     for index, line in enumerate(parsed.lines):
         where = f"lines[{index}]"
-        refused = len(faults)
+        refused = faults.count
         item = items.get(int(line.item_code)) if line.item_code else None
         if line.item_code and item is None:
             faults.add(
@@ -408,7 +409,7 @@ def _lines(tenant: Tenant, parsed: InvoiceInput, faults: Faults | None = None) -
                     fields={f"{where}.discount": "must not be negative"},
                 )
             )
-        if len(faults) > refused:
+        if faults.count > refused:
             continue  # collecting: this line's amount cannot be known
         amounts = line.amounts
         if amounts.line_extension < 0:
