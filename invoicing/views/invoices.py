@@ -84,6 +84,8 @@ _REQUIRED_WORDS = {
     "hsn_code": _lazy("Enter an HS code (goods) or ISIC code (services): type the code or words and pick one."),
     "quantity": _lazy("Enter a quantity above zero, such as 1 or 2.5."),
     "unit_price": _lazy("Enter a unit price above zero, such as 1,500.00."),
+    "original_irn": _lazy("Enter the IRN of the invoice this note corrects, as printed on it."),
+    "original_issue_date": _lazy("Enter the issue date of the invoice this note corrects."),
 }
 _INVALID_WORDS = {
     "document_number": _lazy("Use your own number, such as INV-2026-001."),
@@ -103,6 +105,15 @@ _INVALID_WORDS = {
     "discount": _lazy("The discount cannot be negative or more than the line's amount."),
     "tax_scheme": _lazy("Choose a tax from the list."),
     "tax_rate": _lazy("Enter a rate from 0 to 100, such as 7.5."),
+    "original_issue_date": _lazy("Enter the date the IRN ends in: the invoice's issue date."),
+}
+# A line's tax against NRS's VAT exemption list (invoicing/validation.py), in the editor's words.
+_EXEMPTION_WORDS = {
+    "is on NRS's VAT exemption list": _lazy("These goods are VAT exempt: choose “VAT exempt” as the tax, at 0%."),
+    "is not on NRS's VAT exemption list": _lazy(
+        "These goods are not on NRS's VAT exemption list: choose the VAT the line is charged."
+    ),
+    "must be 0 for EXEMPTED": _lazy("A VAT exempt line has a rate of 0%."),
 }
 # The few the service words per case and well (a number in use, an amount too large): its sentence is clearer.
 _OWN_SENTENCE = ("already used", "must be less than", "must not exceed")
@@ -112,6 +123,9 @@ def _field_words(name: str, said: str, error: InvoiceError) -> str:
     """What to say under the form field `name` for the service's `said` about it."""
     if any(part in said for part in _OWN_SENTENCE):
         return error.message
+    for part, words in _EXEMPTION_WORDS.items():
+        if part in said:
+            return words
     if said.startswith("required"):
         return _REQUIRED_WORDS.get(name) or error.message
     return _INVALID_WORDS.get(name) or error.message
@@ -133,6 +147,8 @@ def _map_error(form, formset, error: InvoiceError, tenant) -> list:
         return [item for item in tenant_readiness(tenant) if not item.ok]
     placed = False
     for key, said in error.fields.items():
+        if key == "original_invoice_id" and form.is_note and not form["original_invoice_id"].value():
+            key = "original_irn"  # a note started without an invoice in Flowpoint names one issued outside
         if key.startswith("customer."):
             name = "customer_" + key.removeprefix("customer.")
             if name in form.fields:
