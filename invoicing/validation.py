@@ -405,7 +405,7 @@ def _original(tenant: Tenant, parsed: InvoiceInput, payable: Decimal, exclude):
                 "incomplete_unpatchable",
                 f"Invoice {original.document_number} was issued on {original.issue_date.isoformat()}, not on "
                 f"{parsed.original_issue_date.isoformat()}.",
-                fields={"original_issue_date": f"must be {original.issue_date.isoformat()}, the invoice's issue date"},
+                fields={"original_issue_date": "must be the issue date of the invoice original_irn names"},
             )
     else:
         raise InvoiceError(

@@ -172,6 +172,7 @@ LINKS = Shape(
     },
 )
 
+
 def _external_original(invoice) -> dict | None:
     if not invoice.external_original_irn:
         return None

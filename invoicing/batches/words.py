@@ -48,6 +48,19 @@ _MESSAGES = {
         "required: a credit or debit note gives the IRN of the certified invoice it corrects"
     ),
     ("original_invoice_id", "must be a certified invoice"): "must be the IRN of a certified invoice of your business",
+    ("original_issue_date", "required with original_irn for an invoice issued outside Flowpoint"): (
+        "required: the issue date of the invoice in column “original_irn”, issued outside Flowpoint"
+    ),
+    ("original_issue_date", "must be the issue date of the invoice original_irn names"): (
+        "must be the issue date of the invoice in column “original_irn”"
+    ),
+    ("tax_scheme", "must be EXEMPTED with tax_rate 0: the HS code is on NRS's VAT exemption list"): (
+        "must be “EXEMPTED”, with “0” in column “line_tax_rate”: the HS code is on NRS's VAT exemption list"
+    ),
+    ("tax_scheme", "must not be EXEMPTED: the HS code is not on NRS's VAT exemption list"): (
+        "must not be “EXEMPTED”: the HS code in column “line_hsn_code” is not on NRS's VAT exemption list"
+    ),
+    ("tax_rate", "must be 0 for EXEMPTED"): "must be 0 when column “line_tax_scheme” is “EXEMPTED”",
     ("lines", "at most 500 lines per invoice"): (
         "An invoice has at most 500 lines: at most 500 rows may share one value of column “document_number”."
     ),
