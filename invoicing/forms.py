@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from integrations.reference.models import Lga, State, TaxCategory
 from invoicing.models import GateRules, Invoice, Kind
 from invoicing.shapes import BUYER_FIELDS, OPTIONAL_TEXT
+from invoicing.wording import TAX_WORDS
 from tenants.validators import normalise_phone, validate_postal_code
 
 
@@ -232,7 +233,9 @@ class LineForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["tax_scheme"].choices = list(TaxCategory.objects.values_list("code", "name"))
+        self.fields["tax_scheme"].choices = [
+            (code, TAX_WORDS.get(code, name)) for code, name in TaxCategory.objects.values_list("code", "name")
+        ]
         self.fields["tax_scheme"].initial = "STANDARD_VAT"
         for name in ("quantity", "unit_price", "discount", "tax_rate"):
             self.fields[name].widget.attrs.update({"inputmode": "decimal"})

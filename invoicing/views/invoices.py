@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from integrations.nrs.qr import qr_png
+from integrations.reference import lookup
 from integrations.reference.lookup import tax_category_names
 from integrations.reference.models import Lga
 from invoicing import services
@@ -26,7 +27,7 @@ from invoicing.selectors import invoice_nrs_calls, invoice_search, invoice_timel
 from invoicing.submission import invoice_retry
 from invoicing.templatetags.money import format_money
 from invoicing.validation import SUPPLIER_REASONS, supplier_missing
-from invoicing.wording import action_refusal, invoice_problem, problem_line
+from invoicing.wording import TAX_WORDS, action_refusal, invoice_problem, problem_line
 from tenants.models import Membership
 from tenants.permissions import admin_required, role_required, tenant_required
 from tenants.readiness import tenant_readiness
@@ -211,6 +212,7 @@ def _editor(request, invoice=None, initial=None, lines=None):
             "section_nav": "invoices",
             "original": _original_for(form),
             "setup_missing": setup_missing,
+            "vat_exemptions": lookup.vat_exemptions(),  # the editor suggests "VAT exempt" for goods on NRS's list
         },
     )
 
@@ -314,7 +316,7 @@ def _invoice_page(request, invoice, *, payment_form=None, status=200):
     lines = list(invoice.lines.all())
     names = tax_category_names()
     for line in lines:
-        line.tax_name = names.get(line.tax_category, _("Tax"))
+        line.tax_name = TAX_WORDS.get(line.tax_category) or names.get(line.tax_category, _("Tax"))
     return render(
         request,
         "invoicing/invoice_detail.html",
