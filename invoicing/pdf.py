@@ -155,7 +155,9 @@ def _tax_summary(lines) -> list[dict]:
     return [
         {
             "category": group.category,
-            "label": TAX_WORDS.get(group.category) or names.get(group.category) or group.category.replace("_", " ").capitalize(),
+            "label": TAX_WORDS.get(group.category)
+            or names.get(group.category)
+            or group.category.replace("_", " ").capitalize(),
             "rate": group.rate,
             "taxable": group.taxable,
             "tax": group.tax,

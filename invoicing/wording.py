@@ -11,8 +11,7 @@ from datetime import UTC, timedelta
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from integrations.nrs.client import ours
 from invoicing.models import Invoice
