@@ -42,14 +42,8 @@ class ExternalOriginal:
     checked: bool = False  # NRS's confirm knows the IRN
 
 
-def external_original(tenant, irn: str, issue_date: date | None) -> ExternalOriginal:
+def external_original(tenant, irn: str, issue_date: date) -> ExternalOriginal:
     """The invoice a note names by IRN and date, its shape checked (no NRS call); raises InvoiceError."""
-    if issue_date is None:
-        raise InvoiceError(
-            "incomplete_unpatchable",
-            "A note correcting an invoice issued outside Flowpoint needs that invoice's issue date too.",
-            fields={"original_issue_date": "required with original_irn for an invoice issued outside Flowpoint"},
-        )
     match = IRN_SHAPE.match(irn)
     if not match:
         raise InvoiceError(
@@ -129,7 +123,9 @@ def external_credit_check(original: ExternalOriginal, payable: Decimal, *, live,
     """The cap on a credit note against an external original whose payable NRS said."""
     if original.payable is None:
         return
-    left = credit_left(original_payable=original.payable, notes=Q(external_original_irn=original.irn), exclude=exclude)
+    left = credit_left(
+        original_payable=original.payable, notes=Q(external_original_irn=original.irn), live=live, exclude=exclude
+    )
     credit_cap_check(payable, left, original.irn)
 
 

@@ -47,9 +47,9 @@ _MESSAGES = {
     ("original_invoice_id", "required (or original_irn)"): (
         "required: a credit or debit note gives the IRN of the certified invoice it corrects"
     ),
-    ("original_invoice_id", "must be a certified invoice"): "must be the IRN of a certified invoice of your business",
-    ("original_issue_date", "required with original_irn for an invoice issued outside Flowpoint"): (
-        "required: the issue date of the invoice in column “original_irn”, issued outside Flowpoint"
+    ("original_invoice_id", "must be a certified invoice"): (
+        "must be the IRN of a certified invoice of your business; for an invoice issued outside Flowpoint, give its "
+        "issue date in column “original_issue_date” too"
     ),
     ("original_issue_date", "must be the issue date of the invoice original_irn names"): (
         "must be the issue date of the invoice in column “original_irn”"
