@@ -218,8 +218,8 @@ def test_when_nrs_cannot_be_reached_the_note_is_accepted_and_checked_again_befor
     ("irn", "day", "fields"),
     [
         ("INV/001-{sid}-20260303", "2026-03-03", {"original_irn": "must be an IRN such as INV001-94ND90NR-20240611"}),
-        ("EXT001-{sid}-20260303", "2026-03-04", {"original_issue_date": "must be the date the IRN ends in (2026-03-03)"}),
-        ("EXT001-ZZZZ9999-20260303", "2026-03-03", {"original_irn": "must be an IRN of your business (service ID {sid})"}),
+        ("EXT001-{sid}-20260303", "2026-03-04", {"original_issue_date": "must be the date the IRN ends in (2026-03-03)"}),  # noqa: E501
+        ("EXT001-ZZZZ9999-20260303", "2026-03-03", {"original_irn": "must be an IRN of your business (service ID {sid})"}),  # noqa: E501
         ("EXT001-{sid}-20260303", None, {"original_invoice_id": "must be a certified invoice"}),
     ],
 )  # fmt: skip
@@ -317,9 +317,8 @@ def test_the_payload_carries_the_outside_irn_in_billing_reference(connected_tena
 
 
 def test_a_csv_row_names_an_outside_invoice_in_two_columns(client, ready_tenant):
-    from tests.invoicing.test_batches import csv_bytes, good_row, validated
-
     from tests.api.conftest import new_key
+    from tests.invoicing.test_batches import csv_bytes, good_row, validated
 
     key = new_key(ready_tenant)
     sid = ready_tenant.nrs_service_id
