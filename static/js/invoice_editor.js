@@ -184,6 +184,18 @@
   }
   if (kind && buyer) { kind.addEventListener("change", showKind); showKind(); }
 
+  // A note started from an invoice in Flowpoint asks for an outside invoice's IRN and date only when that is chosen.
+  var sources = form.querySelectorAll("input[type=radio][name=original_source]");
+  var externalFields = form.querySelector("[data-external-fields]");
+  function showSource() {
+    var chosen = form.querySelector("input[type=radio][name=original_source]:checked");
+    externalFields.hidden = !(chosen && chosen.value === "external");
+  }
+  if (sources.length && externalFields) {
+    sources.forEach(function (radio) { radio.addEventListener("change", showSource); });
+    showSource();
+  }
+
   body.querySelectorAll("tr.line-row").forEach(function (row) { wire(row); exemptHint(row); });
   recalc();
 })();
