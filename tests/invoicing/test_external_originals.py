@@ -338,3 +338,15 @@ def test_a_csv_row_names_an_outside_invoice_in_two_columns(client, ready_tenant)
          "Flowpoint, give its issue date in column “original_issue_date” too"),
     ]  # fmt: skip
     assert [i["status"] for i in batch["invoices"]] == ["VALID", "INVALID", "INVALID"]
+
+
+def test_ubl_carries_the_outside_invoice_and_reads_it_back(connected_tenant):
+    from integrations.connectors.ubl import invoice_to_ubl, ubl_to_invoice_body
+
+    irn = outside_invoice(connected_tenant)
+    note = create(connected_tenant, note_body(irn, "CN-UBL", "1000"))
+    with scope(tenant=connected_tenant):
+        xml = invoice_to_ubl(reload(note))
+    assert f"<cbc:UUID>{irn}</cbc:UUID>".encode() in xml and b"<cbc:IssueDate>2026-03-03</cbc:IssueDate>" in xml
+    read = ubl_to_invoice_body(xml)
+    assert (read["original_irn"], read["original_issue_date"]) == (irn, "2026-03-03")
