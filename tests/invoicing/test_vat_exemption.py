@@ -199,3 +199,16 @@ def test_a_csv_row_charging_exempt_goods_vat_is_refused_in_the_files_words(clien
          "exemption list"),
     ]  # fmt: skip
     assert [i["status"] for i in batch["invoices"]] == ["INVALID", "VALID"]
+
+
+def test_the_demo_business_starts_with_the_sandboxs_exemption_list(settings, tmp_path, monkeypatch):
+    from django.core.management import call_command
+
+    from integrations.nrs.management.commands import seed_demo
+
+    settings.NRS_SANDBOX_EMBEDDED = True
+    monkeypatch.setattr(seed_demo, "CREDENTIALS_FILE", tmp_path / "demo-credentials.json")
+    call_command("seed_demo", stdout=open(tmp_path / "out.txt", "w"))  # noqa: SIM115
+    assert lookup.vat_exemption("0101.21") == "Pure-bred breeding horses"
+    assert lookup.vat_exemption("8708.39") == "Brakes and servo-brakes; parts thereof"  # "8708.3900 " trimmed
+    assert VatExemption.objects.count() == 6  # 0204.3000, listed twice by NRS, kept once
