@@ -96,7 +96,7 @@ class InvoiceForm(forms.Form):
         help_text=_("As printed on the invoice, such as INV001-94ND90NR-20240611."),
     )
     original_issue_date = forms.DateField(
-        label=_("Its issue date"), widget=forms.DateInput(attrs={"type": "date"}), required=False
+        label=_("Date it was issued"), widget=forms.DateInput(attrs={"type": "date"}), required=False
     )
     customer_id = forms.CharField(widget=forms.HiddenInput, required=False)
     customer_name = forms.CharField(label=_("Buyer name"), max_length=200, required=False)
