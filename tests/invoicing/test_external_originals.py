@@ -350,3 +350,44 @@ def test_ubl_carries_the_outside_invoice_and_reads_it_back(connected_tenant):
     assert f"<cbc:UUID>{irn}</cbc:UUID>".encode() in xml and b"<cbc:IssueDate>2026-03-03</cbc:IssueDate>" in xml
     read = ubl_to_invoice_body(xml)
     assert (read["original_irn"], read["original_issue_date"]) == (irn, "2026-03-03")
+
+
+def test_the_cap_on_an_invoice_certified_in_flowpoint_counts_its_certified_debit_notes_too(connected_tenant):
+    from invoicing.errors import InvoiceError
+    from tests.e2e.test_money import certified
+
+    original = certified(connected_tenant, document_number="INV-CAP")  # 50,000 + 3,750 VAT = 53,750.00
+    debit = create(
+        connected_tenant,
+        body(
+            invoice_type="debit_note",
+            document_number="DN-CAP",
+            original_invoice_id=str(original.pk),
+            line__unit_price="2000",
+            line__quantity=1,
+        ),
+    )  # 2,000 + 150 VAT = 2,150.00
+    assert tasks.submit_invoice(str(debit.pk)) == "certified"
+    with pytest.raises(InvoiceError) as refused:  # 52,000.01 + 3,900.00 VAT = 55,900.01: one kobo too many
+        create(
+            connected_tenant,
+            body(
+                invoice_type="credit_note",
+                document_number="CN-CAP",
+                original_invoice_id=str(original.pk),
+                line__unit_price="52000.01",
+                line__quantity=1,
+            ),
+        )
+    assert "(₦55,900.00)" in refused.value.message  # 53,750.00 + 2,150.00
+    credit = create(
+        connected_tenant,
+        body(
+            invoice_type="credit_note",
+            document_number="CN-CAP",
+            original_invoice_id=str(original.pk),
+            line__unit_price="52000",
+            line__quantity=1,
+        ),
+    )
+    assert credit.payable == Decimal("55900.00")
