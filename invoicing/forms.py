@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from integrations.reference.models import Lga, State, TaxCategory
 from invoicing.models import GateRules, Invoice, Kind
 from invoicing.shapes import BUYER_FIELDS, OPTIONAL_TEXT
+from invoicing.wording import TAX_WORDS
 from tenants.validators import normalise_phone, validate_postal_code
 
 
@@ -80,6 +81,23 @@ class InvoiceForm(forms.Form):
     po_reference = forms.CharField(label=_("PO reference"), max_length=100, required=False)
     invoice_type = forms.ChoiceField(choices=Invoice.Type.choices, widget=forms.HiddenInput, initial="invoice")
     original_invoice_id = forms.CharField(widget=forms.HiddenInput, required=False)
+    # A note's original issued outside Flowpoint (invoicing/external_originals.py): chosen in its own card
+    # (invoicing/_corrects_invoice.html) instead of the invoice in Flowpoint it was started from.
+    EXTERNAL_ORIGINAL_FIELDS = ("original_irn", "original_issue_date")
+    original_source = forms.ChoiceField(
+        choices=(("flowpoint", _("The invoice in Flowpoint")), ("external", _("An invoice issued outside Flowpoint"))),
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    original_irn = forms.CharField(
+        label=_("IRN of the invoice"),
+        max_length=120,
+        required=False,
+        help_text=_("As printed on the invoice, such as INV001-94ND90NR-20240611."),
+    )
+    original_issue_date = forms.DateField(
+        label=_("Date it was issued"), widget=forms.DateInput(attrs={"type": "date"}), required=False
+    )
     customer_id = forms.CharField(widget=forms.HiddenInput, required=False)
     customer_name = forms.CharField(label=_("Buyer name"), max_length=200, required=False)
     customer_tin = forms.CharField(label=_("TIN"), max_length=20, required=False)
@@ -145,11 +163,19 @@ class InvoiceForm(forms.Form):
             "due_date": data["due_date"].isoformat() if data["due_date"] else None,
             "currency": data["currency"] or "NGN",
             **{name: data[name] for name in OPTIONAL_TEXT},
-            "original_invoice_id": data["original_invoice_id"],
+            **self._original_data(),
             "customer_id": data["customer_id"] or None,
             "customer": {name: data[f"customer_{name}"] for name in BUYER_FIELDS},
             "lines": lines,
         }
+
+    def _original_data(self) -> dict:
+        """The invoice a note corrects: the one in Flowpoint it was started from, or one issued outside."""
+        data = self.cleaned_data
+        if data["original_invoice_id"] and data["original_source"] != "external":
+            return {"original_invoice_id": data["original_invoice_id"]}
+        day = data["original_issue_date"]
+        return {"original_irn": data["original_irn"].strip(), "original_issue_date": day.isoformat() if day else None}
 
     @classmethod
     def initial_from(cls, data: dict) -> dict:
@@ -165,9 +191,12 @@ class InvoiceForm(forms.Form):
                 "currency",
                 *OPTIONAL_TEXT,
                 "original_invoice_id",
+                "original_irn",
+                "original_issue_date",
                 "customer_id",
             )
         }
+        initial["original_source"] = "external" if data.get("original_irn") else "flowpoint"
         initial["invoice_kind"] = data.get("invoice_kind")
         for name in BUYER_FIELDS:
             initial[f"customer_{name}"] = (data.get("customer") or {}).get(name, "")
@@ -204,7 +233,9 @@ class LineForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["tax_scheme"].choices = list(TaxCategory.objects.values_list("code", "name"))
+        self.fields["tax_scheme"].choices = [
+            (code, TAX_WORDS.get(code, name)) for code, name in TaxCategory.objects.values_list("code", "name")
+        ]
         self.fields["tax_scheme"].initial = "STANDARD_VAT"
         for name in ("quantity", "unit_price", "discount", "tax_rate"):
             self.fields[name].widget.attrs.update({"inputmode": "decimal"})

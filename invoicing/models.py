@@ -119,6 +119,13 @@ class Invoice(TenantOwned):
     original = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="notes", verbose_name="corrects invoice"
     )
+    # A note correcting an invoice issued outside Flowpoint (before onboarding, or in another system) names it by
+    # IRN and issue date instead of `original` (invoicing/external_originals.py). Its payable amount is NRS's, read
+    # by `confirm` (None: NRS did not say, or could not be asked yet); checked_at: when NRS confirmed it knows it.
+    external_original_irn = models.CharField(max_length=120, blank=True)
+    external_original_date = models.DateField(null=True, blank=True)
+    external_original_payable = models.DecimalField(**MONEY, null=True, blank=True)
+    external_original_checked_at = models.DateTimeField(null=True, blank=True)
     customer = models.ForeignKey(Customer, on_delete=models.SET_NULL, null=True, blank=True, related_name="invoices")
     # Supplier and buyer as issued: the NRS payload and the PDF are always rebuilt from these.
     supplier = models.JSONField(default=dict)

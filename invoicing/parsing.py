@@ -40,6 +40,7 @@ class InvoiceInput:
     texts: dict = field(default_factory=dict)  # OPTIONAL_TEXT, by name
     original_invoice_id: str = ""
     original_irn: str = ""
+    original_issue_date: date | None = None  # with original_irn: an invoice issued outside Flowpoint
 
 
 def _text(value, limit=300) -> str:
@@ -123,6 +124,7 @@ def parse_invoice_collecting(data) -> tuple[InvoiceInput, InvoiceError | None]:
         parsed.texts[name] = grab(name, lambda v, limit=text.max_length: _text(v, limit), "must be text") or ""
     parsed.original_invoice_id = grab("original_invoice_id", _text, "must be an invoice id") or ""
     parsed.original_irn = grab("original_irn", _text, "must be an IRN") or ""
+    parsed.original_issue_date = grab("original_issue_date", _date, "must be a date YYYY-MM-DD")
     customer_id = data.get("customer_id")
     if customer_id not in (None, ""):
         try:

@@ -32,6 +32,7 @@ from integrations.reference.models import Country, TaxCategory
 from invoicing.balance import invoice_balance
 from invoicing.models import Invoice
 from invoicing.verification import verify_url
+from invoicing.wording import TAX_WORDS
 
 TEMPLATE = "invoicing/pdf/invoice.html"
 FONT = "fonts/DejaVuSans.ttf"
@@ -154,7 +155,9 @@ def _tax_summary(lines) -> list[dict]:
     return [
         {
             "category": group.category,
-            "label": names.get(group.category) or group.category.replace("_", " ").capitalize(),
+            "label": TAX_WORDS.get(group.category)
+            or names.get(group.category)
+            or group.category.replace("_", " ").capitalize(),
             "rate": group.rate,
             "taxable": group.taxable,
             "tax": group.tax,

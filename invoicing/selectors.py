@@ -98,6 +98,8 @@ LABELS = {
     "nrs.waiting": "Waiting for NRS",
     "nrs.requeued": "Sent again after an interruption",
     "nrs.reconciled": "Checked with NRS",
+    "invoice.original_unchecked": "Corrected invoice not checked yet",
+    "nrs.original_confirmed": "Corrected invoice found at NRS",
 }
 
 

@@ -15,6 +15,7 @@ from integrations.nrs.totals import document_totals, to_kobo
 from invoicing import notices
 from invoicing.errors import InvoiceError
 from invoicing.events import publish
+from invoicing.external_originals import unchecked_sentence
 from invoicing.models import GateRules, Invoice, InvoiceEvent, InvoiceLine, Kind
 from invoicing.parsing import parse_invoice
 from invoicing.shapes import OPTIONAL_TEXT, buyer_input, line_input, line_of, supplier_party
@@ -91,7 +92,11 @@ def invoice_create(*, tenant: Tenant, data, actor: Actor, draft: bool = False, b
                 invoice.status = Status.DRAFT
                 entries = [("invoice.created", "Saved as a draft.", {})]
             else:
-                entries = [("invoice.created", "Created.", {}), _gate(invoice, checked.readiness, checked.rules)]
+                entries = [
+                    ("invoice.created", "Created.", {}),
+                    *_unchecked_original(checked),
+                    _gate(invoice, checked.readiness, checked.rules),
+                ]
             _save_released(invoice, new=True)
             _save_lines(invoice, checked)
             recorded = events(invoice, actor, entries)
@@ -130,8 +135,18 @@ def invoice_submit(*, invoice: Invoice, actor: Actor) -> Invoice:
         checked = invoice_check(invoice.tenant, parse_invoice(data), draft=False, exclude=invoice.pk)
         with transaction.atomic():
             _apply(invoice, checked)
+            if unchecked := _unchecked_original(checked):
+                events(invoice, actor, unchecked)
             _release(invoice, actor, checked.readiness, checked.rules)
         return invoice
+
+
+def _unchecked_original(checked: Checked) -> list:
+    """The timeline entry of a note whose original, issued outside Flowpoint, NRS could not be asked about."""
+    external = checked.external
+    if external is None or external.checked:
+        return []
+    return [("invoice.original_unchecked", unchecked_sentence(external.irn), {"irn": external.irn})]
 
 
 def invoice_delete_draft(*, invoice: Invoice) -> None:
@@ -167,6 +182,11 @@ def _apply(invoice: Invoice, checked: Checked) -> None:
     for name, value in parsed.texts.items():
         setattr(invoice, name, value)
     invoice.original = checked.original
+    external = checked.external
+    invoice.external_original_irn = external.irn if external else ""
+    invoice.external_original_date = external.issue_date if external else None
+    invoice.external_original_payable = external.payable if external else None
+    invoice.external_original_checked_at = timezone.now() if external and external.checked else None
     invoice.customer = checked.customer
     invoice.buyer = checked.buyer.as_dict()
     invoice.supplier = supplier_snapshot(invoice.tenant, checked.location)
@@ -217,6 +237,8 @@ def invoice_as_data(invoice: Invoice) -> dict:
         "currency": invoice.currency,
         **{name: getattr(invoice, name) for name in OPTIONAL_TEXT},
         "original_invoice_id": str(invoice.original_id) if invoice.original_id else "",
+        "original_irn": invoice.external_original_irn,
+        "original_issue_date": invoice.external_original_date.isoformat() if invoice.external_original_date else None,
         "customer_id": invoice.customer_id,
         "customer": buyer_input(Party.from_dict(invoice.buyer)),
         "lines": [line_input(line_of(row)) for row in invoice.lines.all()],

@@ -30,11 +30,14 @@ from integrations.nrs.qr import NoActiveKey, tenant_qr_payload
 from integrations.nrs.shapes import Party
 from invoicing import notices
 from invoicing.buyer_mail import invoice_email_on_certify
+from invoicing.external_originals import credit_left, external_amount
 from invoicing.models import Invoice, Kind
 from invoicing.services import SUBMIT_TASK as TASK
 from invoicing.services import Actor, event, invoice_enqueue
 from invoicing.setup import tenant_setup
 from invoicing.shapes import OPTIONAL_TEXT, line_of
+from invoicing.templatetags.money import format_money
+from invoicing.validation import LIVE
 from invoicing.wording import (
     CREDENTIALS_REFUSED,
     credentials_held_sentence,
@@ -61,7 +64,6 @@ def invoice_document(invoice: Invoice, lines: list | None = None) -> dict:
 
     `lines`: the checked lines of an invoice not saved (the validate-only check), instead of its saved rows."""
     buyer = Party.from_dict(invoice.buyer)
-    original = invoice.original
     return build_document(
         Document(
             business_id=str(invoice.tenant.nrs_business_id),
@@ -74,10 +76,19 @@ def invoice_document(invoice: Invoice, lines: list | None = None) -> dict:
             customer=buyer if invoice.kind != Kind.B2C or buyer.tin else None,
             lines=lines if lines is not None else [line_of(row) for row in invoice.lines.all()],
             currency=invoice.currency,
-            billing_references=[(original.irn, original.issue_date)] if original else [],
+            billing_references=_billing_references(invoice),
             **{text.nrs: getattr(invoice, name) for name, text in OPTIONAL_TEXT.items() if text.nrs},
         )
     )
+
+
+def _billing_references(invoice: Invoice) -> list:
+    """The invoice a note corrects, as (IRN, issue date): certified in Flowpoint, or issued outside it."""
+    if invoice.original_id:
+        return [(invoice.original.irn, invoice.original.issue_date)]
+    if invoice.external_original_irn:
+        return [(invoice.external_original_irn, invoice.external_original_date)]
+    return []
 
 
 def _claim(invoice_id, now) -> bool:
@@ -132,6 +143,11 @@ def _attempt(invoice: Invoice, now) -> str:
         return "blocked"
     client = NrsClient(invoice.tenant)
     try:
+        if not invoice.signed_at and invoice.external_original_irn and not invoice.external_original_checked_at:
+            refused = _external_original_check(client, invoice)
+            if refused:
+                reason, message = refused
+                return _fail(invoice, reason, message, NrsNotFound(message), message=message)
         if not invoice.signed_at:
             _sign(client, invoice)
         if invoice.kind in (Kind.B2B, Kind.B2G) and not invoice.transmitted_at:
@@ -154,6 +170,31 @@ def _attempt(invoice: Invoice, now) -> str:
         _save(invoice, status=Status.BLOCKED, block_reason="NO_KEYS", block_detail=str(exc))
         event(invoice, "invoice.held", f"Not sent: no NRS crypto-key file is on file. {exc}", reason="NO_KEYS")
         return "blocked"
+
+
+def _external_original_check(client, invoice) -> tuple[str, str] | None:
+    """A note whose original, issued outside Flowpoint, NRS could not be asked about at create: asked now, before
+    the note is signed (invoicing/external_originals.py). (reason, sentence) when the note cannot go; an NRS
+    outage raises NrsTransient, and the note waits as any submission does."""
+    irn = invoice.external_original_irn
+    try:
+        data = client.confirm(irn)
+    except NrsNotFound:
+        return "ORIGINAL_NOT_FOUND", f"Not sent: NRS does not know invoice {irn}, which this note corrects."
+    payable = external_amount(data)
+    with transaction.atomic():
+        _save(invoice, external_original_checked_at=timezone.now(), external_original_payable=payable)
+        event(invoice, "nrs.original_confirmed", f"NRS knows invoice {irn}, which this note corrects.")
+    if invoice.invoice_type == Invoice.Type.CREDIT_NOTE and payable is not None:
+        notes = Q(external_original_irn=irn)
+        left = credit_left(original_payable=payable, notes=notes, live=LIVE, exclude=invoice.pk)
+        if invoice.payable > left:
+            return (
+                "CREDIT_NOTE_EXCEEDS_INVOICE",
+                f"Not sent: this credit note ({format_money(invoice.payable)}) is more than what is left of invoice "
+                f"{irn} ({format_money(left)}), as NRS knows it.",
+            )
+    return None
 
 
 def _confirmed(client, invoice) -> bool:
@@ -250,8 +291,10 @@ def _wait_for_nrs(invoice: Invoice, exc: NrsTransient) -> str:
     return "waiting"
 
 
-def _fail(invoice: Invoice, reason: str, detail: str, exc: NrsError) -> str:
-    if reason == "SUBMISSION_ERROR":  # our connection error or NRS's outage, not a verdict on the invoice
+def _fail(invoice: Invoice, reason: str, detail: str, exc: NrsError, message: str = "") -> str:
+    if message:  # Flowpoint's own finding (the note's original), in its own words
+        pass
+    elif reason == "SUBMISSION_ERROR":  # our connection error or NRS's outage, not a verdict on the invoice
         message = gave_up_sentence(invoice.attempts)
     else:  # only words NRS answered are quoted as NRS's
         message = rejected_sentence(exc.details or exc.public_message)

@@ -10,17 +10,24 @@ from decimal import Decimal
 
 from django.core.validators import validate_email
 from django.db import connection
-from django.db.models import Sum
+from django.db.models import Q
 
 from integrations.nrs.shapes import Party
 from integrations.nrs.totals import document_totals
 from integrations.reference import lookup
 from invoicing.errors import InvoiceError
+from invoicing.external_originals import (
+    ExternalOriginal,
+    credit_cap_check,
+    credit_left,
+    external_credit_check,
+    external_original,
+    nrs_confirmed,
+)
 from invoicing.models import Customer, GateRules, Invoice, Item, Kind
 from invoicing.parsing import MAX_AMOUNT, InvoiceInput, looks_like_uuid
 from invoicing.setup import tenant_setup
 from invoicing.shapes import DEFAULT_COUNTRY, buyer_party, customer_input
-from invoicing.templatetags.money import format_money
 from portal.queries import db_value, row_where
 from tenants.models import Location, Tenant
 from tenants.readiness import missing_summary, tenant_readiness
@@ -51,6 +58,7 @@ class Checked:
     readiness: list | None = None  # the tenant's checklist as checked (not for drafts), reused at release
     location: Location | None = None  # the primary location read for that checklist, reused in the snapshot
     rules: GateRules | None = None  # the review/approval rules, read with the location (not for drafts)
+    external: ExternalOriginal | None = None  # the invoice a note corrects, issued outside Flowpoint
 
 
 class Faults:
@@ -143,7 +151,7 @@ def invoice_check(
                 fields={"lines": "total payable must be greater than zero"},
             )
         )
-    original = faults.section(_original, tenant, parsed, totals.payable, exclude)
+    original, external = faults.section(_original, tenant, parsed, totals.payable, exclude, default=(None, None))
     readiness = location = rules = None
     if not draft:
         setup = tenant_setup(tenant)
@@ -162,7 +170,12 @@ def invoice_check(
                     status=409,
                 )
             )
-    return Checked(parsed, kind, customer, buyer, lines, original, readiness, location, rules)
+        if external is not None:  # asked only when the note is to be sent: a draft is saved without NRS
+            confirmed = faults.section(nrs_confirmed, tenant, external)
+            external = confirmed or external
+            if confirmed and parsed.invoice_type == Invoice.Type.CREDIT_NOTE:
+                faults.section(external_credit_check, external, totals.payable, live=LIVE, exclude=exclude)
+    return Checked(parsed, kind, customer, buyer, lines, original, readiness, location, rules, external)
 
 
 def _number_in_use(tenant: Tenant, number: str, exclude=None) -> str | None:
@@ -401,6 +414,7 @@ def _lines(tenant: Tenant, parsed: InvoiceInput, faults: Faults | None = None) -
                     fields={f"{where}.tax_rate": "must be between 0 and 100"},
                 )
             )
+        _exemption_check(line, index)
         if line.discount < 0 or line.fee < 0:
             faults.add(
                 InvoiceError(
@@ -441,9 +455,45 @@ def _lines(tenant: Tenant, parsed: InvoiceInput, faults: Faults | None = None) -
     return checked
 
 
-def _original(tenant: Tenant, parsed: InvoiceInput, payable: Decimal, exclude) -> Invoice | None:
+# The VAT categories a line may charge: goods on NRS's VAT exemption list are charged none of them.
+VAT_CHARGED = frozenset({"STANDARD_VAT", "REDUCED_VAT", "ZERO_VAT"})
+EXEMPT = "EXEMPTED"
+
+
+def _exemption_check(line, index: int) -> None:
+    """Goods on NRS's VAT exemption list are VAT exempt, and only they are (a service has no HS code to look up, so
+    its exemption is the business's call). Until the list is synced there is nothing to check it against."""
+    where = f"lines[{index}]"
+    if line.tax_category == EXEMPT and line.tax_rate != 0:
+        raise InvoiceError(
+            "incomplete_unpatchable",
+            f"Line {index + 1}: a VAT-exempt line has a tax rate of 0: set tax_rate to 0.",
+            fields={f"{where}.tax_rate": "must be 0 for EXEMPTED"},
+        )
+    if not line.hsn_code or not lookup.vat_exemptions():
+        return
+    exempt = lookup.vat_exemption(line.hsn_code) is not None
+    if exempt and line.tax_category in VAT_CHARGED:
+        raise InvoiceError(
+            "incomplete_unpatchable",
+            f"Line {index + 1}: HS code {line.hsn_code} is VAT-exempt: set tax_scheme to EXEMPTED with tax_rate 0.",
+            fields={
+                f"{where}.tax_scheme": "must be EXEMPTED with tax_rate 0: the HS code is on NRS's VAT exemption list"
+            },
+        )
+    if not exempt and line.tax_category == EXEMPT:
+        raise InvoiceError(
+            "incomplete_unpatchable",
+            f"Line {index + 1}: HS code {line.hsn_code} is not on NRS's VAT exemption list, so the line cannot be "
+            "VAT-exempt: set tax_scheme to the VAT it is charged, such as STANDARD_VAT.",
+            fields={f"{where}.tax_scheme": "must not be EXEMPTED: the HS code is not on NRS's VAT exemption list"},
+        )
+
+
+def _original(tenant: Tenant, parsed: InvoiceInput, payable: Decimal, exclude):
+    """The invoice a note corrects: (certified in Flowpoint, None) or (None, issued outside Flowpoint)."""
     if parsed.invoice_type == Invoice.Type.INVOICE:
-        return None
+        return None, None
     query = Invoice.objects.filter(invoice_type=Invoice.Type.INVOICE)
     if parsed.original_invoice_id:
         try:
@@ -452,6 +502,15 @@ def _original(tenant: Tenant, parsed: InvoiceInput, payable: Decimal, exclude) -
             original = None
     elif parsed.original_irn:
         original = query.filter(irn=parsed.original_irn).first()
+        if original is None and parsed.original_issue_date:  # not Flowpoint's: issued elsewhere
+            return None, external_original(tenant, parsed.original_irn, parsed.original_issue_date)
+        if original is not None and parsed.original_issue_date not in (None, original.issue_date):
+            raise InvoiceError(
+                "incomplete_unpatchable",
+                f"Invoice {original.document_number} was issued on {original.issue_date.isoformat()}, not on "
+                f"{parsed.original_issue_date.isoformat()}.",
+                fields={"original_issue_date": "must be the issue date of the invoice original_irn names"},
+            )
     else:
         raise InvoiceError(
             "incomplete_unpatchable",
@@ -461,22 +520,14 @@ def _original(tenant: Tenant, parsed: InvoiceInput, payable: Decimal, exclude) -
     if original is None or original.status not in Invoice.CERTIFIED_STATUSES:
         raise InvoiceError(
             "incomplete_unpatchable",
-            "The invoice being corrected must be a certified invoice of this business.",
+            "The invoice being corrected must be a certified invoice of this business (for an invoice issued "
+            "outside Flowpoint, give its IRN and its issue date).",
             fields={"original_invoice_id": "must be a certified invoice"},
         )
     if parsed.invoice_type == Invoice.Type.CREDIT_NOTE:
-        credited = Invoice.objects.filter(
-            original=original, invoice_type=Invoice.Type.CREDIT_NOTE, status__in=LIVE
-        ).exclude(pk=exclude).aggregate(total=Sum("payable"))["total"] or Decimal("0")
-        left = original.payable - credited
-        if payable > left:
-            raise InvoiceError(
-                "CREDIT_NOTE_EXCEEDS_INVOICE",
-                f"This credit note ({format_money(payable)}) is more than what is left of invoice "
-                f"{original.document_number} ({format_money(left)}).",
-                fields={"lines": f"credit notes on this invoice can total at most {left} more"},
-            )
-    return original
+        left = credit_left(original_payable=original.payable, notes=Q(original=original), live=LIVE, exclude=exclude)
+        credit_cap_check(payable, left, original.document_number)
+    return original, None
 
 
 # The readiness items an invoice cannot be created without, most fundamental first, with the reference's code.

@@ -11,7 +11,7 @@ from datetime import UTC, timedelta
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from integrations.nrs.client import ours
 from invoicing.models import Invoice
@@ -243,3 +243,7 @@ def timeline_message(kind: str, message: str, written) -> str:
     if kind == "nrs.reconciled" and re.match(r"^NRS confirms IRN \S+ \(payment \w+\)\.$", message):
         return _("NRS confirms it has this invoice.")
     return message
+
+
+# A tax category whose NRS name reads badly on an invoice line ("Exempted"): what the screens and the PDF call it.
+TAX_WORDS = {"EXEMPTED": gettext_lazy("VAT exempt")}

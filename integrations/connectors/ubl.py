@@ -232,6 +232,11 @@ def invoice_to_ubl(invoice) -> bytes:
         if original.irn:
             _el(reference, "cbc:UUID", original.irn)
         _el(reference, "cbc:IssueDate", original.issue_date.isoformat())
+    elif invoice.external_original_irn:  # issued outside Flowpoint: its IRN and date are all Flowpoint knows
+        reference = _el(_el(root, "cac:BillingReference"), "cac:InvoiceDocumentReference")
+        _el(reference, "cbc:ID", invoice.external_original_irn)
+        _el(reference, "cbc:UUID", invoice.external_original_irn)
+        _el(reference, "cbc:IssueDate", invoice.external_original_date.isoformat())
     _reference(root, invoice.kind, KIND_DESCRIPTION)
     if invoice.irn:
         _reference(root, invoice.irn, IRN_DESCRIPTION)
@@ -529,6 +534,8 @@ def ubl_to_invoice_body(xml_bytes: bytes) -> dict:
                 + " to cac:InvoiceDocumentReference in cac:BillingReference."
             )
         body["original_irn"] = irn
+        # Its issue date too: Flowpoint finds its own invoice by IRN alone, one issued elsewhere needs the date.
+        body["original_issue_date"] = _text(reference, "cbc:IssueDate") or None
     line_tag = "cac:CreditNoteLine" if credit else "cac:InvoiceLine"
     quantity_tag = "CreditedQuantity" if credit else "InvoicedQuantity"
     nrs_categories = frozenset(TaxCategory.objects.values_list("code", flat=True))

@@ -70,6 +70,15 @@ SYNC_LISTS = {
 _EXTRA = {"vat_exemptions": Dataset("vat_exemptions", VatExemption, {"code": "code", "name": "description"})}
 
 
+def sandbox_exemptions_load() -> dict:
+    """The embedded sandbox's VAT exemption list into the local table, as a sync from it would leave it (trimmed,
+    one row per code): the demo business then sees the editor's "VAT exempt" suggestion without a sync first."""
+    from integrations.nrs.sandbox.resources import load
+
+    _stem, shape = SYNC_LISTS["vat-exemptions"]
+    return reference_load(_EXTRA["vat_exemptions"], [shape(row) for row in load("vat-exemptions")])
+
+
 def reference_sync(*, tenant: Tenant) -> dict:
     """Pull every NRS /resources/* list into the local tables (trimmed, de-duplicated); counts per list.
 

@@ -71,3 +71,25 @@ def lgas() -> dict:
             code: (name, state) for code, name, state in models.Lga.objects.values_list("code", "name", "state_id")
         },
     )
+
+
+def hs_key(code: str) -> str:
+    """An HS code as the heading it names, to compare codes written to different depths: its digits without the
+    trailing pairs of zeros (NRS's exemption list writes 0101.2100 where the HS list writes 0101.21)."""
+    digits = "".join(ch for ch in code if ch.isdigit())
+    while len(digits) > 4 and digits.endswith("00"):
+        digits = digits[:-2]
+    return digits
+
+
+def vat_exemptions() -> dict:
+    """hs_key -> description, of the goods on NRS's VAT exemption list (empty until it is synced)."""
+    return _cached(
+        "vat_exemptions",
+        lambda: {hs_key(code): name for code, name in models.VatExemption.objects.values_list("code", "name")},
+    )
+
+
+def vat_exemption(hs_code: str) -> str | None:
+    """The exemption list's description of `hs_code` when the goods are VAT-exempt, else None."""
+    return vat_exemptions().get(hs_key(hs_code)) if hs_code else None

@@ -172,6 +172,19 @@ LINKS = Shape(
     },
 )
 
+
+def _external_original(invoice) -> dict | None:
+    if not invoice.external_original_irn:
+        return None
+    payable = invoice.external_original_payable
+    return {
+        "irn": invoice.external_original_irn,
+        "issueDate": invoice.external_original_date.isoformat(),
+        "payableAmount": money(payable) if payable is not None else None,
+        "checkedWithNrs": invoice.external_original_checked_at is not None,
+    }
+
+
 DETAIL = Shape(
     "InvoiceDetail",
     {
@@ -183,6 +196,21 @@ DETAIL = Shape(
         "poReference": Field(text(), lambda invoice: invoice.po_reference),
         "originalInvoiceId": Field(
             nullable(UUID), lambda invoice: str(invoice.original_id) if invoice.original_id else None
+        ),
+        "originalExternal": Field(
+            nullable(
+                obj(
+                    {
+                        "irn": text("The IRN of the invoice it corrects, issued outside Flowpoint."),
+                        "issueDate": DATE,
+                        "payableAmount": nullable(MONEY),
+                        "checkedWithNrs": boolean("Whether NRS's confirm has found the invoice."),
+                    },
+                    description="Credit / debit notes correcting an invoice issued outside Flowpoint (else null): "
+                    "the invoice named, and what NRS said of it (its payable amount, when NRS gave one).",
+                )
+            ),
+            lambda invoice: _external_original(invoice),
         ),
         "customer": Field(PARTY, lambda invoice: Party.from_dict(invoice.buyer)),
         "supplier": Field(PARTY, lambda invoice: Party.from_dict(invoice.supplier)),

@@ -119,7 +119,16 @@ INVOICE_REQUEST = component(
             "lines": {"type": "array", "items": ref("InvoiceLineInput"), "minItems": 1, "maxItems": 500},
             **OPTIONAL_TEXTS,
             "original_invoice_id": text("Credit / debit notes: the invoice they amend.", format="uuid"),
-            "original_irn": text("Credit / debit notes: the IRN of the invoice they amend."),
+            "original_irn": text(
+                "Credit / debit notes: the IRN of the invoice they amend. An invoice your business issued outside "
+                "Flowpoint (before onboarding, or in another system) is named by its IRN and original_issue_date; "
+                "its IRN must carry your service ID, and NRS must know it."
+            ),
+            "original_issue_date": {
+                **DATE,
+                "description": "With original_irn, for an invoice issued outside Flowpoint: its issue date, the date "
+                "its IRN ends in.",
+            },
         },
         required=[
             "invoice_kind",

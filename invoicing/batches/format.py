@@ -45,7 +45,8 @@ COLUMNS_HELP = (
     ("line_unit_of_measure", False, _("e.g. Each")),
     ("note", False, _("free text on the invoice")),
     ("po_reference", False, _("the buyer's purchase order")),
-    ("original_irn", False, _("credit and debit notes: the IRN of the certified invoice they correct")),
+    ("original_irn", False, _("credit and debit notes: the IRN of the invoice they correct")),
+    ("original_issue_date", False, _("with original_irn, for an invoice issued outside Flowpoint: its issue date")),
 )
 COLUMNS = tuple(name for name, _required, _help in COLUMNS_HELP)
 REQUIRED_COLUMNS = tuple(name for name, required, _help in COLUMNS_HELP if required)

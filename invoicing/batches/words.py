@@ -47,7 +47,20 @@ _MESSAGES = {
     ("original_invoice_id", "required (or original_irn)"): (
         "required: a credit or debit note gives the IRN of the certified invoice it corrects"
     ),
-    ("original_invoice_id", "must be a certified invoice"): "must be the IRN of a certified invoice of your business",
+    ("original_invoice_id", "must be a certified invoice"): (
+        "must be the IRN of a certified invoice of your business; for an invoice issued outside Flowpoint, give its "
+        "issue date in column “original_issue_date” too"
+    ),
+    ("original_issue_date", "must be the issue date of the invoice original_irn names"): (
+        "must be the issue date of the invoice in column “original_irn”"
+    ),
+    ("tax_scheme", "must be EXEMPTED with tax_rate 0: the HS code is on NRS's VAT exemption list"): (
+        "must be “EXEMPTED”, with “0” in column “line_tax_rate”: the HS code is on NRS's VAT exemption list"
+    ),
+    ("tax_scheme", "must not be EXEMPTED: the HS code is not on NRS's VAT exemption list"): (
+        "must not be “EXEMPTED”: the HS code in column “line_hsn_code” is not on NRS's VAT exemption list"
+    ),
+    ("tax_rate", "must be 0 for EXEMPTED"): "must be 0 when column “line_tax_scheme” is “EXEMPTED”",
     ("lines", "at most 500 lines per invoice"): (
         "An invoice has at most 500 lines: at most 500 rows may share one value of column “document_number”."
     ),

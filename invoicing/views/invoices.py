@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from integrations.nrs.errors import NrsError
 from integrations.nrs.qr import qr_png
+from integrations.reference import lookup
 from integrations.reference.lookup import tax_category_names
 from integrations.reference.models import Lga
 from invoicing import services
@@ -29,7 +30,7 @@ from invoicing.selectors import invoice_nrs_calls, invoice_search, invoice_timel
 from invoicing.submission import invoice_retry
 from invoicing.templatetags.money import format_money
 from invoicing.validation import SUPPLIER_REASONS, supplier_missing
-from invoicing.wording import action_refusal, invoice_problem, problem_line
+from invoicing.wording import TAX_WORDS, action_refusal, invoice_problem, problem_line
 from tenants.models import Membership
 from tenants.permissions import admin_required, role_required, tenant_required
 from tenants.readiness import tenant_readiness
@@ -87,6 +88,8 @@ _REQUIRED_WORDS = {
     "hsn_code": _lazy("Enter an HS code (goods) or ISIC code (services): type the code or words and pick one."),
     "quantity": _lazy("Enter a quantity above zero, such as 1 or 2.5."),
     "unit_price": _lazy("Enter a unit price above zero, such as 1,500.00."),
+    "original_irn": _lazy("Enter the IRN of the invoice this note corrects, as printed on it."),
+    "original_issue_date": _lazy("Enter the issue date of the invoice this note corrects."),
 }
 _INVALID_WORDS = {
     "document_number": _lazy("Use your own number, such as INV-2026-001."),
@@ -106,6 +109,15 @@ _INVALID_WORDS = {
     "discount": _lazy("The discount cannot be negative or more than the line's amount."),
     "tax_scheme": _lazy("Choose a tax from the list."),
     "tax_rate": _lazy("Enter a rate from 0 to 100, such as 7.5."),
+    "original_issue_date": _lazy("Enter the date the IRN ends in: the invoice's issue date."),
+}
+# A line's tax against NRS's VAT exemption list (invoicing/validation.py), in the editor's words.
+_EXEMPTION_WORDS = {
+    "is on NRS's VAT exemption list": _lazy("These goods are VAT exempt: choose “VAT exempt” as the tax, at 0%."),
+    "is not on NRS's VAT exemption list": _lazy(
+        "These goods are not on NRS's VAT exemption list: choose the VAT the line is charged."
+    ),
+    "must be 0 for EXEMPTED": _lazy("A VAT exempt line has a rate of 0%."),
 }
 # The few the service words per case and well (a number in use, an amount too large): its sentence is clearer.
 _OWN_SENTENCE = ("already used", "must be less than", "must not exceed")
@@ -115,6 +127,9 @@ def _field_words(name: str, said: str, error: InvoiceError) -> str:
     """What to say under the form field `name` for the service's `said` about it."""
     if any(part in said for part in _OWN_SENTENCE):
         return error.message
+    for part, words in _EXEMPTION_WORDS.items():
+        if part in said:
+            return words
     if said.startswith("required"):
         return _REQUIRED_WORDS.get(name) or error.message
     return _INVALID_WORDS.get(name) or error.message
@@ -136,6 +151,8 @@ def _map_error(form, formset, error: InvoiceError, tenant) -> list:
         return [item for item in tenant_readiness(tenant) if not item.ok]
     placed = False
     for key, said in error.fields.items():
+        if key == "original_invoice_id" and form.is_note and not form["original_invoice_id"].value():
+            key = "original_irn"  # a note started without an invoice in Flowpoint names one issued outside
         if key.startswith("customer."):
             name = "customer_" + key.removeprefix("customer.")
             if name in form.fields:
@@ -217,6 +234,7 @@ def _editor_page(request, form, formset, invoice, setup_missing, checked):
             "original": _original_for(form),
             "setup_missing": setup_missing,
             "checked": checked,
+            "vat_exemptions": lookup.vat_exemptions(),  # the editor suggests "VAT exempt" for goods on NRS's list
         },
     )
 
@@ -320,7 +338,7 @@ def _invoice_page(request, invoice, *, payment_form=None, status=200):
     lines = list(invoice.lines.all())
     names = tax_category_names()
     for line in lines:
-        line.tax_name = names.get(line.tax_category, _("Tax"))
+        line.tax_name = TAX_WORDS.get(line.tax_category) or names.get(line.tax_category, _("Tax"))
     return render(
         request,
         "invoicing/invoice_detail.html",

@@ -31,6 +31,26 @@
   }
   function field(row, name) { return row.querySelector("[name$='-" + name + "']"); }
 
+  // NRS's VAT exemption list (hs key -> description), as the server checks it (integrations/reference/lookup.py):
+  // an HS code's digits without trailing pairs of zeros, so 0101.21 finds the list's 0101.2100.
+  var exemptData = document.getElementById("vat-exemptions");
+  var EXEMPTIONS = exemptData ? JSON.parse(exemptData.textContent) : {};
+  var VAT_CHARGED = { STANDARD_VAT: true, REDUCED_VAT: true, ZERO_VAT: true };
+  function hsKey(code) {
+    var digits = String(code || "").replace(/\D/g, "");
+    while (digits.length > 4 && digits.slice(-2) === "00") digits = digits.slice(0, -2);
+    return digits;
+  }
+  // Under a line whose goods are on the list but charged VAT: the list's words and a one-click "Use VAT exempt".
+  function exemptHint(row) {
+    var hint = row.querySelector("[data-exempt-hint]"), code = field(row, "hsn_code"), scheme = field(row, "tax_scheme");
+    if (!hint || !code || !scheme) return;
+    var value = code.value.trim();
+    var listed = value.indexOf(".") !== -1 && Object.prototype.hasOwnProperty.call(EXEMPTIONS, hsKey(value));
+    hint.hidden = !(listed && VAT_CHARGED[scheme.value]);
+    if (!hint.hidden) hint.querySelector("[data-exempt-text]").textContent = EXEMPTIONS[hsKey(value)] + ".";
+  }
+
   function recalc() {
     var subtotal = 0n, tax = 0n;
     body.querySelectorAll("tr.line-row").forEach(function (row) {
@@ -97,13 +117,26 @@
     renumber(); recalc();
   });
 
-  body.addEventListener("input", recalc);
+  body.addEventListener("input", function (event) {
+    if (event.target.name && event.target.name.endsWith("-hsn_code")) exemptHint(event.target.closest("tr"));
+    recalc();
+  });
   body.addEventListener("change", function (event) {
     if (event.target.name && event.target.name.endsWith("-tax_scheme")) {
       var rate = DEFAULT_RATES[event.target.value];
       if (rate !== undefined) field(event.target.closest("tr"), "tax_rate").value = rate;
     }
+    if (event.target.closest && event.target.closest("tr.line-row")) exemptHint(event.target.closest("tr.line-row"));
     recalc();
+  });
+
+  body.addEventListener("click", function (event) {
+    if (!event.target.hasAttribute("data-use-exempt")) return;
+    var row = event.target.closest("tr");
+    field(row, "tax_scheme").value = "EXEMPTED";
+    field(row, "tax_rate").value = "0";
+    exemptHint(row); recalc();
+    field(row, "tax_scheme").focus();
   });
 
   // A chosen saved item fills its line; a chosen customer fills the buyer.
@@ -112,6 +145,7 @@
     event.preventDefault();
     if (input.name && input.name.endsWith("-hsn_code")) {
       input.value = row.code;
+      exemptHint(input.closest("tr"));
       return;
     }
     if (input.classList.contains("item-lookup")) {
@@ -122,7 +156,7 @@
       field(line, "hsn_code").value = row.hsCode || row.serviceCode || "";
       field(line, "tax_scheme").value = row.taxScheme;
       field(line, "tax_rate").value = row.taxRate;
-      recalc();
+      exemptHint(line); recalc();
       return;
     }
     var map = { name: "name", tin: "tin", email: "email", phone: "phone", address: "address", city: "city",
@@ -150,6 +184,18 @@
   }
   if (kind && buyer) { kind.addEventListener("change", showKind); showKind(); }
 
-  body.querySelectorAll("tr.line-row").forEach(wire);
+  // A note started from an invoice in Flowpoint asks for an outside invoice's IRN and date only when that is chosen.
+  var sources = form.querySelectorAll("input[type=radio][name=original_source]");
+  var externalFields = form.querySelector("[data-external-fields]");
+  function showSource() {
+    var chosen = form.querySelector("input[type=radio][name=original_source]:checked");
+    externalFields.hidden = !(chosen && chosen.value === "external");
+  }
+  if (sources.length && externalFields) {
+    sources.forEach(function (radio) { radio.addEventListener("change", showSource); });
+    showSource();
+  }
+
+  body.querySelectorAll("tr.line-row").forEach(function (row) { wire(row); exemptHint(row); });
   recalc();
 })();

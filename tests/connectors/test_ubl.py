@@ -83,7 +83,7 @@ def additional(root, description):
 def comparable(data: dict) -> dict:
     """A create body with numbers as Decimal, without what belongs to one business only (saved records' ids)."""
     data = dict(data)
-    for key in ("customer_id", "original_invoice_id", "original_irn"):
+    for key in ("customer_id", "original_invoice_id", "original_irn", "original_issue_date"):
         data.pop(key, None)
     data["lines"] = [
         {

@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django_scopes import scope
 
-from integrations.nrs.services import nrs_sandbox_connect
+from integrations.nrs.services import nrs_sandbox_connect, sandbox_exemptions_load
 from tenants.demo import complete_demo_profile
 from tenants.models import Membership, Tenant
 from tenants.services import api_key_create, tenant_create
@@ -49,6 +49,7 @@ class Command(BaseCommand):
                 complete_demo_profile(tenant)
             if settings.NRS_SANDBOX_EMBEDDED:  # ready to issue invoices against the embedded sandbox
                 nrs_sandbox_connect(tenant=tenant)
+                sandbox_exemptions_load()  # NRS's VAT exemption list, as the sandbox publishes it
             # The key is stored hashed; keep the demo's plaintext beside the local database only.
             CREDENTIALS_FILE.write_text(json.dumps({"tenantId": str(tenant.pk), "apiKey": plaintext}))
         saved = json.loads(CREDENTIALS_FILE.read_text()) if CREDENTIALS_FILE.exists() else {}
