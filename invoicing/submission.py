@@ -72,6 +72,7 @@ def invoice_document(invoice: Invoice) -> dict:
             customer=buyer if invoice.kind != Kind.B2C or buyer.tin else None,
             lines=[line_of(row) for row in invoice.lines.all()],
             currency=invoice.currency,
+            exchange_rate=invoice.exchange_rate,
             billing_references=[(original.irn, original.issue_date)] if original else [],
             **{text.nrs: getattr(invoice, name) for name, text in OPTIONAL_TEXT.items() if text.nrs},
         )
