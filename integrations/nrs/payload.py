@@ -154,8 +154,9 @@ def tax_currency_entry(document: dict) -> int | None:
     """The index of the document's tax_total entry in the tax currency, if it has one: where the tax currency is
     not the document's, the last entry without subtotals (UBL's second TaxTotal). Its amount is in another currency
     than the totals, so whoever adds the document's taxes (the sandbox's check, a buyer's VAT) leaves it out."""
-    if document.get("tax_currency_code") == document.get("document_currency_code"):
-        return None
+    tax_currency = document.get("tax_currency_code")
+    if not tax_currency or tax_currency == document.get("document_currency_code"):
+        return None  # one currency (a document without a tax currency is read as all in its own)
     totals = document.get("tax_total")
     if not isinstance(totals, list):
         return None

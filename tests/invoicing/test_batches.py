@@ -273,7 +273,8 @@ def test_a_row_with_too_many_cells_or_no_number_is_an_error_of_that_row(client, 
         {
             "row": 3,
             "column": None,
-            "message": "This row has 29 cells but the header has 28 columns: a comma inside a value must be quoted.",
+            "message": f"This row has {len(COLUMNS) + 1} cells but the header has {len(COLUMNS)} columns: a comma "
+            "inside a value must be quoted.",
             "code": "extra_cells",
         },
         # Row 4 is blank and skipped; the numbering still counts it, as a spreadsheet does.
@@ -720,10 +721,14 @@ def _field_messages(module) -> list[tuple[str, str]]:
     import inspect
     from decimal import Decimal
 
-    from invoicing.parsing import MAX_AMOUNT, MAX_QUANTITY
+    from types import SimpleNamespace
+
+    from invoicing.parsing import MAX_AMOUNT, MAX_QUANTITY, MAX_RATE
+    from invoicing.validation import MAX_NAIRA
 
     names = {"where": "lines[0]", "name": "quantity", "MAX_AMOUNT": MAX_AMOUNT, "limit": MAX_QUANTITY}
-    names["left"] = Decimal("10.00")
+    names |= {"left": Decimal("10.00"), "MAX_RATE": MAX_RATE, "MAX_NAIRA": MAX_NAIRA}
+    names["parsed"] = SimpleNamespace(currency="USD")
 
     def value(node):
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
