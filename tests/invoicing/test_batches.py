@@ -720,7 +720,6 @@ def _field_messages(module) -> list[tuple[str, str]]:
     import ast
     import inspect
     from decimal import Decimal
-
     from types import SimpleNamespace
 
     from invoicing.parsing import MAX_AMOUNT, MAX_QUANTITY, MAX_RATE
