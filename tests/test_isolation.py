@@ -308,6 +308,8 @@ ROUTES = {
     "api_tenant_api_keys": Listing(),
     "api_tenant_api_key": Owned(pk=A("api_key.pk")),
     "api_tenant_readiness": Listing(),  # the checklist names the primary location
+    "api_tenant_exchange_rates": Listing(),
+    "api_tenant_exchange_rate": Owned(pk=A("exchange_rate.pk")),
     "api_webhooks": Listing(),
     "api_webhook": Owned(pk=A("webhook.pk")),
     "api_webhook_deliveries": Owned(pk=A("webhook.pk")),

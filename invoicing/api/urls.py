@@ -1,4 +1,4 @@
-from invoicing.api import batches, helpers, invoices, master, purchases
+from invoicing.api import batches, exchange_rates, helpers, invoices, master, purchases
 
 urlpatterns = [
     *invoices.urlpatterns,
@@ -6,4 +6,5 @@ urlpatterns = [
     *master.urlpatterns,
     *purchases.urlpatterns,
     *helpers.urlpatterns,
+    *exchange_rates.urlpatterns,
 ]

@@ -448,3 +448,30 @@ def test_an_admin_keeps_the_rates_table_and_others_cannot(client, ready_tenant):
     client.post(reverse("exchange_rate_delete", args=[row.pk]))
     with scope(tenant=ready_tenant):
         assert not ExchangeRate.objects.exists()
+
+
+def test_the_admin_api_keeps_the_same_table(ready_tenant):
+    from rest_framework.test import APIClient
+
+    admin = APIClient()
+    admin.force_login(member(ready_tenant, "admin"))
+    url = "/api/v1/tenant/exchange-rates"
+    added = admin.post(url, {"currency": "usd", "rate": "1530", "validFrom": "2026-11-01"}, format="json")
+    assert added.status_code == 201, added.json()
+    assert {k: added.json()[k] for k in ("currency", "rate", "validFrom")} == {
+        "currency": "USD",
+        "rate": "1530",
+        "validFrom": "2026-11-01",
+    }
+    again = admin.post(url, {"currency": "USD", "rate": 1600, "validFrom": "2026-11-01"}, format="json")
+    assert again.status_code == 409 and "validFrom" in again.json()["fields"]
+    wrong = admin.post(url, {"currency": "NGN", "rate": "0", "validFrom": "1 Nov"}, format="json")
+    assert wrong.status_code == 400 and set(wrong.json()["fields"]) == {"currency", "rate", "validFrom"}
+    listed = admin.get(url).json()
+    assert (listed["total"], listed["items"][0]["rate"]) == (1, "1530")
+    # The table's rate is what an invoice without its own takes.
+    invoice = invoice_create(tenant=ready_tenant, data=foreign_body(), actor=Actor())
+    assert reload(invoice).tax_total_ngn == Decimal("114750.00")
+    assert key_client(ready_tenant).get(url).status_code == 403
+    assert admin.delete(f"{url}/{added.json()['id']}").status_code == 204
+    assert admin.get(url).json()["total"] == 0
