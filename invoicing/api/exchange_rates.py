@@ -2,6 +2,7 @@
 keys get 403, as every /api/v1/tenant/ route. The same table as Settings → Exchange rates (invoicing/exchange_rates.py):
 an invoice in another currency without its own `exchange_rate` takes the latest rate on or before its issue date."""
 
+import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
@@ -58,7 +59,13 @@ RATE = Shape(
 RATE_INPUT = obj(
     {
         "currency": text("ISO 4217 code, not NGN.", minLength=3, maxLength=3, examples=["USD"]),
-        "rate": {"type": ["number", "string"], "description": "Naira per 1 unit, above 0 and below 1,000,000."},
+        "rate": {
+            "type": ["number", "string"],
+            "exclusiveMinimum": 0,
+            "exclusiveMaximum": 1000000,
+            "description": "Naira per 1 unit, above 0 and below 1,000,000 (at least 0.000001), e.g. 1530 or "
+            '"1,530.00".',
+        },
         "validFrom": DATE,
     },
     required=["currency", "rate", "validFrom"],
@@ -72,7 +79,7 @@ def _input(request) -> tuple[str, Decimal, date]:
     refuse_nul(body)
     fields = {}
     currency = body.get("currency")
-    currency = currency.strip().upper() if isinstance(currency, str) else ""
+    currency = currency.upper() if isinstance(currency, str) else ""
     if currency == NAIRA or currency not in lookup.currencies():
         fields["currency"] = "must be an ISO 4217 code other than NGN, such as USD"
     rate = None
@@ -86,10 +93,12 @@ def _input(request) -> tuple[str, Decimal, date]:
     except (TypeError, ValueError, InvalidOperation):
         fields["rate"] = "must be a number of naira per 1 unit, above 0 and below 1,000,000"
     valid_from = None
-    try:
-        valid_from = date.fromisoformat(body.get("validFrom")) if isinstance(body.get("validFrom"), str) else None
-    except ValueError:
-        pass
+    given = body.get("validFrom")
+    if isinstance(given, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", given):  # the schema's date, no other ISO form
+        try:
+            valid_from = date.fromisoformat(given)
+        except ValueError:
+            pass
     if valid_from is None:
         fields["validFrom"] = "required: a date YYYY-MM-DD"
     if fields:
