@@ -74,14 +74,21 @@
       .then(function (data) { if (!rateInput.getAttribute("data-typed")) rateInput.value = data.rate || ""; recalc(); })
       .catch(recalc);
   }
+  var rateCurrency = currency();  // the currency the rate in the field is for
   if (rateInput) {
     if (rateInput.value) rateInput.setAttribute("data-typed", "");  // a draft's own rate, or one given before
     rateInput.addEventListener("input", function () {
       if (rateInput.value) rateInput.setAttribute("data-typed", ""); else rateInput.removeAttribute("data-typed");
+      rateCurrency = currency();
       recalc();
     });
   }
-  if (currencyInput) currencyInput.addEventListener("input", prefillRate);
+  if (currencyInput) currencyInput.addEventListener("input", function () {
+    if (rateInput && currency() !== rateCurrency) {  // a rate typed for another currency does not carry over
+      rateInput.removeAttribute("data-typed"); rateInput.value = ""; rateCurrency = currency();
+    }
+    prefillRate();
+  });
   if (issueInput) issueInput.addEventListener("change", prefillRate);
 
   // Keep the formset's numbering contiguous (lines-0-…, lines-1-…) after rows come and go.

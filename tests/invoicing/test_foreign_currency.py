@@ -475,3 +475,15 @@ def test_the_admin_api_keeps_the_same_table(ready_tenant):
     assert key_client(ready_tenant).get(url).status_code == 403
     assert admin.delete(f"{url}/{added.json()['id']}").status_code == 204
     assert admin.get(url).json()["total"] == 0
+
+
+def test_a_draft_moved_to_another_currency_does_not_keep_the_old_currencys_rate(ready_tenant):
+    add_rate(ready_tenant, "EUR", "1712.345678", date(2026, 11, 1))
+    api = key_client(ready_tenant)
+    draft = api.post("/api/v1/invoices/drafts", foreign_body(exchange_rate="1530"), format="json").json()
+    url = f"/api/v1/invoices/drafts/{draft['invoiceId']}"
+    moved = api.patch(url, {"currency": "EUR", "lines": [{**foreign_body()["lines"][0], **EUR_LINE}]}, format="json")
+    assert moved.status_code == 200, moved.json()
+    assert (moved.json()["exchangeRate"], moved.json()["totals"]["taxAmountNgn"]) == ("1712.345678", "128425.93")
+    naira = api.patch(url, {"currency": "NGN"}, format="json")
+    assert naira.status_code == 200 and naira.json()["exchangeRate"] == "1", naira.json()
