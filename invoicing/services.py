@@ -211,13 +211,18 @@ def invoice_as_data(invoice: Invoice) -> dict:
         "issue_date": invoice.issue_date.isoformat(),
         "due_date": invoice.due_date.isoformat() if invoice.due_date else None,
         "currency": invoice.currency,
-        "exchange_rate": str(invoice.exchange_rate) if invoice.exchange_rate is not None else None,
+        **({"exchange_rate": str(invoice.exchange_rate)} if _foreign_rate(invoice) else {}),
         **{name: getattr(invoice, name) for name in OPTIONAL_TEXT},
         "original_invoice_id": str(invoice.original_id) if invoice.original_id else "",
         "customer_id": invoice.customer_id,
         "customer": buyer_input(Party.from_dict(invoice.buyer)),
         "lines": [line_input(line_of(row)) for row in invoice.lines.all()],
     }
+
+
+def _foreign_rate(invoice: Invoice) -> bool:
+    """A rate the create body carries: another currency's (a naira invoice's rate is 1 by definition)."""
+    return invoice.currency != "NGN" and invoice.exchange_rate is not None
 
 
 # --- gates ----------------------------------------------------------------------------------
