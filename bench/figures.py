@@ -455,6 +455,9 @@ def _seed_invoices(tenant, count: int) -> None:
                     line_extension=100000,
                     tax_total=7500,
                     payable=107500,
+                    exchange_rate=1,  # naira: the dashboard's figures count it at 1
+                    tax_total_ngn=7500,
+                    payable_ngn=107500,
                 )
             )
             if len(batch) == 5000:

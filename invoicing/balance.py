@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import DecimalField, F, OuterRef, Subquery, Sum, Value
+from django.db.models import DecimalField, ExpressionWrapper, F, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Greatest
 
 from invoicing.models import Invoice
@@ -89,8 +89,8 @@ def _certified_notes(kind: str) -> Coalesce:
 
 
 def outstanding_total(invoices) -> Decimal:
-    """What buyers still owe on certified or reported invoices, computed in the database, notes and payments
-    counted as `Balance.due` counts them (an over-paid invoice adds nothing)."""
+    """What buyers still owe on certified or reported invoices, in naira, computed in the database, notes and
+    payments counted as `Balance.due` counts them (an over-paid invoice adds nothing)."""
     due = Greatest(
         F("payable")
         - F("amount_paid")
@@ -99,9 +99,13 @@ def outstanding_total(invoices) -> Decimal:
         Value(ZERO),
         output_field=MONEY,
     )
+    # In naira: each invoice's due at its exchange rate (one in another currency without a rate is not added).
+    naira_due = ExpressionWrapper(due * F("exchange_rate"), output_field=DecimalField(max_digits=36, decimal_places=8))
     total = (
-        invoices.filter(invoice_type=Invoice.Type.INVOICE, status__in=Invoice.CERTIFIED_STATUSES)
-        .annotate(due=due)
+        invoices.filter(
+            invoice_type=Invoice.Type.INVOICE, status__in=Invoice.CERTIFIED_STATUSES, exchange_rate__isnull=False
+        )
+        .annotate(due=naira_due)
         .aggregate(total=Sum("due"))["total"]
     )
     return Decimal(total or 0).quantize(ZERO)
@@ -120,7 +124,9 @@ def signed(invoice_type: str, amount) -> Decimal:
 
 
 def output_vat(invoices, start, end) -> Decimal:
-    """VAT charged on certified or reported documents issued from `start` to `end`: credit notes give it back."""
-    rows = output_vat_documents(invoices, start, end).values("invoice_type").annotate(vat=Sum("tax_total"))
+    """VAT charged on certified or reported documents issued from `start` to `end`, in naira: credit notes give
+    it back."""
+    # In naira (each document's VAT at its exchange rate); one in another currency without a rate is not added.
+    rows = output_vat_documents(invoices, start, end).values("invoice_type").annotate(vat=Sum("tax_total_ngn"))
     total = sum((signed(row["invoice_type"], row["vat"]) for row in rows), ZERO)
     return total.quantize(ZERO)

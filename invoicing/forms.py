@@ -72,6 +72,13 @@ class InvoiceForm(forms.Form):
     issue_date = forms.DateField(label=_("Issue date"), widget=forms.DateInput(attrs={"type": "date"}), required=False)
     due_date = forms.DateField(label=_("Due date"), widget=forms.DateInput(attrs={"type": "date"}), required=False)
     currency = forms.CharField(max_length=3, initial="NGN", required=False)
+    exchange_rate = forms.CharField(
+        label=_("Exchange rate"),
+        max_length=30,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+        help_text=_("Naira for 1 unit of the currency, such as 1,530.00. Filled in from your exchange rates."),
+    )
     note = forms.CharField(
         label=_("Payment note"),
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -162,6 +169,8 @@ class InvoiceForm(forms.Form):
             "issue_date": data["issue_date"].isoformat() if data["issue_date"] else None,
             "due_date": data["due_date"].isoformat() if data["due_date"] else None,
             "currency": data["currency"] or "NGN",
+            # A naira invoice has no rate: a figure left in the hidden field from another currency is not sent.
+            "exchange_rate": data["exchange_rate"] if (data["currency"] or "NGN").upper() != "NGN" else None,
             **{name: data[name] for name in OPTIONAL_TEXT},
             **self._original_data(),
             "customer_id": data["customer_id"] or None,
@@ -198,6 +207,8 @@ class InvoiceForm(forms.Form):
         }
         initial["original_source"] = "external" if data.get("original_irn") else "flowpoint"
         initial["invoice_kind"] = data.get("invoice_kind")
+        if (data.get("currency") or "NGN") != "NGN" and data.get("exchange_rate"):
+            initial["exchange_rate"] = data["exchange_rate"]
         for name in BUYER_FIELDS:
             initial[f"customer_{name}"] = (data.get("customer") or {}).get(name, "")
         return initial

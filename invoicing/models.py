@@ -114,6 +114,9 @@ class Invoice(TenantOwned):
     issue_date = models.DateField()
     due_date = models.DateField(null=True, blank=True)
     currency = models.CharField(max_length=3, default="NGN")
+    # NGN per 1 unit of `currency` (1 for naira), kept as issued: a later change to the rates table changes nothing.
+    # Empty only on foreign-currency invoices saved before rates were recorded.
+    exchange_rate = models.DecimalField(max_digits=18, decimal_places=6, null=True, blank=True)
     note = models.TextField(blank=True)
     po_reference = models.CharField(max_length=100, blank=True)
     original = models.ForeignKey(
@@ -134,6 +137,9 @@ class Invoice(TenantOwned):
     line_extension = models.DecimalField(**MONEY, default=0)
     tax_total = models.DecimalField(**MONEY, default=0)
     payable = models.DecimalField(**MONEY, default=0)
+    # The same in naira at `exchange_rate` (integrations/nrs/totals.in_naira): what VAT is accounted in.
+    tax_total_ngn = models.DecimalField(**MONEY, null=True, blank=True)
+    payable_ngn = models.DecimalField(**MONEY, null=True, blank=True)
 
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True)
     block_reason = models.CharField(max_length=40, blank=True)  # machine code of the hold
@@ -228,6 +234,25 @@ class Invoice(TenantOwned):
         if self.kind != Kind.B2C or not self.submitted_at:
             return None
         return self.submitted_at + timedelta(hours=24)
+
+
+class ExchangeRate(TenantOwned):
+    """NGN per 1 unit of a currency from a date on, as the business's admin keeps them. An invoice in that
+    currency without its own rate takes the latest on or before its issue date, and keeps it."""
+
+    currency = models.ForeignKey("reference.Currency", on_delete=models.PROTECT)
+    rate = models.DecimalField(max_digits=18, decimal_places=6)
+    valid_from = models.DateField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["currency", "-valid_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "currency", "valid_from"], name="one_exchange_rate_per_day")
+        ]
+
+    def __str__(self):
+        return f"{self.currency_id} {self.rate} from {self.valid_from}"
 
 
 class InvoiceLine(TenantOwned):

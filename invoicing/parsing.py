@@ -20,6 +20,7 @@ from portal.queries import MAX_ID
 # lines stay within ₦1,000,000,000,000,000, and VAT (at most 100%) cannot take the payable amount past 16 digits.
 MAX_QUANTITY = Decimal("1e14")
 MAX_AMOUNT = Decimal("1e15")
+MAX_RATE = Decimal("1e6")  # naira per unit: the column holds 12 digits before the point; amounts × rate must fit too
 UUID_SHAPED = re.compile(r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$")
 # Django's `.values` builds a new list from the enum on every read: these are read on every create.
 KINDS = frozenset(Kind.values)
@@ -34,6 +35,7 @@ class InvoiceInput:
     issue_date: date | None = None
     due_date: date | None = None
     currency: str = "NGN"
+    exchange_rate: Decimal | None = None  # NGN per 1 unit of `currency`; validation completes it
     customer: dict = field(default_factory=dict)  # the create body's buyer, as BUYER_FIELDS spell it
     customer_id: int | None = None
     lines: list = field(default_factory=list)  # Line, unchecked
@@ -120,6 +122,9 @@ def parse_invoice_collecting(data) -> tuple[InvoiceInput, InvoiceError | None]:
         errors["issue_date"] = "required (YYYY-MM-DD)"
     parsed.due_date = grab("due_date", _date, "must be a date YYYY-MM-DD")
     parsed.currency = (grab("currency", lambda v: _text(v, 3), "must be a currency code like NGN") or "NGN").upper()
+    parsed.exchange_rate = grab("exchange_rate", _decimal, "must be a number: naira per 1 unit of the currency")
+    if parsed.exchange_rate is not None and not 0 < parsed.exchange_rate < MAX_RATE:
+        errors["exchange_rate"] = f"must be above 0 and below {MAX_RATE:,.0f}: naira per 1 unit of the currency"
     for name, text in OPTIONAL_TEXT.items():
         parsed.texts[name] = grab(name, lambda v, limit=text.max_length: _text(v, limit), "must be text") or ""
     parsed.original_invoice_id = grab("original_invoice_id", _text, "must be an invoice id") or ""

@@ -170,7 +170,7 @@ def daily_chart(days: int = 30) -> dict:
     rows = (
         Invoice.objects.filter(status__in=Invoice.CERTIFIED_STATUSES, issue_date__gte=start, issue_date__lte=today)
         .values("issue_date")
-        .annotate(n=Count("id"), vat=Sum("tax_total"))
+        .annotate(n=Count("id"), vat=Sum("tax_total_ngn"))  # in naira, as VAT is accounted
     )
     by_day = {r["issue_date"]: (r["n"], Decimal(r["vat"] or 0)) for r in rows}
     series = [(start + timedelta(days=i), *by_day.get(start + timedelta(days=i), (0, Decimal(0)))) for i in range(days)]

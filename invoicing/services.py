@@ -11,7 +11,7 @@ from django_scopes import scope
 
 from integrations.nrs.payload import INVOICE_TYPE_CODES, build_irn
 from integrations.nrs.shapes import Party
-from integrations.nrs.totals import document_totals, to_kobo
+from integrations.nrs.totals import document_totals, in_naira, to_kobo
 from invoicing import notices
 from invoicing.errors import InvoiceError
 from invoicing.events import publish
@@ -194,6 +194,9 @@ def _apply(invoice: Invoice, checked: Checked) -> None:
     invoice.line_extension = totals.line_extension
     invoice.tax_total = totals.tax
     invoice.payable = totals.payable
+    invoice.exchange_rate = checked.exchange_rate
+    invoice.tax_total_ngn = in_naira(totals.tax, checked.exchange_rate)
+    invoice.payable_ngn = in_naira(totals.payable, checked.exchange_rate)
     service_id = invoice.tenant.nrs_service_id
     invoice.irn = build_irn(parsed.document_number, service_id, parsed.issue_date) if service_id else ""
     invoice._lines = checked.lines
@@ -235,6 +238,7 @@ def invoice_as_data(invoice: Invoice) -> dict:
         "issue_date": invoice.issue_date.isoformat(),
         "due_date": invoice.due_date.isoformat() if invoice.due_date else None,
         "currency": invoice.currency,
+        **({"exchange_rate": str(invoice.exchange_rate)} if _foreign_rate(invoice) else {}),
         **{name: getattr(invoice, name) for name in OPTIONAL_TEXT},
         "original_invoice_id": str(invoice.original_id) if invoice.original_id else "",
         "original_irn": invoice.external_original_irn,
@@ -243,6 +247,11 @@ def invoice_as_data(invoice: Invoice) -> dict:
         "customer": buyer_input(Party.from_dict(invoice.buyer)),
         "lines": [line_input(line_of(row)) for row in invoice.lines.all()],
     }
+
+
+def _foreign_rate(invoice: Invoice) -> bool:
+    """A rate the create body carries: another currency's (a naira invoice's rate is 1 by definition)."""
+    return invoice.currency != "NGN" and invoice.exchange_rate is not None
 
 
 # --- gates ----------------------------------------------------------------------------------

@@ -76,6 +76,7 @@ def invoice_document(invoice: Invoice, lines: list | None = None) -> dict:
             customer=buyer if invoice.kind != Kind.B2C or buyer.tin else None,
             lines=lines if lines is not None else [line_of(row) for row in invoice.lines.all()],
             currency=invoice.currency,
+            exchange_rate=invoice.exchange_rate,
             billing_references=_billing_references(invoice),
             **{text.nrs: getattr(invoice, name) for name, text in OPTIONAL_TEXT.items() if text.nrs},
         )

@@ -13,9 +13,10 @@ from django.db import connection
 from django.db.models import Q
 
 from integrations.nrs.shapes import Party
-from integrations.nrs.totals import document_totals
+from integrations.nrs.totals import document_totals, in_naira
 from integrations.reference import lookup
 from invoicing.errors import InvoiceError
+from invoicing.exchange_rates import NAIRA, rate_on, rate_places
 from invoicing.external_originals import (
     ExternalOriginal,
     credit_cap_check,
@@ -34,6 +35,7 @@ from tenants.readiness import missing_summary, tenant_readiness
 from tenants.validators import PHONE_RE
 
 Status = Invoice.Status
+MAX_NAIRA = Decimal("1e16")  # what the naira columns hold (16 digits before the point)
 # An invoice in one of these holds its document number: only drafts and deleted invoices give it back.
 LIVE = (
     Status.PENDING_REVIEW,
@@ -55,6 +57,7 @@ class Checked:
     buyer: Party
     lines: list  # (Line, LineAmounts, item), complete
     original: Invoice | None
+    exchange_rate: Decimal = Decimal(1)  # NGN per 1 unit of the invoice's currency, as it is issued
     readiness: list | None = None  # the tenant's checklist as checked (not for drafts), reused at release
     location: Location | None = None  # the primary location read for that checklist, reused in the snapshot
     rules: GateRules | None = None  # the review/approval rules, read with the location (not for drafts)
@@ -152,6 +155,7 @@ def invoice_check(
             )
         )
     original, external = faults.section(_original, tenant, parsed, totals.payable, exclude, default=(None, None))
+    rate = faults.section(_exchange_rate, parsed, totals.payable, default=Decimal(1))
     readiness = location = rules = None
     if not draft:
         setup = tenant_setup(tenant)
@@ -175,7 +179,42 @@ def invoice_check(
             external = confirmed or external
             if confirmed and parsed.invoice_type == Invoice.Type.CREDIT_NOTE:
                 faults.section(external_credit_check, external, totals.payable, live=LIVE, exclude=exclude)
-    return Checked(parsed, kind, customer, buyer, lines, original, readiness, location, rules, external)
+    return Checked(parsed, kind, customer, buyer, lines, original, rate, readiness, location, rules, external)
+
+
+def _exchange_rate(parsed: InvoiceInput, payable: Decimal) -> Decimal:
+    """The rate the invoice is issued at: 1 for naira; for another currency the one given, or else the business's
+    rates table on the issue date. Nigerian VAT is accounted in naira, so a foreign invoice cannot go without."""
+    given = parsed.exchange_rate
+    if parsed.currency == NAIRA:
+        if given is not None and given != 1:
+            raise InvoiceError(
+                "incomplete_unpatchable",
+                "A naira invoice has no exchange rate: leave it out (or send 1).",
+                fields={"exchange_rate": "must be empty or 1 for an NGN invoice"},
+            )
+        return Decimal(1)
+    rate = rate_places(given) if given is not None else rate_on(parsed.currency, parsed.issue_date)
+    if rate is None:
+        raise InvoiceError(
+            "incomplete_unpatchable",
+            f"An invoice in {parsed.currency} needs an exchange rate: naira per 1 {parsed.currency}. Give one, or "
+            f"have an admin add a {parsed.currency} rate in Settings, Exchange rates.",
+            fields={"exchange_rate": f"required for a {parsed.currency} invoice: naira per 1 {parsed.currency}"},
+        )
+    if rate <= 0:
+        raise InvoiceError(
+            "incomplete_unpatchable",
+            "The exchange rate rounds to 0 at six decimals.",
+            fields={"exchange_rate": "must be at least 0.000001"},
+        )
+    if in_naira(payable, rate) >= MAX_NAIRA:
+        raise InvoiceError(
+            "incomplete_unpatchable",
+            f"The total in naira must be less than {MAX_NAIRA:,.0f}.",
+            fields={"exchange_rate": f"the total × rate must be less than {MAX_NAIRA:,.0f}"},
+        )
+    return rate
 
 
 def _number_in_use(tenant: Tenant, number: str, exclude=None) -> str | None:

@@ -112,6 +112,8 @@ def received_invoice(
     billing_irn: str = "",
     service_id: str = "SUPP0001",
     publish: bool = False,
+    currency: str = "NGN",
+    exchange_rate=None,
     **fields,
 ):
     """A ReceivedInvoice of `tenant` as a pull would save it: its `document` is the NRS document another business
@@ -162,6 +164,8 @@ def received_invoice(
             supplier=supplier,
             customer=buyer,
             lines=items,
+            currency=currency,
+            exchange_rate=exchange_rate,
             billing_references=[(billing_irn, issue_date)] if billing_irn else [],
         )
     )
@@ -192,6 +196,7 @@ def received_invoice(
             invoice_type=invoice_type,
             document_number=document_number,
             issue_date=issue_date,
+            currency=currency,
             line_extension=Decimal(totals["line_extension_amount"]),
             tax_total=Decimal(document["tax_total"][0]["tax_amount"]),
             payable=Decimal(totals["payable_amount"]),

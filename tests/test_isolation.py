@@ -87,6 +87,7 @@ class MARK:
     connector_secret = "odoo-key-zq7-never-shown"
     source_document = "ODOO-ZQ7-0005"
     notification = "Zq7 notice for the admin"
+    exchange_rate = "987.654321"  # A's naira per 1 Swiss franc, as the settings page and the editor's look-up show it
 
 
 class A(str):
@@ -218,6 +219,9 @@ ROUTES = {
         {"kind": "settings"}, {"user": A("admin.pk")}, {"format": "csv"}, {"format": "csv", "kind": "invoice"}
     ),
     "settings_gates": Listing(nothing_of_a_tenant="review/approval rules: no strings of A's"),
+    "settings_exchange_rates": Listing(),
+    "exchange_rate_delete": Owned(pk=A("exchange_rate.pk")),
+    "exchange_rate_lookup": Listing({"currency": "CHF", "date": "2026-11-20"}),
     # --- invoices, customers, items, CSV batches (portal) -------------------------------------------------
     "invoice_list": Listing(*FIND_INVOICE, {"status": "CERTIFIED"}, {"status": "attention"}, {"kind": "B2B"}),
     "invoice_new": Listing({"original": A("certified.pk")}, {"type": "credit_note", "original": A("certified.pk")}),
@@ -304,6 +308,8 @@ ROUTES = {
     "api_tenant_api_keys": Listing(),
     "api_tenant_api_key": Owned(pk=A("api_key.pk")),
     "api_tenant_readiness": Listing(),  # the checklist names the primary location
+    "api_tenant_exchange_rates": Listing(),
+    "api_tenant_exchange_rate": Owned(pk=A("exchange_rate.pk")),
     "api_webhooks": Listing(),
     "api_webhook": Owned(pk=A("webhook.pk")),
     "api_webhook_deliveries": Owned(pk=A("webhook.pk")),
@@ -617,6 +623,17 @@ def first(tenant, second, key_file, settings):
             tenant=tenant, connector=connector, source_id="42", reference=MARK.source_document, state="error"
         )
 
+    # A's exchange rate (invoicing/exchange_rates.py), as an admin adds it in Settings.
+    from datetime import date
+    from decimal import Decimal
+
+    from invoicing.exchange_rates import rate_add
+
+    with scope(tenant=tenant):
+        exchange_rate = rate_add(
+            tenant=tenant, currency="CHF", rate=Decimal(MARK.exchange_rate), valid_from=date(2020, 1, 1)
+        )
+
     # A notification for A's admin (the member B's requests are compared with), as a producer makes it.
     from tenants.notifications import notify
 
@@ -624,6 +641,7 @@ def first(tenant, second, key_file, settings):
 
     with scopes_disabled():
         return SimpleNamespace(
+            exchange_rate=exchange_rate,
             notification=notification,
             connector=connector,
             source_document=source_document,

@@ -11,8 +11,10 @@ from datetime import date, time
 from decimal import Decimal
 
 from integrations.nrs.shapes import Line, Party
-from integrations.nrs.totals import document_totals
+from integrations.nrs.totals import document_totals, in_naira
 
+# Nigerian VAT is accounted in naira: every document's tax currency, whatever the document's own.
+TAX_CURRENCY = "NGN"
 INVOICE_TYPE_CODES = {"invoice": "381", "credit_note": "380", "debit_note": "384"}
 # The document's optional text fields, sent only when given: a Document field and a document key of one name.
 OPTIONAL_TEXT = ("note", "order_reference")
@@ -29,6 +31,9 @@ class Document:
     lines: list
     customer: Party | None = None
     currency: str = "NGN"
+    # NGN per 1 unit of `currency`. Only a foreign-currency invoice saved before rates were kept has none: its tax
+    # stays in its own currency rather than be sent in naira at an invented rate.
+    exchange_rate: Decimal | None = None
     due_date: date | None = None
     issue_time: time | None = None
     note: str = ""
@@ -88,6 +93,10 @@ def _line(line: Line, currency: str) -> dict:
     return data
 
 
+def _tax_currency(doc: Document) -> str:
+    return TAX_CURRENCY if doc.currency == TAX_CURRENCY or doc.exchange_rate is not None else doc.currency
+
+
 def build_document(doc: Document) -> dict:
     lines = [_line(line, doc.currency) for line in doc.lines]
     totals = document_totals((line.amounts, line.tax_category, Decimal(line.tax_rate)) for line in doc.lines)
@@ -99,7 +108,7 @@ def build_document(doc: Document) -> dict:
         "invoice_kind": doc.invoice_kind,
         "payment_status": doc.payment_status,
         "document_currency_code": doc.currency,
-        "tax_currency_code": doc.currency,
+        "tax_currency_code": _tax_currency(doc),
         "accounting_supplier_party": _party(doc.supplier),
     }
     if doc.due_date:
@@ -128,6 +137,9 @@ def build_document(doc: Document) -> dict:
             ],
         }
     ]
+    if _tax_currency(doc) != doc.currency:
+        # UBL: when the tax currency differs, a last TaxTotal without subtotals gives the tax in the tax currency.
+        document["tax_total"].append({"tax_amount": in_naira(totals.tax, doc.exchange_rate)})
     document["legal_monetary_total"] = {
         "line_extension_amount": totals.line_extension,
         "tax_exclusive_amount": totals.tax_exclusive,
@@ -136,6 +148,22 @@ def build_document(doc: Document) -> dict:
     }
     document["invoice_line"] = lines
     return document
+
+
+def tax_currency_entry(document: dict) -> int | None:
+    """The index of the document's tax_total entry in the tax currency, if it has one: where the tax currency is
+    not the document's, the last entry without subtotals (UBL's second TaxTotal). Its amount is in another currency
+    than the totals, so whoever adds the document's taxes (the sandbox's check, a buyer's VAT) leaves it out."""
+    tax_currency = document.get("tax_currency_code")
+    if not tax_currency or tax_currency == document.get("document_currency_code"):
+        return None  # one currency (a document without a tax currency is read as all in its own)
+    totals = document.get("tax_total")
+    if not isinstance(totals, list):
+        return None
+    for index in range(len(totals) - 1, -1, -1):
+        if isinstance(totals[index], dict) and not totals[index].get("tax_subtotal"):
+            return index
+    return None
 
 
 def build_irn(document_number: str, service_id: str, issue_date: date) -> str:

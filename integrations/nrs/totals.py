@@ -14,6 +14,14 @@ def to_kobo(value) -> Decimal:
     return Decimal(str(value)).quantize(KOBO, rounding=ROUND_HALF_UP)
 
 
+def in_naira(amount, rate) -> Decimal:
+    """An amount of the document's currency in naira at `rate` (NGN per 1 unit), half-up to kobo.
+
+    Nigerian VAT is accounted in naira: the NRS document's tax-currency entry, the invoice's saved naira figures
+    and the VAT report all convert with this one rule."""
+    return to_kobo(Decimal(str(amount)) * Decimal(str(rate)))
+
+
 @dataclass(frozen=True)
 class LineAmounts:
     line_extension: Decimal

@@ -534,6 +534,8 @@ def drafts(request):
 
 def _merge(base: dict, patch: dict) -> dict:
     merged = dict(base)
+    if "currency" in patch and "exchange_rate" not in patch and patch["currency"] != base.get("currency"):
+        merged["exchange_rate"] = None  # another currency: the draft's rate was for the old one
     for key, value in patch.items():
         if key == "customer" and isinstance(value, dict) and isinstance(base.get("customer"), dict):
             merged["customer"] = {**base["customer"], **value}

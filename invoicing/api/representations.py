@@ -141,6 +141,13 @@ TOTALS = Shape(
         "amountPaid": Field(MONEY, lambda invoice: money(invoice.amount_paid)),
         # As every screen and the PDF count it: certified credit and debit notes included (invoicing/balance.py).
         "amountDue": Field(MONEY, lambda invoice: money(invoice_balance(invoice).due)),
+        # Nigerian VAT is accounted in naira: the same totals at the invoice's exchange rate (null: no rate kept).
+        "taxAmountNgn": Field(
+            nullable(MONEY), lambda invoice: money(invoice.tax_total_ngn) if invoice.tax_total_ngn is not None else None
+        ),
+        "payableAmountNgn": Field(
+            nullable(MONEY), lambda invoice: money(invoice.payable_ngn) if invoice.payable_ngn is not None else None
+        ),
     },
 )
 
@@ -192,6 +199,10 @@ DETAIL = Shape(
             text("NRS type code: 381 invoice, 380 credit note, 384 debit note."), lambda invoice: invoice.type_code
         ),
         "dueDate": Field(nullable(DATE), lambda invoice: invoice.due_date.isoformat() if invoice.due_date else None),
+        "exchangeRate": Field(
+            nullable(text("Naira per 1 unit of `currency`, decimal string; 1 for NGN.", examples=["1530"])),
+            lambda invoice: decimal(invoice.exchange_rate) if invoice.exchange_rate is not None else None,
+        ),
         "note": Field(text(), lambda invoice: invoice.note),
         "poReference": Field(text(), lambda invoice: invoice.po_reference),
         "originalInvoiceId": Field(

@@ -43,6 +43,14 @@ DECIMAL_IN = {
 
 # --- Invoices and drafts: requests ------------------------------------------------------------------------
 
+EXCHANGE_RATE = {
+    **DECIMAL_IN,
+    "description": "Naira per 1 unit of `currency` (six decimals kept), e.g. 1530 for USD. Not for NGN (or 1). "
+    "Left out on a foreign-currency invoice: your business's rate for that currency on or before the issue date "
+    "(Settings → Exchange rates); with neither, 400 naming exchange_rate. The invoice keeps the rate it was "
+    "issued at; its VAT and total in naira are taxAmountNgn and payableAmountNgn.",
+}
+
 # The invoice's optional texts (invoicing/shapes.py), as a create or a draft change takes them.
 OPTIONAL_TEXTS = {name: text(t.description, maxLength=t.max_length) for name, t in OPTIONAL_TEXT.items()}
 
@@ -111,6 +119,7 @@ INVOICE_REQUEST = component(
             "issue_date": DATE,
             "due_date": DATE,
             "currency": text("ISO 4217; default NGN.", default="NGN"),
+            "exchange_rate": EXCHANGE_RATE,
             "customer": ref("InvoiceCustomerInput"),
             "customer_id": {
                 **RECORD_ID,
@@ -161,6 +170,7 @@ DRAFT_PATCH = component(
             "issue_date": DATE,
             "due_date": DATE,
             "currency": text(),
+            "exchange_rate": EXCHANGE_RATE,
             "customer": ref("InvoiceCustomerInput"),
             "customer_id": RECORD_ID,
             "lines": {"type": "array", "items": ref("InvoiceLineInput"), "minItems": 1},

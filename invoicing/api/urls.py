@@ -1,4 +1,4 @@
-from invoicing.api import batches, helpers, invoices, master, purchases, tools
+from invoicing.api import batches, exchange_rates, helpers, invoices, master, purchases, tools
 
 urlpatterns = [
     *tools.urlpatterns,
@@ -7,4 +7,5 @@ urlpatterns = [
     *master.urlpatterns,
     *purchases.urlpatterns,
     *helpers.urlpatterns,
+    *exchange_rates.urlpatterns,
 ]

@@ -26,7 +26,7 @@ from django_scopes import scope
 from integrations.nrs import hosts
 from integrations.nrs.client import NrsClient
 from integrations.nrs.errors import NrsError
-from integrations.nrs.payload import INVOICE_TYPE_CODES
+from integrations.nrs.payload import INVOICE_TYPE_CODES, tax_currency_entry
 from invoicing import notices
 from invoicing.dispatch import host_slot
 from invoicing.events import PURCHASE_RECEIVED, publish_purchase
@@ -196,8 +196,15 @@ def _read(document: dict) -> dict:
         "due_date": _date(document.get("due_date"), "due_date"),
         "currency": _text(document.get("document_currency_code"), 3).upper() or "NGN",
         "line_extension": _money(totals.get("line_extension_amount"), "line_extension_amount"),
+        # In the document's currency: an entry in the tax currency (a foreign-currency invoice's VAT in naira) is
+        # another currency's amount, read apart (invoicing/purchases/vat.py).
         "tax_total": sum(
-            (_money(tax.get("tax_amount"), "tax_amount") for tax in taxes if isinstance(tax, dict)), Decimal(0)
+            (
+                _money(tax.get("tax_amount"), "tax_amount")
+                for index, tax in enumerate(taxes)
+                if isinstance(tax, dict) and index != tax_currency_entry(document)
+            ),
+            Decimal(0),
         ),
         "payable": _money(totals.get("payable_amount"), "payable_amount"),
         "transmitted_at": nrs_moment(document.get("transmitted_at")),

@@ -6,19 +6,26 @@ Output VAT is the documents `invoicing.balance.output_vat_documents` names (the 
 same ones). Both sides go by issue date in the month, Africa/Lagos. Credit notes count negative, debit notes
 positive. A disputed received invoice is listed apart and not counted: the business does not accept that it owes
 it, so it claims no VAT on it until the supplier corrects it.
+
+Nigerian VAT is accounted in naira: a document in another currency counts at its exchange rate (its saved naira
+VAT, and its amount before VAT converted by the same rule, integrations/nrs/totals.in_naira). A document whose
+rate is not known (a received one: NRS's document carries no rate; an invoice of this business saved before
+rates were kept) is listed apart and not counted, rather than its dollars added as naira.
 """
 
 import calendar
 import csv
 import io
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from integrations.nrs.payload import tax_currency_entry
+from integrations.nrs.totals import in_naira
 from invoicing.balance import ZERO, output_vat_documents, signed
 from invoicing.models import Invoice, ReceivedInvoice
 
@@ -38,12 +45,27 @@ class PartyVat:
 
 
 @dataclass(frozen=True)
+class Unconverted:
+    """A document in another currency whose naira figures are not known: shown, not counted."""
+
+    side: str  # "output" or "input"
+    name: str
+    document_number: str
+    issue_date: date
+    currency: str
+    net: Decimal  # signed, in `currency`
+    vat: Decimal  # signed, in `currency`
+    vat_naira: Decimal | None = None  # a received document's VAT in naira, when its NRS document gives it
+
+
+@dataclass(frozen=True)
 class VatReport:
     start: date
     end: date
     output: list  # [PartyVat] by customer
     input: list  # [PartyVat] by supplier, disputed invoices left out
     disputed: list  # [ReceivedInvoice], not counted
+    unconverted: list = field(default_factory=list)  # [Unconverted], not counted
 
     @property
     def output_vat(self) -> Decimal:
@@ -63,7 +85,8 @@ class VatReport:
 
     @property
     def disputed_vat(self) -> Decimal:
-        return sum((signed(doc.invoice_type, doc.tax_total) for doc in self.disputed), ZERO)
+        """In naira: a disputed document in another currency shows its own VAT beside it, not added here."""
+        return sum((signed(doc.invoice_type, doc.tax_total) for doc in self.disputed if doc.currency == NAIRA), ZERO)
 
     @property
     def net(self) -> Decimal:
@@ -109,18 +132,31 @@ def _add(rows: OrderedDict, name: str, tin: str, invoice_type: str, net, vat) ->
 def vat_report(start: date, end: date) -> VatReport:
     """Inside the business's tenant scope."""
     output: OrderedDict = OrderedDict()
+    unconverted = []
     documents = output_vat_documents(Invoice.objects.all(), start, end).only(
-        "invoice_type", "buyer", "line_extension", "tax_total"
+        "invoice_type",
+        "buyer",
+        "document_number",
+        "issue_date",
+        "currency",
+        "exchange_rate",
+        "line_extension",
+        "tax_total",
+        "tax_total_ngn",
     )
     for doc in documents.order_by("issue_date", "document_number"):
         buyer = doc.buyer or {}
+        name = buyer.get("name") or _("Walk-in customer")
+        if doc.exchange_rate is None or doc.tax_total_ngn is None:
+            unconverted.append(_unconverted("output", name, doc, doc.line_extension, doc.tax_total))
+            continue
         _add(
             output,
-            buyer.get("name") or _("Walk-in customer"),
+            name,
             buyer.get("tin") or "",
             doc.invoice_type,
-            doc.line_extension,
-            doc.tax_total,
+            in_naira(doc.line_extension, doc.exchange_rate),
+            doc.tax_total_ngn,
         )
     received = (
         ReceivedInvoice.objects.filter(issue_date__gte=start, issue_date__lte=end)
@@ -133,6 +169,11 @@ def vat_report(start: date, end: date) -> VatReport:
         if doc.status == ReceivedInvoice.Status.DISPUTED:
             disputed.append(doc)
             continue
+        if doc.currency != NAIRA:
+            unconverted.append(
+                _unconverted("input", doc.supplier.name, doc, doc.line_extension, doc.tax_total, _naira_vat(doc))
+            )
+            continue
         _add(incoming, doc.supplier.name, doc.supplier.tin, doc.invoice_type, doc.line_extension, doc.tax_total)
     by_name = lambda row: (row.name.lower(), row.tin)  # noqa: E731
     return VatReport(
@@ -141,7 +182,37 @@ def vat_report(start: date, end: date) -> VatReport:
         output=sorted(output.values(), key=by_name),
         input=sorted(incoming.values(), key=by_name),
         disputed=disputed,
+        unconverted=unconverted,
     )
+
+
+NAIRA = "NGN"
+
+
+def _unconverted(side, name, doc, net, vat, vat_naira=None) -> Unconverted:
+    sign = lambda amount: signed(doc.invoice_type, amount)  # noqa: E731
+    return Unconverted(
+        side=side,
+        name=name,
+        document_number=doc.document_number,
+        issue_date=doc.issue_date,
+        currency=doc.currency,
+        net=sign(net),
+        vat=sign(vat),
+        vat_naira=sign(vat_naira) if vat_naira is not None else None,
+    )
+
+
+def _naira_vat(received: ReceivedInvoice) -> Decimal | None:
+    """The VAT in naira a received foreign-currency document states (its tax-currency entry), if it does."""
+    document = received.document if isinstance(received.document, dict) else {}
+    index = tax_currency_entry(document) if document.get("tax_currency_code") == NAIRA else None
+    if index is None:
+        return None
+    try:
+        return Decimal(str(document["tax_total"][index].get("tax_amount")))
+    except (ArithmeticError, ValueError, TypeError):
+        return None
 
 
 # --- the same figures as a table for the accountant -------------------------------------------------------------
@@ -181,6 +252,10 @@ def report_rows(report: VatReport) -> list[list]:
                 signed(doc.invoice_type, doc.tax_total),
             ]
         )
+    section = _("In another currency without a rate, not counted")
+    for doc in report.unconverted:
+        label = f"{doc.name} ({doc.document_number}, {doc.currency})"
+        rows.append([section, label, "", 1, doc.net, doc.vat])
     rows.append([_("Net position: %(position)s") % {"position": report.position}, "", "", None, None, report.net])
     return rows
 

@@ -56,6 +56,21 @@ def money(value, currency="NGN") -> str:
     return format_money(value, currency)
 
 
+def format_rate(value) -> str:
+    """An exchange rate in naira as kept (six decimals), at least kobo shown: ₦1,530.00, ₦1,712.345678."""
+    number = _decimal(value)
+    if number is None:
+        return ""
+    text = f"{number.quantize(Decimal('0.000001'), rounding=ROUND_HALF_UP):,f}"
+    whole, _, fraction = text.partition(".")
+    return f"{NAIRA}{whole}.{fraction.rstrip('0').ljust(2, '0')}"
+
+
+@register.filter
+def rate(value) -> str:
+    return format_rate(value)
+
+
 @register.filter
 def quantity(value) -> str:
     number = _decimal(value)

@@ -96,6 +96,7 @@ _INVALID_WORDS = {
     "issue_date": _lazy("Enter the date as day, month and year."),
     "due_date": _lazy("The due date must be on or after the issue date."),
     "currency": _lazy("Enter a currency code of three letters, such as NGN."),
+    "exchange_rate": _lazy("Enter the naira for 1 unit of the currency, such as 1,530.00."),
     "customer_tin": _lazy("Enter a TIN of at least 5 characters, such as 12345678-0001 or RC-1234567."),
     "customer_email": _lazy("Enter an e-mail address, such as ap@acme.ng."),
     "customer_phone": _lazy("Enter the telephone number as 0803 123 4567, or + and the country code."),

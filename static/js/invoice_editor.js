@@ -23,12 +23,19 @@
     return Number(frac[places]) >= 5 ? value + 1n : value;
   }
   function divHalfUp(a, b) { return (a * 2n + b) / (2n * b); }
-  function naira(kobo) {
+  // As the server's money filter: "₦1,234.50" for naira, "USD 1,234.50" for another currency (never ₦).
+  function naira(kobo, currency) {
     var negative = kobo < 0n; if (negative) kobo = -kobo;
     var whole = (kobo / 100n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ",");
     var cents = (kobo % 100n).toString().padStart(2, "0");
-    return (negative ? "-" : "") + "₦" + whole + "." + cents;
+    var sign = currency && currency !== "NGN" ? currency + "\u00a0" : "₦";
+    return (negative ? "-" : "") + sign + whole + "." + cents;
   }
+  var currencyInput = form.querySelector("[name=currency]");
+  var issueInput = form.querySelector("[name=issue_date]");
+  var rateBox = document.getElementById("exchange-rate");
+  var rateInput = form.querySelector("[name=exchange_rate]");
+  function currency() { return ((currencyInput && currencyInput.value) || "NGN").trim().toUpperCase() || "NGN"; }
   function field(row, name) { return row.querySelector("[name$='-" + name + "']"); }
 
   // NRS's VAT exemption list (hs key -> description), as the server checks it (integrations/reference/lookup.py):
@@ -52,7 +59,7 @@
   }
 
   function recalc() {
-    var subtotal = 0n, tax = 0n;
+    var subtotal = 0n, tax = 0n, code = currency();
     body.querySelectorAll("tr.line-row").forEach(function (row) {
       var qty = scaled(field(row, "quantity").value, 4), price = scaled(field(row, "unit_price").value, 2);
       var discount = scaled(field(row, "discount").value || "0", 2), rate = scaled(field(row, "tax_rate").value || "0", 2);
@@ -60,13 +67,49 @@
       if (qty === null || price === null || discount === null || rate === null) { cell.textContent = "—"; return; }
       var amount = divHalfUp(qty * price, 10000n) - discount;     // kobo
       var lineTax = divHalfUp(amount * rate, 10000n);            // rate is % × 100
-      cell.textContent = naira(amount);
+      cell.textContent = naira(amount, code);
       subtotal += amount; tax += lineTax;
     });
-    form.querySelector("[data-total=subtotal]").textContent = naira(subtotal);
-    form.querySelector("[data-total=tax]").textContent = naira(tax);
-    form.querySelector("[data-total=payable]").textContent = naira(subtotal + tax);
+    form.querySelector("[data-total=subtotal]").textContent = naira(subtotal, code);
+    form.querySelector("[data-total=tax]").textContent = naira(tax, code);
+    form.querySelector("[data-total=payable]").textContent = naira(subtotal + tax, code);
+    // Another currency: its VAT and total in naira at the rate, half-up to the kobo as the server converts them.
+    var foreign = code !== "NGN", rate = rateInput ? scaled(rateInput.value, 6) : null;
+    if (rateBox) rateBox.hidden = !foreign;
+    form.querySelectorAll("[data-naira-only]").forEach(function (el) { el.hidden = !foreign; });
+    var taxNaira = form.querySelector("[data-total=tax-naira]"), payableNaira = form.querySelector("[data-total=payable-naira]");
+    if (taxNaira && payableNaira) {
+      taxNaira.textContent = foreign && rate ? naira(divHalfUp(tax * rate, 1000000n)) : "—";
+      payableNaira.textContent = foreign && rate ? naira(divHalfUp((subtotal + tax) * rate, 1000000n)) : "—";
+    }
   }
+
+  // The rate is prefilled from the business's exchange rates for the currency and issue date, unless typed.
+  function prefillRate() {
+    var lookup = rateBox && rateBox.getAttribute("data-rate-lookup");
+    if (!lookup || !rateInput || currency() === "NGN" || rateInput.getAttribute("data-typed")) { recalc(); return; }
+    var url = lookup + "?currency=" + encodeURIComponent(currency()) + "&date=" + encodeURIComponent((issueInput && issueInput.value) || "");
+    fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) { return response.ok ? response.json() : { rate: null }; })
+      .then(function (data) { if (!rateInput.getAttribute("data-typed")) rateInput.value = data.rate || ""; recalc(); })
+      .catch(recalc);
+  }
+  var rateCurrency = currency();  // the currency the rate in the field is for
+  if (rateInput) {
+    if (rateInput.value) rateInput.setAttribute("data-typed", "");  // a draft's own rate, or one given before
+    rateInput.addEventListener("input", function () {
+      if (rateInput.value) rateInput.setAttribute("data-typed", ""); else rateInput.removeAttribute("data-typed");
+      rateCurrency = currency();
+      recalc();
+    });
+  }
+  if (currencyInput) currencyInput.addEventListener("input", function () {
+    if (rateInput && currency() !== rateCurrency) {  // a rate typed for another currency does not carry over
+      rateInput.removeAttribute("data-typed"); rateInput.value = ""; rateCurrency = currency();
+    }
+    prefillRate();
+  });
+  if (issueInput) issueInput.addEventListener("change", prefillRate);
 
   // Keep the formset's numbering contiguous (lines-0-…, lines-1-…) after rows come and go.
   function renumber() {
@@ -197,5 +240,5 @@
   }
 
   body.querySelectorAll("tr.line-row").forEach(function (row) { wire(row); exemptHint(row); });
-  recalc();
+  if (rateInput && !rateInput.value && currency() !== "NGN") prefillRate(); else recalc();
 })();

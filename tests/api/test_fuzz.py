@@ -94,6 +94,7 @@ BUSINESS_RULES = (
     "createConnector",  # a kind's settings and secrets (the schema lists them per kind in prose), mapping codes
     "updateConnector",
     "helperLgas",  # ?state= an unknown state code
+    "createExchangeRate",  # an unknown currency, a rate as text out of range, a date already holding a rate
 )
 
 

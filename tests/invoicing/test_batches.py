@@ -720,11 +720,14 @@ def _field_messages(module) -> list[tuple[str, str]]:
     import ast
     import inspect
     from decimal import Decimal
+    from types import SimpleNamespace
 
-    from invoicing.parsing import MAX_AMOUNT, MAX_QUANTITY
+    from invoicing.parsing import MAX_AMOUNT, MAX_QUANTITY, MAX_RATE
+    from invoicing.validation import MAX_NAIRA
 
     names = {"where": "lines[0]", "name": "quantity", "MAX_AMOUNT": MAX_AMOUNT, "limit": MAX_QUANTITY}
-    names["left"] = Decimal("10.00")
+    names |= {"left": Decimal("10.00"), "MAX_RATE": MAX_RATE, "MAX_NAIRA": MAX_NAIRA}
+    names["parsed"] = SimpleNamespace(currency="USD")
 
     def value(node):
         if isinstance(node, ast.Constant) and isinstance(node.value, str):

@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from django.conf import settings
 from django.db import transaction
 
+from integrations.nrs.payload import tax_currency_entry
 from integrations.nrs.qr import qr_payload
 from integrations.nrs.sandbox.models import SandboxBusiness, SandboxCredential, SandboxFaults
 from integrations.reference.models import Currency, HsCode, InvoiceType, Lga, ServiceCode, State, TaxCategory
@@ -263,6 +264,10 @@ def document_check(business: SandboxBusiness, doc, *, strict: bool) -> None:
     if not isinstance(doc["tax_total"], list):
         _fail("tax_total", "must be a list")
     for i, total in enumerate(doc["tax_total"]):
+        if i == tax_currency_entry(doc):
+            # The tax in the tax currency (UBL): another currency than the totals, so not part of their sum.
+            _money((total or {}).get("tax_amount"), f"tax_total[{i}]", "tax_amount")
+            continue
         for j, sub in enumerate((total or {}).get("tax_subtotal") or []):
             category = (sub or {}).get("tax_category") or {}
             if not TaxCategory.objects.filter(code=category.get("id")).exists():
