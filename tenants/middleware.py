@@ -1,3 +1,4 @@
+from django.contrib import messages
 from django_scopes import scope
 
 from tenants.services import api_key_lookup, api_key_touch, membership_for
@@ -32,10 +33,17 @@ class TenantMiddleware:
                 request.api_key = key
                 request.tenant = key.tenant
         elif request.user.is_authenticated:
-            membership = membership_for(request.user, request.session.get(SESSION_TENANT))
+            chosen = request.session.get(SESSION_TENANT)
+            membership = membership_for(request.user, chosen)
             if membership:
                 request.membership = membership
                 request.tenant = membership.tenant
+                if chosen and chosen != str(membership.tenant_id):
+                    # No longer a member of the business this session worked in: it works in their other business
+                    # now, and says so once (the switcher in the header shows which).
+                    request.session[SESSION_TENANT] = str(membership.tenant_id)
+                    if hasattr(request, "_messages"):
+                        messages.info(request, f"You are now working in {membership.tenant.name}.")
         if request.tenant is None:
             return self.get_response(request)
         with scope(tenant=request.tenant):
