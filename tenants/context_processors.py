@@ -11,7 +11,7 @@ def tenant(request):
         "current_membership": membership,
         "is_admin": bool(membership and membership.role == "admin"),
         "unread_notifications": _unread(request, membership),
-        "other_businesses": OtherBusinesses(request.user, membership) if membership else None,
+        "other_businesses": OtherBusinesses(request, membership) if membership else None,
     }
 
 
@@ -25,22 +25,21 @@ def _unread(request, membership) -> int:
 
 
 class OtherBusinesses:
-    """The business switcher's list: the member's other businesses, with their unread notifications. Read only
-    when the header asks: one query for the memberships, and one grouped COUNT only if there are others."""
+    """The business switcher's list: the member's other businesses (read by the middleware with the current one),
+    with their unread notifications: one grouped COUNT, only when the header asks and there are others."""
 
-    def __init__(self, user, membership):
-        self.user = user
+    def __init__(self, request, membership):
+        self.request = request
         self.membership = membership
 
     @cached_property
     def memberships(self) -> list:
-        from tenants.services import memberships_of
         from tenants.switching import unread_elsewhere
 
-        others = [m for m in memberships_of(self.user) if m.tenant_id != self.membership.tenant_id]
+        others = [m for m in getattr(self.request, "memberships", []) if m.tenant_id != self.membership.tenant_id]
         if not others:
             return []
-        unread = unread_elsewhere(self.user, self.membership.tenant_id)
+        unread = unread_elsewhere(self.request.user, self.membership.tenant_id)
         return [(m, unread.get(m.tenant_id, 0)) for m in others]
 
     @cached_property

@@ -47,14 +47,20 @@ def tenant_create(*, name: str, admin_email: str, admin_password: str | None, ad
 
 def membership_for(user, tenant_id=None) -> Membership | None:
     """The user's membership in the given tenant, or their first one."""
+    return memberships_and_current(user, tenant_id)[0]
+
+
+def memberships_and_current(user, tenant_id=None) -> tuple[Membership | None, list[Membership]]:
+    """In one query: the membership the session works in (the given tenant's, else the first one joined) and all
+    of the user's memberships, by business name (the business switcher's list)."""
     if not user.is_authenticated:
-        return None
-    qs = Membership.objects.with_scopes_disabled().filter(user=user).select_related("tenant")
-    if tenant_id:
-        found = qs.filter(tenant_id=tenant_id).first()
-        if found:
-            return found
-    return qs.order_by("created_at").first()
+        return None, []
+    found = list(Membership.objects.with_scopes_disabled().filter(user=user).select_related("tenant"))
+    if not found:
+        return None, []
+    chosen = next((m for m in found if tenant_id and str(m.tenant_id) == str(tenant_id)), None)
+    current = chosen or min(found, key=lambda m: (m.created_at, m.pk))
+    return current, sorted(found, key=lambda m: (m.tenant.name.lower(), str(m.tenant_id)))
 
 
 def membership_for_exactly(user, tenant_id) -> Membership | None:
@@ -66,11 +72,8 @@ def membership_for_exactly(user, tenant_id) -> Membership | None:
 
 
 def memberships_of(user) -> list[Membership]:
-    """Every business the user belongs to, by name (the business switcher's list)."""
-    if not user.is_authenticated:
-        return []
-    qs = Membership.objects.with_scopes_disabled().filter(user=user).select_related("tenant")
-    return sorted(qs, key=lambda m: (m.tenant.name.lower(), str(m.tenant_id)))
+    """Every business the user belongs to, by name."""
+    return memberships_and_current(user)[1]
 
 
 def business_switch(*, user, leaving: Membership | None, entering: Membership) -> None:

@@ -37,7 +37,7 @@ def business_list(request):
     """The person's businesses, with their role in each, and "Add another business"."""
     current = request.membership.tenant_id if request.membership else None
     unread = unread_elsewhere(request.user, current)
-    rows = [(m, unread.get(m.tenant_id, 0)) for m in services.memberships_of(request.user)]
+    rows = [(m, unread.get(m.tenant_id, 0)) for m in request.memberships]
     return render(request, "tenants/businesses.html", {"rows": rows, "current_tenant_id": current})
 
 
