@@ -32,17 +32,27 @@ def days_left(ends_at: datetime, now: datetime | None = None) -> int:
     return math.ceil((ends_at - (now or timezone.now())) / timedelta(days=1))
 
 
-def expiry_note(ends_at) -> str:
-    """A settings page's note beside a date: "Expires in 12 days", "Expires tomorrow", "Expired on 3 Dec 2026"."""
-    if not ends_at:
+def calendar_days_left(last_day) -> int:
+    """Days from today to the last valid day (a date, or a moment on it), in Lagos: 0 on the day itself."""
+    if isinstance(last_day, datetime):
+        last_day = timezone.localdate(last_day)
+    return (last_day - timezone.localdate()).days
+
+
+def expiry_note(last_day) -> str:
+    """A settings page's note beside a last valid day (a date, or a moment on it), in calendar days of Lagos:
+    "Expires in 12 days", "Expires at the end of tomorrow", "Expires at the end of today", "Expired on 3 Dec 2026"."""
+    if not last_day:
         return ""
-    if isinstance(ends_at, date) and not isinstance(ends_at, datetime):
-        ends_at = end_of(ends_at)
-    left = days_left(ends_at)
-    if left <= 0:
-        return f"Expired on {date_format(timezone.localtime(ends_at), 'j M Y')}"
+    left = calendar_days_left(last_day)
+    if left < 0:
+        if isinstance(last_day, datetime):
+            last_day = timezone.localdate(last_day)
+        return f"Expired on {date_format(last_day, 'j M Y')}"
+    if left == 0:
+        return "Expires at the end of today"
     if left == 1:
-        return "Expires within a day"
+        return "Expires at the end of tomorrow"
     return f"Expires in {left} days"
 
 

@@ -65,6 +65,7 @@ def _nrs_credentials(request, data):
         if not form.keep:
             services.nrs_credentials_set(tenant=tenant, user=request.user, **secrets)
         valid_until = form.cleaned_data["valid_until"]
+        form.date_changed = valid_until != tenant.nrs_credentials_valid_until
         services.nrs_credentials_valid_until_set(tenant=tenant, valid_until=valid_until, user=request.user)
         return form, True
     return form, False
@@ -101,6 +102,7 @@ def _crypto_key(request, keep_allowed: bool = False):
                 tenant=request.tenant, content=form.content, user=request.user, valid_until=valid_until
             )
         elif active is not None:  # the wizard: the saved key is kept, its date may be new
+            form.date_changed = valid_until != active.valid_until
             services.crypto_key_set_valid_until(crypto_key=active, valid_until=valid_until, user=request.user)
         return form, True
     return form, False
@@ -174,7 +176,7 @@ def onboarding_step(request, step):
         context.update({"readiness": readiness, "ready": ready})
 
     if saved:
-        kept = getattr(form, "keep", False)
+        kept = getattr(form, "keep", False) and not getattr(form, "date_changed", False)
         messages.success(request, _("Nothing to change: what is saved is kept.") if kept else _("Saved."))
         return redirect(next_url)
     context["form"] = form
@@ -201,7 +203,9 @@ def settings_nrs(request):
     ids_form, ids_saved = _nrs_ids(request, request.POST if which == "ids" else None)
     cred_form, cred_saved = _nrs_credentials(request, request.POST if which == "credentials" else None)
     if ids_saved or cred_saved:
-        if cred_saved and cred_form.keep:
+        if cred_saved and cred_form.keep and getattr(cred_form, "date_changed", False):
+            messages.success(request, _("Valid-until date saved; the saved NRS credentials are kept."))
+        elif cred_saved and cred_form.keep:
             messages.success(request, _("Nothing to change: the saved NRS credentials are kept."))
         else:
             messages.success(request, _("NRS credentials saved.") if cred_saved else _("NRS settings saved."))
