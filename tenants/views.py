@@ -296,7 +296,7 @@ def crypto_key_valid_until(request, pk):
     if form.is_valid():
         valid_until = form.cleaned_data["valid_until"]
         services.crypto_key_set_valid_until(crypto_key=key, valid_until=valid_until, user=request.user)
-        messages.success(request, _("Saved: %(note)s.") % {"note": expiry_note(key.valid_until) or _("no end date")})
+        messages.success(request, _("Saved. %(note)s.") % {"note": expiry_note(key.valid_until) or _("no end date")})
     else:
         messages.error(request, " ".join(form.errors["valid_until"]))
     return redirect("settings_crypto_keys")

@@ -61,7 +61,7 @@ def test_the_crypto_key_files_end_date_tells_the_admins_at_30_7_and_1_days_once_
     saved = signed_in(people).post(
         reverse("crypto_key_valid_until", args=[crypto_key.pk]), {"valid_until": valid_until.isoformat()}, follow=True
     )
-    assert "Saved: Expires in 40 days." in saved.content.decode()  # the whole of that day is still valid
+    assert "Saved. Expires in 40 days." in saved.content.decode()  # the whole of that day is still valid
     assert "Expires in 40 days" in signed_in(people).get(reverse("settings_crypto_keys")).content.decode()
 
     ends = end_of(valid_until)

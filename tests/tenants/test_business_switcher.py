@@ -113,8 +113,10 @@ def test_a_person_of_two_businesses_sees_only_the_current_ones_data_and_switches
 
 
 def _business_rows(html) -> list[tuple[str, str]]:
-    """(business, role) of each row of /businesses/ (a sandbox business's name is followed by its badge)."""
-    return re.findall(r"<tr>\s*<td>([^<]+?)(?: <span[^>]*>[^<]*</span>)?</td>\s*<td>([^<]+)</td>", html)
+    """(business, role) of each entry of /businesses/."""
+    return re.findall(
+        r'class="business-name">([^<]+)</strong>.*?class="muted business-role">([^<]+)</span>', html, re.S
+    )
 
 
 def test_the_businesses_page_lists_each_with_the_role_and_adds_another(accountant):
