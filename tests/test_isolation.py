@@ -620,11 +620,12 @@ def first(tenant, second, key_file, settings):
 
     (notification,) = notify(tenant, [admin], "webhook_paused", MARK.notification, MARK.notification, "", "zq7")
 
-    # An accountant who is an admin of A and of B (every role check passes in both); B's requests made by them
-    # work in B. Their unread notice in A is counted in B's switcher, never shown.
-    accountant = member(second.tenant, "admin", email="accountant@both.example.ng")
-    with scope(tenant=tenant):
-        Membership.objects.create(tenant=tenant, user=accountant, role="admin")
+    # An accountant who is an admin of A and of B (every role check passes in both), A first: without the
+    # session's choice of B their requests would work in A. Their unread notice in A is counted in B's switcher,
+    # never shown.
+    accountant = member(tenant, "admin", email="accountant@both.example.ng")
+    with scope(tenant=second.tenant):
+        Membership.objects.create(tenant=second.tenant, user=accountant, role="admin")
     notify(tenant, [accountant], "webhook_paused", MARK.notification, MARK.notification, "", "zq7-accountant")
     second.accountant = accountant
 
