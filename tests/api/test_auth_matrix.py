@@ -458,7 +458,9 @@ def test_a_person_of_two_businesses_has_the_role_and_data_of_the_one_the_session
     numbers = {row["documentNumber"] for row in client.get("/api/v1/invoices").json()["items"]}
     assert "A-CERT-1" in numbers and not any(n.startswith("B-") for n in numbers)
 
-    assert client.post(reverse("business_switch", args=[world.b.tenant.pk])).status_code == 302
+    switched = client.post(reverse("business_switch", args=[world.b.tenant.pk]))
+    assert (switched.status_code, switched["Location"]) == (302, reverse("dashboard"))
+    assert client.session["tenant_id"] == str(world.b.tenant.pk), dict(client.session)
     me = client.get("/api/v1/auth/me").json()
     assert (me["tenant"]["name"], me["role"]) == ("Other Business Ltd", "admin")
     assert client.get("/api/v1/tenant/profile").json()["legalName"] == "Other Business Ltd"  # an admin in B
