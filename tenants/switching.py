@@ -3,8 +3,9 @@
 The business a session works in is `request.session[SESSION_TENANT]`; the middleware (tenants/middleware.py) only
 ever takes it from the person's own memberships. Switching checks the membership (a 404 otherwise, the same as
 for a business that does not exist), records the switch in the audit log and lands on that business's dashboard.
-Pages still open in another tab name their rows by id in the URL, looked up in the current business only: a form
-of the business left behind answers 404 and changes nothing in the new one.
+Pages still open in another tab name their rows by id in the URL, looked up in the current business only (a 404);
+and every portal form names the business it was opened in (tenants/templatetags/business_forms.py), so a "new
+customer" form of the business left behind is refused too (409): nothing of it is written into the new one.
 """
 
 from django.contrib import messages
