@@ -93,6 +93,9 @@ TEMPLATES = [
                 "tenants.context_processors.tenant",
                 "invoicing.context_processors.nrs_banner",  # admins: NRS unreachable, their invoices waiting
             ],
+            # {% csrf_token %} also names the business a form was opened in (a person may switch business in
+            # another tab): tenants/templatetags/business_forms.py.
+            "builtins": ["tenants.templatetags.business_forms"],
         },
     },
 ]

@@ -113,6 +113,21 @@ ME = Shape(
             nullable(text(enum=["admin", "approver", "reviewer", "clerk"])),
             lambda request: membership.role if (membership := request._request.membership) else None,
         ),
+        "businesses": Field(
+            {
+                "type": "array",
+                "description": "Every business this person belongs to, with their role in each; the portal's business "
+                "switcher changes which one the session works in (`tenant`).",
+                "items": obj(
+                    {"id": UUID, "name": text(), "role": text(enum=["admin", "approver", "reviewer", "clerk"])},
+                    required=("id", "name", "role"),
+                ),
+            },
+            lambda request: [
+                {"id": str(m.tenant_id), "name": m.tenant.name, "role": m.role}
+                for m in services.memberships_of(request.user)
+            ],
+        ),
         "csrfToken": Field(
             text("Send it as X-CSRFToken on unsafe session requests."), lambda request: get_token(request._request)
         ),

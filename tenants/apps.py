@@ -22,9 +22,11 @@ def ensure_schedules(**kwargs):
             "next_run": first,
         },
     )
+    # API keys, the crypto-key file and the NRS credentials expiring in 30, 7 and 1 days: the admins are told.
+    Schedule.objects.filter(name="api-keys-expiring").delete()  # the first schedule, for API keys only
     Schedule.objects.update_or_create(
-        name="api-keys-expiring",  # API keys expiring in 30, 7 and 1 days: the admins are told
-        defaults={"func": "tenants.notifications.api_keys_expiring", "schedule_type": Schedule.HOURLY},
+        name="credentials-expiring",
+        defaults={"func": "tenants.notifications.credentials_expiring", "schedule_type": Schedule.HOURLY},
     )
 
 

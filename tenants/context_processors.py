@@ -1,3 +1,6 @@
+from functools import cached_property
+
+
 def tenant(request):
     from django.conf import settings
 
@@ -8,6 +11,7 @@ def tenant(request):
         "current_membership": membership,
         "is_admin": bool(membership and membership.role == "admin"),
         "unread_notifications": _unread(request, membership),
+        "other_businesses": OtherBusinesses(request, membership) if membership else None,
     }
 
 
@@ -18,3 +22,26 @@ def _unread(request, membership) -> int:
     from tenants.notifications import unread_count
 
     return unread_count(request.tenant, request.user)
+
+
+class OtherBusinesses:
+    """The business switcher's list: the member's other businesses (read by the middleware with the current one),
+    with their unread notifications: one grouped COUNT, only when the header asks and there are others."""
+
+    def __init__(self, request, membership):
+        self.request = request
+        self.membership = membership
+
+    @cached_property
+    def memberships(self) -> list:
+        from tenants.switching import unread_elsewhere
+
+        others = [m for m in getattr(self.request, "memberships", []) if m.tenant_id != self.membership.tenant_id]
+        if not others:
+            return []
+        unread = unread_elsewhere(self.request.user, self.membership.tenant_id)
+        return [(m, unread.get(m.tenant_id, 0)) for m in others]
+
+    @cached_property
+    def unread(self) -> int:
+        return sum(n for _m, n in self.memberships)

@@ -1,8 +1,11 @@
 """Forms only parse and check fields; the services in tenants/services.py make the changes."""
 
+from datetime import date
+
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from integrations.reference.models import Country, Lga, State
@@ -52,6 +55,22 @@ class NrsSettingsForm(forms.ModelForm):
         self.fields["nrs_service_id"].widget.attrs.update({"maxlength": 8, "autocapitalize": "characters"})
 
 
+def valid_until_field(label, help_text):
+    return forms.DateField(
+        label=label,
+        required=False,
+        help_text=help_text,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": _("Enter the date as shown by the date picker, such as 2027-03-31.")},
+    )
+
+
+def future_or_empty(value: date | None) -> date | None:
+    if value and value < timezone.localdate():
+        raise ValidationError(_("That date has passed. Enter the date NRS gave for the new one, or leave it empty."))
+    return value
+
+
 class NrsCredentialsForm(forms.Form):
     """The NRS API key and secret, write-only. With credentials on file (`saved`), both left empty means keep them:
     `keep` is then True and there is nothing to save; one without the other is refused."""
@@ -66,15 +85,22 @@ class NrsCredentialsForm(forms.Form):
         widget=forms.PasswordInput(render_value=False),
         error_messages={"required": _("Enter the API secret NRS issued with the key.")},
     )
+    valid_until = valid_until_field(
+        _("Valid until (optional)"),
+        _("The last day NRS says these credentials work. Flowpoint reminds the admins 30, 7 and 1 days before."),
+    )
 
     def __init__(self, *args, saved: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.saved = saved
         self.keep = False
         if saved:
-            for field in self.fields.values():
-                field.required = False
-                field.help_text = _("Saved. Leave it empty to keep the saved one.")
+            for name in ("api_key", "api_secret"):
+                self.fields[name].required = False
+                self.fields[name].help_text = _("Saved. Leave it empty to keep the saved one.")
+
+    def clean_valid_until(self):
+        return future_or_empty(self.cleaned_data["valid_until"])
 
     def clean(self):
         data = super().clean()
@@ -143,6 +169,13 @@ class CryptoKeyForm(forms.Form):
         help_text=_("The crypto_keys.txt file you downloaded from the NRS e-invoicing portal."),
         error_messages={"required": _("Choose the crypto_keys.txt file you downloaded from the NRS portal.")},
     )
+    valid_until = valid_until_field(
+        _("Valid until (optional)"),
+        _(
+            "The file's certificate does not say when it ends: enter the last day NRS gave for it, and Flowpoint "
+            "reminds the admins 30, 7 and 1 days before."
+        ),
+    )
 
     def __init__(self, *args, saved: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -166,6 +199,18 @@ class CryptoKeyForm(forms.Form):
         self.content = upload.read()
         parse_key_file(self.content)  # raises a ValidationError that says what is wrong
         return upload
+
+    def clean_valid_until(self):
+        return future_or_empty(self.cleaned_data["valid_until"])
+
+
+class ValidUntilForm(forms.Form):
+    """A saved crypto-key file's "valid until" date, changed on its own."""
+
+    valid_until = valid_until_field(_("Valid until"), "")
+
+    def clean_valid_until(self):
+        return future_or_empty(self.cleaned_data["valid_until"])
 
 
 class ApiKeyForm(forms.Form):

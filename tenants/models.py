@@ -32,6 +32,8 @@ class Tenant(models.Model):
     nrs_api_key = EncryptedTextField(blank=True)
     nrs_api_secret = EncryptedTextField(blank=True)
     nrs_credentials_updated_at = models.DateTimeField(null=True, blank=True)
+    # NRS says when the credentials stop working; the admin enters it (tenants/expiry.py warns before the day).
+    nrs_credentials_valid_until = models.DateField(_("NRS credentials valid until"), null=True, blank=True)
     onboarded_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     # Bumped with every change to the locations, crypto keys or review rules (invoicing/setup.py), so that
@@ -164,6 +166,8 @@ class CryptoKey(TenantOwned):
     key_file = EncryptedTextField()  # the uploaded JSON, verbatim
     fingerprint = models.CharField(max_length=95)  # SHA-256 of the public key (DER), hex pairs
     is_active = models.BooleanField(default=True)
+    # The certificate in the file is an opaque token with no readable expiry: the admin enters the date NRS gave.
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True)
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
@@ -254,6 +258,8 @@ class Notification(TenantOwned):
         NRS_OUTAGE = "nrs_outage", _("NRS not answering for more than 15 minutes, and back")
         KEY_EXPIRING = "key_expiring", _("An API key expiring in 30, 7 or 1 days")
         NRS_COPY_DIFFERS = "nrs_copy_differs", _("NRS's copy of an invoice differs from this portal's")
+        CRYPTO_KEY_EXPIRING = "crypto_key_expiring", _("The NRS crypto-key file expiring in 30, 7 or 1 days")
+        NRS_CREDENTIALS_EXPIRING = "nrs_credentials_expiring", _("The NRS API credentials expiring in 30, 7 or 1 days")
 
     class Delivery(models.TextChoices):
         IN_APP = "in_app", _("In the portal only")

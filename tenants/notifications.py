@@ -7,21 +7,19 @@ emailed_at with the send, so a task that runs twice sends once.
 """
 
 import logging
-import math
-from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django_scopes import scope, scopes_disabled
 
 from portal.queueing import enqueue_on_commit
-from tenants.models import ApiKey, Membership, Notification, NotificationPreference
+from tenants.expiry import WARN_DAYS, days_left, expiring
+from tenants.models import Membership, Notification, NotificationPreference
 
 log = logging.getLogger(__name__)
 
@@ -180,36 +178,27 @@ def unread_count(tenant, user) -> int:
         return Notification.objects.filter(user=user, read_at__isnull=True).count()
 
 
-EXPIRY_WARNINGS = (1, 7, 30)  # days before an API key expires when its admins are told
-
-
-def api_keys_expiring(now=None) -> int:
-    """The scheduled check: each active API key expiring within 30, 7 and 1 days tells the admins (and whoever
-    created it) once per threshold. Neither the key nor its hash is in any notification: only its name."""
+def credentials_expiring(now=None) -> int:
+    """The scheduled check: an API key, the active crypto-key file or the NRS credentials ending within 30, 7 and 1
+    days tells the admins (and an API key's creator) once per threshold. No secret is in any notification: only
+    what it is and when it ends, and where to renew it."""
     now = now or timezone.now()
     told = 0
-    with scopes_disabled():
-        expiring = list(
-            ApiKey.objects.filter(
-                revoked_at__isnull=True, expires_at__gt=now, expires_at__lte=now + timedelta(days=max(EXPIRY_WARNINGS))
-            ).select_related("tenant", "created_by")
-        )
-    for key in expiring:
-        days_left = math.ceil((key.expires_at - now) / timedelta(days=1))
-        threshold = next(days for days in EXPIRY_WARNINGS if days_left <= days)
-        when = date_format(timezone.localtime(key.expires_at), "j M Y, H:i")  # Africa/Lagos
+    for item in expiring(now):
+        threshold = next(days for days in WARN_DAYS if days_left(item.ends_at, now) <= days)
+        when = date_format(timezone.localtime(item.ends_at), "j M Y, H:i")  # Africa/Lagos
         in_words = "tomorrow" if threshold == 1 else f"within {threshold} days"
-        users = members(key.tenant, Role.ADMIN) + ([key.created_by] if key.created_by_id else [])
+        verb = "expire" if item.kind == Kind.NRS_CREDENTIALS_EXPIRING else "expires"
+        stop = "stop" if item.kind == Kind.NRS_CREDENTIALS_EXPIRING else "stops"
         told += bool(
             notify(
-                key.tenant,
-                users,
-                Kind.KEY_EXPIRING,
-                f"The API key “{key.name}” expires {in_words}",
-                f"The API key “{key.name}” stops working on {when} (Lagos time). Create a new key in Settings → API "
-                "access, put it in the software that uses this one, then revoke the old key.",
-                reverse("settings_api_keys"),
-                f"api-key-expiry:{key.pk}:{threshold}",
+                item.tenant,
+                members(item.tenant, Role.ADMIN) + item.also_tell,
+                item.kind,
+                f"{item.what} {verb} {in_words}",
+                f"{item.what} {stop} working on {when} (Lagos time). {item.renew}",
+                item.link,
+                f"{item.key}:{threshold}",
             )
         )
     return told

@@ -4,8 +4,8 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
-from django.shortcuts import redirect
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.permissions import BasePermission
@@ -49,6 +49,8 @@ def tenant_required(view):
             return redirect_to_code(request)
         if request.membership is None:
             return redirect("signup_business")
+        if request.method == "POST" and _form_of_another_business(request):
+            return _business_changed(request)
         if enrolment_needed(request):
             messages.warning(
                 request,
@@ -59,6 +61,27 @@ def tenant_required(view):
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def _form_of_another_business(request) -> bool:
+    """A portal form opened in another of the person's businesses (they switched since, in another tab)."""
+    from tenants.templatetags.business_forms import FORM_BUSINESS
+
+    sent = request.POST.get(FORM_BUSINESS)
+    return bool(sent) and sent != str(request.tenant.pk)
+
+
+def _business_changed(request):
+    """Nothing is saved; the page says which business the form was for (if it is one of theirs) and offers both."""
+    from tenants.services import membership_for_exactly
+    from tenants.templatetags.business_forms import FORM_BUSINESS
+
+    try:
+        origin = membership_for_exactly(request.user, request.POST[FORM_BUSINESS])
+    except ValidationError:  # not a business id at all
+        origin = None
+    context = {"origin": origin.tenant if origin else None}
+    return render(request, "tenants/business_changed.html", context, status=409)
 
 
 def _session_second_factor_check(request):

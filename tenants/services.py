@@ -47,14 +47,42 @@ def tenant_create(*, name: str, admin_email: str, admin_password: str | None, ad
 
 def membership_for(user, tenant_id=None) -> Membership | None:
     """The user's membership in the given tenant, or their first one."""
+    return memberships_and_current(user, tenant_id)[0]
+
+
+def memberships_and_current(user, tenant_id=None) -> tuple[Membership | None, list[Membership]]:
+    """In one query: the membership the session works in (the given tenant's, else the first one joined) and all
+    of the user's memberships, by business name (the business switcher's list)."""
+    if not user.is_authenticated:
+        return None, []
+    found = list(Membership.objects.with_scopes_disabled().filter(user=user).select_related("tenant"))
+    if not found:
+        return None, []
+    chosen = next((m for m in found if tenant_id and str(m.tenant_id) == str(tenant_id)), None)
+    current = chosen or min(found, key=lambda m: (m.created_at, m.pk))
+    return current, sorted(found, key=lambda m: (m.tenant.name.lower(), str(m.tenant_id)))
+
+
+def membership_for_exactly(user, tenant_id) -> Membership | None:
+    """The user's membership in that business, or None (never another one)."""
     if not user.is_authenticated:
         return None
-    qs = Membership.objects.with_scopes_disabled().filter(user=user).select_related("tenant")
-    if tenant_id:
-        found = qs.filter(tenant_id=tenant_id).first()
-        if found:
-            return found
-    return qs.order_by("created_at").first()
+    qs = Membership.objects.with_scopes_disabled().filter(user=user, tenant_id=tenant_id).select_related("tenant")
+    return qs.first()
+
+
+def memberships_of(user) -> list[Membership]:
+    """Every business the user belongs to, by name."""
+    return memberships_and_current(user)[1]
+
+
+def business_switch(*, user, leaving: Membership | None, entering: Membership) -> None:
+    """The user now works in `entering`'s business: both businesses' audit logs say so."""
+    if leaving is not None and leaving.tenant_id != entering.tenant_id:
+        with scope(tenant=leaving.tenant):
+            audit(leaving.tenant, "team.switched_away", f"{user.email} switched to another business", user=user)
+    with scope(tenant=entering.tenant):
+        audit(entering.tenant, "team.switched_in", f"{user.email} is now working in {entering.tenant.name}", user=user)
 
 
 def invitation_create(*, tenant: Tenant, email: str, role: str, invited_by, base_url: str) -> Invitation:
@@ -203,6 +231,21 @@ def nrs_credentials_set(*, tenant: Tenant, api_key: str, api_secret: str, user=N
     return tenant
 
 
+def nrs_credentials_valid_until_set(*, tenant: Tenant, valid_until, user=None) -> Tenant:
+    """The last day NRS says the credentials work (None: not known); the expiry warnings follow it."""
+    old = tenant.nrs_credentials_valid_until
+    if old != valid_until:
+        tenant.nrs_credentials_valid_until = valid_until
+        tenant.save(update_fields=["nrs_credentials_valid_until"])
+        changes = diff({"nrs_credentials_valid_until": old}, {"nrs_credentials_valid_until": valid_until})
+        audit(tenant, "settings.nrs_credentials_valid_until", _until_words(valid_until), user=user, changes=changes)
+    return tenant
+
+
+def _until_words(valid_until) -> str:
+    return f"Valid until {valid_until:%d %b %Y}." if valid_until else "Valid-until date cleared."
+
+
 def onboarding_complete(*, tenant: Tenant) -> None:
     if not tenant.onboarded_at:
         tenant.onboarded_at = timezone.now()
@@ -245,7 +288,7 @@ def location_delete(*, location: Location, user=None) -> None:
 
 
 @transaction.atomic
-def crypto_key_upload(*, tenant: Tenant, content: bytes, user=None) -> CryptoKey:
+def crypto_key_upload(*, tenant: Tenant, content: bytes, user=None, valid_until=None) -> CryptoKey:
     """Store a new NRS key file (encrypted) as the active key; older keys are kept inactive."""
     parsed = parse_key_file(content)
     with scope(tenant=tenant):
@@ -256,6 +299,7 @@ def crypto_key_upload(*, tenant: Tenant, content: bytes, user=None) -> CryptoKey
             fingerprint=parsed.fingerprint,
             is_active=True,
             uploaded_by=user,
+            valid_until=valid_until,
         )
         audit(tenant, "crypto_key.uploaded", f"Key {parsed.fingerprint[:23]}… is now active.", user=user)
         return key
@@ -268,6 +312,17 @@ def crypto_key_activate(*, crypto_key: CryptoKey, user=None) -> CryptoKey:
         crypto_key.is_active = True
         crypto_key.save(update_fields=["is_active"])
         audit(crypto_key.tenant, "crypto_key.activated", f"Key {crypto_key.fingerprint[:23]}…", user=user)
+    return crypto_key
+
+
+def crypto_key_set_valid_until(*, crypto_key: CryptoKey, valid_until, user=None) -> CryptoKey:
+    old = crypto_key.valid_until
+    if old != valid_until:
+        crypto_key.valid_until = valid_until
+        crypto_key.save(update_fields=["valid_until"])
+        message = f"Key {crypto_key.fingerprint[:23]}…: {_until_words(valid_until)}"
+        changes = diff({"valid_until": old}, {"valid_until": valid_until})
+        audit(crypto_key.tenant, "crypto_key.valid_until", message, user=user, changes=changes)
     return crypto_key
 
 

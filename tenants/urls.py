@@ -1,8 +1,10 @@
 from django.urls import path
 
-from tenants import account_security, notification_views, two_factor, views
+from tenants import account_security, notification_views, switching, two_factor, views
 
 urlpatterns = [
+    path("businesses/", switching.business_list, name="business_list"),
+    path("switch/<uuid:tenant_id>/", switching.business_switch, name="business_switch"),
     path("onboarding/", views.onboarding, name="onboarding"),
     path("onboarding/<slug:step>/", views.onboarding_step, name="onboarding_step"),
     path("settings/", views.settings_profile, name="settings_profile"),
@@ -14,6 +16,7 @@ urlpatterns = [
     path("settings/locations/<int:pk>/delete/", views.location_delete, name="location_delete"),
     path("settings/crypto-keys/", views.settings_crypto_keys, name="settings_crypto_keys"),
     path("settings/crypto-keys/<int:pk>/activate/", views.crypto_key_activate, name="crypto_key_activate"),
+    path("settings/crypto-keys/<int:pk>/valid-until/", views.crypto_key_valid_until, name="crypto_key_valid_until"),
     path("settings/crypto-keys/<int:pk>/delete/", views.crypto_key_delete, name="crypto_key_delete"),
     path("settings/api-keys/", views.settings_api_keys, name="settings_api_keys"),
     path("settings/api-keys/<int:pk>/revoke/", views.api_key_revoke, name="api_key_revoke"),

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from integrations.reference.models import Lga
 from portal.form_errors import apply_errors
 from tenants import services
+from tenants.expiry import expiry_note
 from tenants.forms import (
     ApiKeyForm,
     CryptoKeyForm,
@@ -22,6 +23,7 @@ from tenants.forms import (
     NrsSettingsForm,
     ProfileForm,
     RoleForm,
+    ValidUntilForm,
 )
 from tenants.models import ApiKey, CryptoKey, Invitation, Location, Membership, Tenant
 from tenants.permissions import admin_required
@@ -54,10 +56,17 @@ def _nrs_ids(request, data):
 
 def _nrs_credentials(request, data):
     """(form, saved); saved is also True when the credentials on file are kept (both fields left empty)."""
-    form = NrsCredentialsForm(data, saved=request.tenant.has_nrs_credentials)
+    tenant = request.tenant
+    form = NrsCredentialsForm(
+        data, saved=tenant.has_nrs_credentials, initial={"valid_until": tenant.nrs_credentials_valid_until}
+    )
     if data is not None and form.is_valid():
+        secrets = {name: form.cleaned_data[name] for name in ("api_key", "api_secret")}
         if not form.keep:
-            services.nrs_credentials_set(tenant=request.tenant, user=request.user, **form.cleaned_data)
+            services.nrs_credentials_set(tenant=tenant, user=request.user, **secrets)
+        valid_until = form.cleaned_data["valid_until"]
+        form.date_changed = valid_until != tenant.nrs_credentials_valid_until
+        services.nrs_credentials_valid_until_set(tenant=tenant, valid_until=valid_until, user=request.user)
         return form, True
     return form, False
 
@@ -78,12 +87,23 @@ def _location(request, location):
 
 def _crypto_key(request, keep_allowed: bool = False):
     """(form, saved). With `keep_allowed` (the wizard) and an active key on file, no file keeps that key."""
-    saved = keep_allowed and CryptoKey.objects.filter(is_active=True).exists()
+    active = CryptoKey.objects.filter(is_active=True).first() if keep_allowed else None
     posted = request.method == "POST"  # bound even when only the (empty) file was sent: no file keeps the saved key
-    form = CryptoKeyForm(request.POST if posted else None, request.FILES if posted else None, saved=saved)
+    form = CryptoKeyForm(
+        request.POST if posted else None,
+        request.FILES if posted else None,
+        saved=active is not None,
+        initial={"valid_until": active.valid_until if active else None},
+    )
     if request.method == "POST" and form.is_valid():
+        valid_until = form.cleaned_data["valid_until"]
         if not form.keep:
-            services.crypto_key_upload(tenant=request.tenant, content=form.content, user=request.user)
+            services.crypto_key_upload(
+                tenant=request.tenant, content=form.content, user=request.user, valid_until=valid_until
+            )
+        elif active is not None:  # the wizard: the saved key is kept, its date may be new
+            form.date_changed = valid_until != active.valid_until
+            services.crypto_key_set_valid_until(crypto_key=active, valid_until=valid_until, user=request.user)
         return form, True
     return form, False
 
@@ -156,7 +176,7 @@ def onboarding_step(request, step):
         context.update({"readiness": readiness, "ready": ready})
 
     if saved:
-        kept = getattr(form, "keep", False)
+        kept = getattr(form, "keep", False) and not getattr(form, "date_changed", False)
         messages.success(request, _("Nothing to change: what is saved is kept.") if kept else _("Saved."))
         return redirect(next_url)
     context["form"] = form
@@ -183,7 +203,9 @@ def settings_nrs(request):
     ids_form, ids_saved = _nrs_ids(request, request.POST if which == "ids" else None)
     cred_form, cred_saved = _nrs_credentials(request, request.POST if which == "credentials" else None)
     if ids_saved or cred_saved:
-        if cred_saved and cred_form.keep:
+        if cred_saved and cred_form.keep and getattr(cred_form, "date_changed", False):
+            messages.success(request, _("Valid-until date saved; the saved NRS credentials are kept."))
+        elif cred_saved and cred_form.keep:
             messages.success(request, _("Nothing to change: the saved NRS credentials are kept."))
         else:
             messages.success(request, _("NRS credentials saved.") if cred_saved else _("NRS settings saved."))
@@ -263,6 +285,20 @@ def settings_crypto_keys(request):
 def crypto_key_activate(request, pk):
     services.crypto_key_activate(crypto_key=get_object_or_404(CryptoKey, pk=pk), user=request.user)
     messages.success(request, _("Key activated; older keys are kept inactive."))
+    return redirect("settings_crypto_keys")
+
+
+@admin_required
+@require_POST
+def crypto_key_valid_until(request, pk):
+    key = get_object_or_404(CryptoKey, pk=pk)
+    form = ValidUntilForm(request.POST)
+    if form.is_valid():
+        valid_until = form.cleaned_data["valid_until"]
+        services.crypto_key_set_valid_until(crypto_key=key, valid_until=valid_until, user=request.user)
+        messages.success(request, _("Saved. %(note)s.") % {"note": expiry_note(key.valid_until) or _("no end date")})
+    else:
+        messages.error(request, " ".join(form.errors["valid_until"]))
     return redirect("settings_crypto_keys")
 
 

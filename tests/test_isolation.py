@@ -200,8 +200,13 @@ ROUTES = {
     "settings_crypto_keys": Listing(),
     "crypto_key_activate": Owned(pk=A("crypto_key.pk")),
     "crypto_key_delete": Owned(pk=A("crypto_key.pk")),
+    "crypto_key_valid_until": Owned(pk=A("crypto_key.pk")),
     "settings_api_keys": Listing(),
     "api_key_revoke": Owned(pk=A("api_key.pk")),
+    # A business's id is only a way to choose among one's own: to anyone not a member it is a 404, as if there were
+    # no such business. (The accountant, a member of A too, may switch to A: ACCOUNTANT_MAY.)
+    "business_switch": Owned(tenant_id=A("tenant.pk")),
+    "business_list": Listing(nothing_of_a_tenant="the signed-in person's own businesses: names every header shows"),
     "account_security": Listing(nothing_of_a_tenant="the signed-in person's own sessions, no business data"),
     "account_password": Listing(nothing_of_a_tenant="password form"),
     "account_session_sign_out": Owned(pk=A("user_session.pk")),  # a person's session: only theirs, 404 to others
@@ -639,6 +644,15 @@ def first(tenant, second, key_file, settings):
 
     (notification,) = notify(tenant, [admin], "webhook_paused", MARK.notification, MARK.notification, "", "zq7")
 
+    # An accountant who is an admin of A and of B (every role check passes in both), A first: without the
+    # session's choice of B their requests would work in A. Their unread notice in A is counted in B's switcher,
+    # never shown.
+    accountant = member(tenant, "admin", email="accountant@both.example.ng")
+    with scope(tenant=second.tenant):
+        Membership.objects.create(tenant=second.tenant, user=accountant, role="admin")
+    notify(tenant, [accountant], "webhook_paused", MARK.notification, MARK.notification, "", "zq7-accountant")
+    second.accountant = accountant
+
     with scopes_disabled():
         return SimpleNamespace(
             exchange_rate=exchange_rate,
@@ -698,8 +712,32 @@ def _keyed(key) -> Client:
 
 
 def _as(who, second) -> Client:
-    """Tenant B's admin signed in to the portal, B's API key, or nobody."""
-    return {"session": lambda: _session(second.admin), "key": lambda: _keyed(second.key), "anonymous": Client}[who]()
+    """Tenant B's admin signed in to the portal, B's API key, nobody, or the accountant working in B."""
+    return {
+        "session": lambda: _session(second.admin),
+        "key": lambda: _keyed(second.key),
+        "anonymous": Client,
+        "accountant": lambda: _working_in(second.accountant, second.tenant),
+    }[who]()
+
+
+def _working_in(user, tenant) -> Client:
+    """The person signed in, working in `tenant` (as the business switcher leaves the session)."""
+    client = _session(user)
+    session = client.session
+    session["tenant_id"] = str(tenant.pk)
+    session.save()
+    return client
+
+
+# The accountant belongs to A and to B, and works in B: the name of A, a business of theirs, is theirs to see (the
+# switcher lists it on every page); nothing else of A's is. Switching to A is theirs to do (tested on its own below).
+ACCOUNTANT_SEES = {MARK.tenant}
+ACCOUNTANT_MAY = {"business_switch"}
+
+
+def _markers_for(who, markers) -> set:
+    return markers - ACCOUNTANT_SEES if who == "accountant" else markers
 
 
 def _text(response) -> str:
@@ -774,22 +812,24 @@ def test_the_owned_routes_answer_the_first_tenant_itself(first, second):
             assert response.status_code != 404, f"A itself gets 404 on {name}: fix its parameters in ROUTES"
 
 
-@pytest.mark.parametrize("who", ["session", "key"])
+@pytest.mark.parametrize("who", ["session", "key", "accountant"])
 def test_another_tenant_is_refused_on_every_owned_route_and_changes_nothing(who, first, second, markers):
     client = _as(who, second)
     before = _a_rows(first.tenant)
     mail.outbox.clear()
     for name, entry in _of_kind(Owned):
+        if who == "accountant" and name in ACCOUNTANT_MAY:
+            continue
         url = _url(name, entry, first, entry.params)
         for method in ("get", "post", "put", "patch", "delete"):
             response = getattr(client, method)(url)
             where = f"{who}: {method.upper()} {url} ({name}) answered {response.status_code}"
-            if who == "session":  # B's admin passes every role check: only the tenant filter stands in the way
+            if who != "key":  # B's admins pass every role check: only the tenant filter stands in the way
                 assert response.status_code in (404, 405), where  # a 403 would tell B that the row exists
             else:
                 assert _refused_by_key(response), where
             assert response.status_code != 405 or method not in _allowed(response), where
-            assert not _shown(response, markers, url), where
+            assert not _shown(response, _markers_for(who, markers), url), where
     assert _a_rows(first.tenant) == before
     assert mail.outbox == []
 
@@ -815,7 +855,7 @@ def test_the_first_tenant_is_shown_its_own_data_where_the_table_says(first, seco
             assert any(_shown(client.get(url), markers, url) for client in clients), f"nothing of A's at {url}"
 
 
-@pytest.mark.parametrize("who", ["anonymous", "session", "key"])
+@pytest.mark.parametrize("who", ["anonymous", "session", "key", "accountant"])
 def test_another_tenant_is_shown_none_of_the_first_tenants_data_on_any_listing(who, first, second, markers):
     client = _as(who, second)
     for name, entry in _of_kind(Listing):
@@ -823,7 +863,9 @@ def test_another_tenant_is_shown_none_of_the_first_tenants_data_on_any_listing(w
             url = _url(name, entry, first, query=query)
             response = client.get(url)
             assert response.status_code < 500 and response.status_code != 429, f"{who}: {url} {response.status_code}"
-            assert not _shown(response, markers, url), f"{who}: GET {url} shows A's data"
+            assert not _shown(response, _markers_for(who, markers), url), f"{who}: GET {url} shows A's data"
+    if who == "accountant":  # still working in B after every page: nothing above moved the session to A
+        assert client.get(reverse("api_auth_me")).json()["tenant"]["id"] == str(second.tenant.pk)
 
 
 def test_stored_files_have_no_url_of_their_own(first, second, markers):
@@ -849,11 +891,12 @@ def test_the_audit_log_csv_export_of_another_tenant_has_only_its_own_rows(first,
 # --- routes with parameters that are not A's ids ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("who", ["anonymous", "session", "key"])
+@pytest.mark.parametrize("who", ["anonymous", "session", "key", "accountant"])
 def test_public_routes_show_another_tenant_nothing_of_the_first(who, first, second, markers):
     client = _as(who, second)
     for name, entry in _of_kind(Public):
         allowed = {getattr(MARK, field) for field in entry.publishes}
+        allowed |= ACCOUNTANT_SEES if who == "accountant" else set()
         for params in entry.param_sets:
             url = _url(name, entry, first, params)
             response = client.get(url)

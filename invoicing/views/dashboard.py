@@ -8,6 +8,7 @@ from invoicing.purchases.selectors import new_received_count, unacknowledged_by_
 from invoicing.selectors import dashboard as invoice_dashboard
 from invoicing.selectors import nrs_queue, nrs_reachability
 from invoicing.wording import problem_line
+from tenants.expiry import expired_warnings
 from tenants.permissions import tenant_required
 from tenants.readiness import tenant_readiness
 
@@ -27,6 +28,8 @@ def dashboard(request):
             "nrs_queue": nrs_queue(request.tenant),
             "unacknowledged": unacknowledged_by_buyer(),
             "new_purchases": new_received_count(),
+            # An expired crypto-key file or NRS credentials: a plain warning for the admins, who renew them.
+            "expired": expired_warnings(request.tenant) if request.membership.role == "admin" else [],
             **figures,
         },
     )

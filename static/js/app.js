@@ -80,4 +80,18 @@
   }
   focusableScrollers();
   window.addEventListener("resize", focusableScrollers);
+  // The business switcher closes when a click lands elsewhere or Escape is pressed (it is a <details>: it opens and
+  // its switches work without this).
+  var switcher = document.getElementById("business-switcher");
+  if (switcher) {
+    document.addEventListener("click", function (event) {
+      if (switcher.open && !switcher.contains(event.target)) switcher.open = false;
+    });
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && switcher.open) {
+        switcher.open = false;
+        switcher.querySelector("summary").focus();
+      }
+    });
+  }
 })();

@@ -447,6 +447,38 @@ def test_auth_routes_sign_a_portal_user_in_and_out(world):
     assert_error_shape(key_get("/api/v1/auth/me", new_key(world.a.tenant)), 403)
 
 
+def test_a_person_of_two_businesses_has_the_role_and_data_of_the_one_the_session_works_in(world):
+    """The business switcher over the API session: `me` lists both businesses; the admin routes and the data
+    follow the business the session works in, and the role there (a clerk of A, an admin of B)."""
+    from django.urls import reverse
+
+    from tenants.models import Membership
+
+    person = member(world.a.tenant, "clerk")  # A first: a new session works in A
+    with scope(tenant=world.b.tenant):
+        Membership.objects.create(tenant=world.b.tenant, user=person, role="admin")
+    client = APIClient()
+    client.force_login(person)
+    me = client.get("/api/v1/auth/me").json()
+    assert (me["tenant"]["name"], me["role"]) == ("Kola Foods Ltd", "clerk")
+    assert me["businesses"] == [
+        {"id": str(world.a.tenant.pk), "name": "Kola Foods Ltd", "role": "clerk"},
+        {"id": str(world.b.tenant.pk), "name": "Other Business Ltd", "role": "admin"},
+    ]
+    assert_error_shape(client.get("/api/v1/tenant/profile"), 403)  # a clerk in A
+    numbers = {row["documentNumber"] for row in client.get("/api/v1/invoices").json()["items"]}
+    assert "A-CERT-1" in numbers and not any(n.startswith("B-") for n in numbers)
+
+    switched = client.post(reverse("business_switch", args=[world.b.tenant.pk]))
+    assert (switched.status_code, switched["Location"]) == (302, reverse("dashboard"))
+    assert client.session["tenant_id"] == str(world.b.tenant.pk), dict(client.session)
+    me = client.get("/api/v1/auth/me").json()
+    assert (me["tenant"]["name"], me["role"]) == ("Other Business Ltd", "admin")
+    assert client.get("/api/v1/tenant/profile").json()["legalName"] == "Other Business Ltd"  # an admin in B
+    numbers = {row["documentNumber"] for row in client.get("/api/v1/invoices").json()["items"]}
+    assert "B-CERT-1" in numbers and not any(n.startswith("A-") for n in numbers)
+
+
 def key_get(path, key):
     return APIClient().get(path, headers={"X-Flowpoint-Key": key})
 

@@ -26,6 +26,7 @@ def test_a_person_sees_where_they_are_signed_in_and_signs_another_device_out(bro
     laptop = signed_in(browser, live_server, user)
     other = signed_in(browser, live_server, user)
 
+    laptop.locator("#business-switcher > summary").click()  # the account is in the business menu
     laptop.get_by_role("link", name=user.email).click()
     expect(laptop.get_by_role("heading", name="Where you're signed in")).to_be_visible()
     rows = laptop.locator("#session-list > li")

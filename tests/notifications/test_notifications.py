@@ -358,7 +358,7 @@ def test_nrs_unreachable_for_15_minutes_and_back_tells_the_admins_once_each(comm
 
 
 def test_an_api_key_expiring_tells_the_admins_at_30_7_and_1_days_once_each(committed, ready_tenant, smtp_inbox):
-    from tenants.notifications import api_keys_expiring
+    from tenants.notifications import credentials_expiring
     from tenants.services import api_key_create
 
     admin = member(ready_tenant, "admin", email="boss@kola.ng")
@@ -369,7 +369,7 @@ def test_an_api_key_expiring_tells_the_admins_at_30_7_and_1_days_once_each(commi
         key, plaintext = api_key_create(tenant=ready_tenant, name="Sage ERP", expires_at=expires, user=admin)
 
     told = [
-        committed(api_keys_expiring, now=expires - timedelta(days=days)) for days in (31, 29.5, 20, 6.5, 6, 0.5, 0.2)
+        committed(credentials_expiring, now=expires - timedelta(days=days)) for days in (31, 29.5, 20, 6.5, 6, 0.5, 0.2)
     ]
     assert told == [0, 1, 0, 1, 0, 1, 0]
     subjects = [subject(m) for r, m in smtp_inbox.messages]
