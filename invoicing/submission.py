@@ -34,7 +34,7 @@ from invoicing.models import Invoice, Kind
 from invoicing.services import SUBMIT_TASK as TASK
 from invoicing.services import Actor, event, invoice_enqueue
 from invoicing.setup import tenant_setup
-from invoicing.shapes import OPTIONAL_TEXT, line_of
+from invoicing.shapes import OPTIONAL_TEXT, allowance_charges_of, line_of
 from invoicing.wording import (
     CREDENTIALS_REFUSED,
     credentials_held_sentence,
@@ -73,6 +73,8 @@ def invoice_document(invoice: Invoice) -> dict:
             lines=[line_of(row) for row in invoice.lines.all()],
             currency=invoice.currency,
             billing_references=[(original.irn, original.issue_date)] if original else [],
+            payment_means=invoice.payment_means,
+            allowance_charges=allowance_charges_of(invoice.allowance_charges),
             **{text.nrs: getattr(invoice, name) for name, text in OPTIONAL_TEXT.items() if text.nrs},
         )
     )

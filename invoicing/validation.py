@@ -13,8 +13,10 @@ from django.db import connection
 from django.db.models import Sum
 
 from integrations.nrs.shapes import Party
-from integrations.nrs.totals import document_totals
+from integrations.nrs.totals import DEDUCTED_CATEGORIES, AllowanceCharge, document_totals
 from integrations.reference import lookup
+from integrations.reference.units import EXAMPLES as UNIT_EXAMPLES
+from integrations.reference.units import unit_code
 from invoicing.errors import InvoiceError
 from invoicing.models import Customer, GateRules, Invoice, Item, Kind
 from invoicing.parsing import MAX_AMOUNT, InvoiceInput, looks_like_uuid
@@ -51,6 +53,16 @@ class Checked:
     readiness: list | None = None  # the tenant's checklist as checked (not for drafts), reused at release
     location: Location | None = None  # the primary location read for that checklist, reused in the snapshot
     rules: GateRules | None = None  # the review/approval rules, read with the location (not for drafts)
+    allowance_charges: tuple = ()  # AllowanceCharge, complete
+    payment_means: str = ""  # an NRS payment-means code, checked
+
+
+def line_totals(lines, allowance_charges=()):
+    """The document totals of checked lines ((Line, LineAmounts, item) triples) and allowances and charges."""
+    return document_totals(
+        [(amounts, line.tax_category, line.tax_rate, line.withholding_rate) for line, amounts, _ in lines],
+        allowance_charges,
+    )
 
 
 def invoice_check(tenant: Tenant, parsed: InvoiceInput, *, draft: bool, exclude=None) -> Checked:
@@ -87,7 +99,15 @@ def invoice_check(tenant: Tenant, parsed: InvoiceInput, *, draft: bool, exclude=
 
     customer, buyer, kind = _buyer(tenant, parsed)
     lines = _lines(tenant, parsed)
-    totals = document_totals([(amounts, line.tax_category, line.tax_rate) for line, amounts, _ in lines])
+    allowance_charges = _allowance_charges(parsed, lines)
+    payment_means = _payment_means(parsed)
+    totals = line_totals(lines, allowance_charges)
+    if totals.tax_exclusive <= 0:
+        raise InvoiceError(
+            "ZERO_VALUE",
+            "The allowances take the invoice to zero or below; they must be less than the lines' total.",
+            fields={"allowance_charges": "allowances must add up to less than the lines' total"},
+        )
     if totals.payable <= 0:
         raise InvoiceError(
             "ZERO_VALUE",
@@ -111,7 +131,9 @@ def invoice_check(tenant: Tenant, parsed: InvoiceInput, *, draft: bool, exclude=
                 fields={"document_number": "already used"},
                 status=409,
             )
-    return Checked(parsed, kind, customer, buyer, lines, original, readiness, location, rules)
+    return Checked(
+        parsed, kind, customer, buyer, lines, original, readiness, location, rules, allowance_charges, payment_means
+    )
 
 
 def _number_in_use(tenant: Tenant, number: str, exclude=None) -> str | None:
@@ -302,13 +324,34 @@ def _lines(tenant: Tenant, parsed: InvoiceInput) -> list:
                 fields={f"{where}.tax_scheme": "must be a tax category such as STANDARD_VAT"},
             )
         if line.tax_rate is None:
-            line = replace(line, tax_rate=Decimal("7.5") if line.tax_category == "STANDARD_VAT" else Decimal("0"))
+            line = replace(line, tax_rate=_default_rate(line.tax_category))
         if not Decimal(0) <= line.tax_rate <= 100:
             raise InvoiceError(
                 "incomplete_unpatchable",
                 f"Line {index + 1}: the tax rate must be 0–100.",
                 fields={f"{where}.tax_rate": "must be between 0 and 100"},
             )
+        if line.tax_category in DEDUCTED_CATEGORIES and not line.withholding_rate:
+            # An older body's withholding line: withheld at its tax rate, no tax added (totals.tax_rates).
+            line = replace(line, withholding_rate=line.tax_rate)
+        if not Decimal(0) <= line.withholding_rate < 100:
+            raise InvoiceError(
+                "incomplete_unpatchable",
+                f"Line {index + 1}: the withholding tax rate must be 0 or more and under 100.",
+                fields={f"{where}.withholding_rate": "must be a percent from 0 to under 100, such as 10"},
+            )
+        code = unit_code(line.unit)
+        if code is None:
+            raise InvoiceError(
+                "incomplete_unpatchable",
+                f"Line {index + 1}: “{line.unit}” is not a unit of measure NRS knows. Use a common word (each, kg, "
+                f"litre, hour, day) or a UN/ECE code such as {UNIT_EXAMPLES}.",
+                fields={
+                    f"{where}.unit_of_measure": f"unknown unit; use a word such as kg or hours, or a code: "
+                    f"{UNIT_EXAMPLES}"
+                },
+            )
+        line = replace(line, unit=code)
         if line.discount < 0 or line.fee < 0:
             raise InvoiceError(
                 "incomplete_unpatchable",
@@ -336,6 +379,71 @@ def _lines(tenant: Tenant, parsed: InvoiceInput) -> list:
             fields={"lines": f"the lines must add up to less than {MAX_AMOUNT:,.0f}"},
         )
     return checked
+
+
+def _default_rate(category: str) -> Decimal:
+    return Decimal("7.5") if category == "STANDARD_VAT" else Decimal("0")
+
+
+def _allowance_charges(parsed: InvoiceInput, lines: list) -> tuple:
+    """The document's allowances and charges, each taxed at its own category and rate: by default the lines'
+    single added tax (required when the lines have several)."""
+    rates = {(line.tax_category, line.tax_rate) for line, _amounts, _item in lines}
+    rates = {rate for rate in rates if rate[0] not in DEDUCTED_CATEGORIES}
+    categories = lookup.tax_categories()
+    checked = []
+    for index, item in enumerate(parsed.allowance_charges):
+        where = f"allowance_charges[{index}]"
+        what = "charge" if item["charge"] else "allowance"
+        if item["amount"] <= 0:
+            raise InvoiceError(
+                "incomplete_unpatchable",
+                f"Each {what} needs an amount above zero.",
+                fields={f"{where}.amount": "must be greater than 0"},
+            )
+        if not item.get("reason"):
+            raise InvoiceError(
+                "incomplete_unpatchable",
+                f"Say what the {what} is for, such as “Loyalty discount” or “Delivery”.",
+                fields={f"{where}.reason": "required: what it is for"},
+            )
+        category, rate = item["tax_scheme"], item["tax_rate"]
+        if not category:
+            if len(rates) != 1:
+                raise InvoiceError(
+                    "incomplete_unpatchable",
+                    f"The lines have several tax rates: say which one the {what} “{item['reason']}” is taxed at.",
+                    fields={f"{where}.tax_scheme": "required when the lines have several tax rates"},
+                )
+            category, line_rate = next(iter(rates))
+            rate = line_rate if rate is None else rate
+        if category not in categories or category in DEDUCTED_CATEGORIES:
+            raise InvoiceError(
+                "incomplete_unpatchable",
+                f"The {what} “{item['reason']}”: that tax scheme is not a tax NRS adds, such as standard VAT.",
+                fields={f"{where}.tax_scheme": "must be a tax category such as STANDARD_VAT"},
+            )
+        rate = _default_rate(category) if rate is None else rate
+        if not Decimal(0) <= rate <= 100:
+            raise InvoiceError(
+                "incomplete_unpatchable",
+                f"The {what} “{item['reason']}”: the tax rate must be 0–100.",
+                fields={f"{where}.tax_rate": "must be between 0 and 100"},
+            )
+        checked.append(AllowanceCharge(item["charge"], item["amount"], item["reason"], category, rate))
+    return tuple(checked)
+
+
+def _payment_means(parsed: InvoiceInput) -> str:
+    code = parsed.payment_means
+    if code and code not in lookup.payment_means():
+        examples = ", ".join(f"{c} ({n})" for c, n in list(lookup.payment_means().items())[:4])
+        raise InvoiceError(
+            "incomplete_unpatchable",
+            f"{code} is not one of NRS's payment means; use a code such as {examples}.",
+            fields={"payment_means": f"must be an NRS payment-means code such as {examples}"},
+        )
+    return code
 
 
 def _original(tenant: Tenant, parsed: InvoiceInput, payable: Decimal, exclude) -> Invoice | None:

@@ -71,3 +71,13 @@ def lgas() -> dict:
             code: (name, state) for code, name, state in models.Lga.objects.values_list("code", "name", "state_id")
         },
     )
+
+
+def quantity_units() -> dict:
+    """UN/ECE Recommendation 20 code -> name (KGM -> kilogram), NRS's invoice-quantity-codes."""
+    return _cached("quantity_units", lambda: dict(models.QuantityUnit.objects.values_list("code", "name")))
+
+
+def payment_means() -> dict:
+    """NRS payment-means code -> name (30 -> Credit Transfer)."""
+    return _cached("payment_means", lambda: dict(models.PaymentMeans.objects.values_list("code", "name")))
