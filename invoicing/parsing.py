@@ -199,7 +199,7 @@ def parse_invoice(data) -> InvoiceInput:
     return parsed
 
 
-MAX_ALLOWANCE_CHARGES = 20
+MAX_ALLOWANCE_CHARGES = 20  # as the refusal says
 
 
 def _allowance_charges(given, errors: dict) -> list:
@@ -208,10 +208,10 @@ def _allowance_charges(given, errors: dict) -> list:
     if given in (None, ""):
         return []
     if not isinstance(given, list):
-        errors["allowance_charges"] = "must be a list of {charge_indicator, amount, reason}"
+        errors["allowance_charges"] = "must be a list of allowances and charges, each with an amount and a reason"
         return []
     if len(given) > MAX_ALLOWANCE_CHARGES:
-        errors["allowance_charges"] = f"at most {MAX_ALLOWANCE_CHARGES} allowances and charges per invoice"
+        errors["allowance_charges"] = "at most 20 allowances and charges per invoice"
         return []
     items = []
     for index, raw in enumerate(given):

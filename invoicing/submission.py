@@ -14,6 +14,7 @@ PENDING → (claimed) SUBMITTING → irn/validate → validate → sign → (B2B
 """
 
 import logging
+from dataclasses import replace
 from datetime import timedelta
 
 from django.conf import settings
@@ -27,7 +28,8 @@ from integrations.nrs.client import NrsClient, base_url_for
 from integrations.nrs.errors import NrsBadCredentials, NrsError, NrsNotFound, NrsTransient
 from integrations.nrs.payload import Document, build_document
 from integrations.nrs.qr import NoActiveKey, tenant_qr_payload
-from integrations.nrs.shapes import Party
+from integrations.nrs.shapes import Line, Party
+from integrations.reference.units import unit_code
 from invoicing import notices
 from invoicing.buyer_mail import invoice_email_on_certify
 from invoicing.models import Invoice, Kind
@@ -70,7 +72,7 @@ def invoice_document(invoice: Invoice) -> dict:
             invoice_kind=invoice.kind,
             supplier=Party.from_dict(invoice.supplier),
             customer=buyer if invoice.kind != Kind.B2C or buyer.tin else None,
-            lines=[line_of(row) for row in invoice.lines.all()],
+            lines=[nrs_line(row) for row in invoice.lines.all()],
             currency=invoice.currency,
             billing_references=[(original.irn, original.issue_date)] if original else [],
             payment_means=invoice.payment_means,
@@ -78,6 +80,13 @@ def invoice_document(invoice: Invoice) -> dict:
             **{text.nrs: getattr(invoice, name) for name, text in OPTIONAL_TEXT.items() if text.nrs},
         )
     )
+
+
+def nrs_line(row) -> Line:
+    """A saved line as NRS takes it: its unit of measure as the UN/ECE code ("kg" is KGM). The checks on create
+    refuse a unit with no code; an older line's unknown unit is left out (NRS then reads a price per 1)."""
+    line = line_of(row)
+    return replace(line, unit=unit_code(line.unit) or "")
 
 
 def _claim(invoice_id, now) -> bool:

@@ -29,6 +29,7 @@ from tenants.readiness import missing_summary, tenant_readiness
 from tenants.validators import PHONE_RE
 
 Status = Invoice.Status
+UNKNOWN_UNIT = f"unknown unit; use a word such as kg or hours, or a code: {UNIT_EXAMPLES}"
 # An invoice in one of these holds its document number: only drafts and deleted invoices give it back.
 LIVE = (
     Status.PENDING_REVIEW,
@@ -102,7 +103,7 @@ def invoice_check(tenant: Tenant, parsed: InvoiceInput, *, draft: bool, exclude=
     allowance_charges = _allowance_charges(parsed, lines)
     payment_means = _payment_means(parsed)
     totals = line_totals(lines, allowance_charges)
-    if totals.tax_exclusive <= 0:
+    if totals.tax_exclusive <= 0 < totals.line_extension:
         raise InvoiceError(
             "ZERO_VALUE",
             "The allowances take the invoice to zero or below; they must be less than the lines' total.",
@@ -340,18 +341,14 @@ def _lines(tenant: Tenant, parsed: InvoiceInput) -> list:
                 f"Line {index + 1}: the withholding tax rate must be 0 or more and under 100.",
                 fields={f"{where}.withholding_rate": "must be a percent from 0 to under 100, such as 10"},
             )
-        code = unit_code(line.unit)
-        if code is None:
+        if unit_code(line.unit) is None:  # kept as typed ("Each"); the NRS document sends its code (EA)
             raise InvoiceError(
                 "incomplete_unpatchable",
                 f"Line {index + 1}: “{line.unit}” is not a unit of measure NRS knows. Use a common word (each, kg, "
                 f"litre, hour, day) or a UN/ECE code such as {UNIT_EXAMPLES}.",
-                fields={
-                    f"{where}.unit_of_measure": f"unknown unit; use a word such as kg or hours, or a code: "
-                    f"{UNIT_EXAMPLES}"
-                },
+                fields={f"{where}.unit_of_measure": UNKNOWN_UNIT},
             )
-        line = replace(line, unit=code)
+
         if line.discount < 0 or line.fee < 0:
             raise InvoiceError(
                 "incomplete_unpatchable",
@@ -421,7 +418,7 @@ def _allowance_charges(parsed: InvoiceInput, lines: list) -> tuple:
             raise InvoiceError(
                 "incomplete_unpatchable",
                 f"The {what} “{item['reason']}”: that tax scheme is not a tax NRS adds, such as standard VAT.",
-                fields={f"{where}.tax_scheme": "must be a tax category such as STANDARD_VAT"},
+                fields={f"{where}.tax_scheme": "must be a tax that is added to the price, such as standard VAT"},
             )
         rate = _default_rate(category) if rate is None else rate
         if not Decimal(0) <= rate <= 100:
@@ -438,10 +435,11 @@ def _payment_means(parsed: InvoiceInput) -> str:
     code = parsed.payment_means
     if code and code not in lookup.payment_means():
         examples = ", ".join(f"{c} ({n})" for c, n in list(lookup.payment_means().items())[:4])
+        means_message = f"must be a payment-means code of NRS's list, such as {examples}"
         raise InvoiceError(
             "incomplete_unpatchable",
             f"{code} is not one of NRS's payment means; use a code such as {examples}.",
-            fields={"payment_means": f"must be an NRS payment-means code such as {examples}"},
+            fields={"payment_means": means_message},
         )
     return code
 

@@ -273,7 +273,7 @@ def test_a_row_with_too_many_cells_or_no_number_is_an_error_of_that_row(client, 
         {
             "row": 3,
             "column": None,
-            "message": "This row has 29 cells but the header has 28 columns: a comma inside a value must be quoted.",
+            "message": "This row has 37 cells but the header has 36 columns: a comma inside a value must be quoted.",
             "code": "extra_cells",
         },
         # Row 4 is blank and skipped; the numbering still counts it, as a spreadsheet does.
