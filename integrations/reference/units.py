@@ -74,3 +74,21 @@ def unit_code(text: str) -> str | None:
 def unit_name(code: str) -> str:
     """The unit's name for people (KGM -> kilogram); a text that is not a code is shown as it is."""
     return lookup.quantity_units().get(code or "", code or "")
+
+
+# What the editor suggests as a line's unit (each is read as its code: UNIT_WORDS).
+SUGGESTED_WORDS = (
+    "each",
+    "kg",
+    "litre",
+    "hours",
+    "day",
+    "month",
+    "metre",
+    "box",
+    "pair",
+    "set",
+    "pack",
+    "carton",
+    "bag",
+)

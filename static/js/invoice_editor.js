@@ -31,21 +31,46 @@
   }
   function field(row, name) { return row.querySelector("[name$='-" + name + "']"); }
 
+  function named(name) { return form.querySelector("[name=" + name + "]"); }
+  function show(name, kobo) {
+    form.querySelectorAll("[data-when=" + name + "]").forEach(function (el) { el.hidden = kobo === 0n; });
+    form.querySelector("[data-total=" + name + "]").textContent = (name === "charge" ? "" : "−") + naira(kobo);
+  }
+
+  // As integrations/nrs/totals.py: tax-exclusive = lines − allowance + charge; the allowance and the charge are
+  // taxed at the lines' one rate; withholding (per line, on its amount) is taken off what the buyer pays.
   function recalc() {
-    var subtotal = 0n, tax = 0n;
+    var subtotal = 0n, tax = 0n, withheld = 0n, rates = {};
     body.querySelectorAll("tr.line-row").forEach(function (row) {
       var qty = scaled(field(row, "quantity").value, 4), price = scaled(field(row, "unit_price").value, 2);
       var discount = scaled(field(row, "discount").value || "0", 2), rate = scaled(field(row, "tax_rate").value || "0", 2);
+      var fee = scaled(field(row, "fee").value || "0", 2);
+      var withholding = scaled(field(row, "withholding_rate").value || "0", 2);
       var cell = row.querySelector(".line-amount");
-      if (qty === null || price === null || discount === null || rate === null) { cell.textContent = "—"; return; }
-      var amount = divHalfUp(qty * price, 10000n) - discount;     // kobo
+      if (qty === null || price === null || discount === null || rate === null || fee === null || withholding === null) {
+        cell.textContent = "—"; return;
+      }
+      var scheme = field(row, "tax_scheme").value;
+      if (scheme === "WITHHOLDING_TAX") { withholding = withholding || rate; rate = 0n; }  // an older line's way
+      else rates[scheme + " " + rate] = rate;
+      var amount = divHalfUp(qty * price, 10000n) - discount + fee;  // kobo
       var lineTax = divHalfUp(amount * rate, 10000n);            // rate is % × 100
       cell.textContent = naira(amount);
-      subtotal += amount; tax += lineTax;
+      subtotal += amount; tax += lineTax; withheld += divHalfUp(amount * withholding, 10000n);
     });
+    var allowance = scaled(named("allowance_amount").value || "0", 2) || 0n;
+    var charge = scaled(named("charge_amount").value || "0", 2) || 0n;
+    var keys = Object.keys(rates);
+    if (keys.length === 1) {
+      var docRate = rates[keys[0]];
+      tax += divHalfUp(charge * docRate, 10000n) - divHalfUp(allowance * docRate, 10000n);
+    }
+    var inclusive = subtotal - allowance + charge + tax;
     form.querySelector("[data-total=subtotal]").textContent = naira(subtotal);
+    show("allowance", allowance); show("charge", charge); show("withheld", withheld);
     form.querySelector("[data-total=tax]").textContent = naira(tax);
-    form.querySelector("[data-total=payable]").textContent = naira(subtotal + tax);
+    form.querySelector("[data-total=inclusive]").textContent = naira(inclusive);
+    form.querySelector("[data-total=payable]").textContent = naira(inclusive - withheld);
   }
 
   // Keep the formset's numbering contiguous (lines-0-…, lines-1-…) after rows come and go.
@@ -98,6 +123,9 @@
   });
 
   body.addEventListener("input", recalc);
+  ["allowance_amount", "charge_amount"].forEach(function (name) {
+    var input = named(name); if (input) input.addEventListener("input", recalc);
+  });
   body.addEventListener("change", function (event) {
     if (event.target.name && event.target.name.endsWith("-tax_scheme")) {
       var rate = DEFAULT_RATES[event.target.value];
