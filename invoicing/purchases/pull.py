@@ -27,6 +27,7 @@ from integrations.nrs import hosts
 from integrations.nrs.client import NrsClient
 from integrations.nrs.errors import NrsError
 from integrations.nrs.payload import INVOICE_TYPE_CODES
+from integrations.nrs.totals import DEDUCTED_CATEGORIES
 from invoicing import notices
 from invoicing.dispatch import host_slot
 from invoicing.events import PURCHASE_RECEIVED, publish_purchase
@@ -197,11 +198,23 @@ def _read(document: dict) -> dict:
         "currency": _text(document.get("document_currency_code"), 3).upper() or "NGN",
         "line_extension": _money(totals.get("line_extension_amount"), "line_extension_amount"),
         "tax_total": sum(
-            (_money(tax.get("tax_amount"), "tax_amount") for tax in taxes if isinstance(tax, dict)), Decimal(0)
+            (_money(tax.get("tax_amount"), "tax_amount") for tax in taxes if _added_tax(tax, len(taxes))), Decimal(0)
         ),
         "payable": _money(totals.get("payable_amount"), "payable_amount"),
         "transmitted_at": nrs_moment(document.get("transmitted_at")),
     }
+
+
+def _added_tax(entry, entries: int) -> bool:
+    """Whether a tax_total entry is the input VAT the buyer reclaims: not the tax it withholds (an entry of
+    WITHHOLDING_TAX subtotals only), nor the tax again in the tax currency (an entry without subtotals), when the
+    supplier's document carries more than one entry (integrations/nrs/payload.py)."""
+    if not isinstance(entry, dict):
+        return False
+    subtotals = [sub for sub in entry.get("tax_subtotal") or [] if isinstance(sub, dict)]
+    if not subtotals:
+        return entries == 1  # a document's only total, without subtotals, still counts
+    return not all((sub.get("tax_category") or {}).get("id") in DEDUCTED_CATEGORIES for sub in subtotals)
 
 
 def _transmit_day(document: dict) -> date | None:
