@@ -510,3 +510,32 @@ def test_invoice_error_is_raised_for_an_allowance_taking_the_invoice_to_zero(rea
     with pytest.raises(InvoiceError) as refused:
         invoice_create(tenant=ready_tenant, data=data, actor=Actor())
     assert refused.value.fields == {"allowance_charges": "allowances must add up to less than the lines' total"}
+
+
+# --- the UBL export --------------------------------------------------------------------------------------
+
+
+def test_the_ubl_export_carries_the_withholding_the_allowance_the_charge_and_the_unit_codes(ready_tenant):
+    from lxml import etree
+
+    from integrations.connectors.ubl import NS, invoice_to_ubl
+
+    data = case_body("consulting-withholding")
+    data["allowance_charges"] = copy.deepcopy(CASES["allowance-charge"]["allowance_charges"])
+    invoice = invoice_create(tenant=ready_tenant, data=data, actor=Actor())
+    with scope(tenant=ready_tenant):
+        root = etree.fromstring(invoice_to_ubl(invoice))  # raises if it were not valid UBL 2.1
+
+    def amount(path):
+        return Decimal(root.find(path, NS).text)
+
+    # 500,000 − 15,000 + 5,000 = 490,000; VAT 36,750; inclusive 526,750; withheld 50,000; payable 476,750.
+    assert amount("cac:LegalMonetaryTotal/cbc:TaxExclusiveAmount") == Decimal("490000.00")
+    assert amount("cac:LegalMonetaryTotal/cbc:TaxInclusiveAmount") == Decimal("526750.00")
+    assert amount("cac:WithholdingTaxTotal/cbc:TaxAmount") == Decimal("50000.00")
+    assert amount("cac:LegalMonetaryTotal/cbc:PayableAmount") == invoice.payable == Decimal("476750.00")
+    assert [node.text for node in root.findall("cac:AllowanceCharge/cbc:AllowanceChargeReason", NS)] == [
+        "Loyalty discount",
+        "Delivery",
+    ]
+    assert root.find("cac:InvoiceLine/cbc:InvoicedQuantity", NS).get("unitCode") == "HUR"
