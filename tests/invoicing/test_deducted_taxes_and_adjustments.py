@@ -539,3 +539,21 @@ def test_the_ubl_export_carries_the_withholding_the_allowance_the_charge_and_the
         "Delivery",
     ]
     assert root.find("cac:InvoiceLine/cbc:InvoicedQuantity", NS).get("unitCode") == "HUR"
+
+
+def test_a_draft_keeps_its_allowance_charge_payment_means_fee_unit_and_withholding_for_the_editor(client, ready_tenant):
+    client.force_login(member(ready_tenant, "clerk"))
+    data = editor_data("allowance-charge")
+    data["action"] = "draft"
+    data["lines-0-withholding_rate"] = "5"
+    data["lines-1-fee"] = "250"
+    assert client.post(reverse("invoice_new"), data).status_code == 302
+    with scopes_disabled():
+        draft = Invoice.objects.get(tenant=ready_tenant)
+    assert draft.status == "DRAFT"
+    page = client.get(reverse("invoice_edit", args=[draft.pk])).content.decode()
+    assert 'name="allowance_amount" value="15,000.00"' in page and 'value="Loyalty discount"' in page
+    assert 'name="charge_amount" value="5,000.00"' in page
+    assert '<option value="30" selected>Bank transfer</option>' in page
+    assert 'name="lines-0-withholding_rate" value="5"' in page and 'name="lines-1-fee" value="250"' in page
+    assert 'name="lines-0-unit_of_measure" value="box"' in page
