@@ -305,7 +305,7 @@ def test_the_editor_submits_each_example_and_the_page_shows_its_figures(client, 
         assert "Charge: Delivery" in page and "+₦5,000.00" in page and "₦150,500.00" in page
         assert "Bank transfer" in page and "Net 30 days" in page
     if name == "fee-kilograms":
-        assert "2,500 kilogram" in page and "with a fee of ₦2,500.00" in page and "₦325,187.50" in page
+        assert "2,500 kilogram" in page and "incl. fee ₦2,500.00" in page and "₦325,187.50" in page
     assert "WITHHOLDING_TAX" not in page and "KGM" not in page
 
 
