@@ -241,7 +241,6 @@ def test_an_unknown_unit_a_payment_means_and_an_allowance_without_its_rate_are_r
     data["allowance_charges"][0].update(tax_scheme="STANDARD_VAT", tax_rate="7.5")
     data["allowance_charges"][1].update(tax_scheme="STANDARD_VAT")
     assert api.post(CREATE, data, format="json").status_code == 202
-    assert Invoice.objects.none() is not None  # the refusals above saved nothing
     with scopes_disabled():
         assert Invoice.objects.filter(tenant=ready_tenant).count() == 1
 
