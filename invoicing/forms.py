@@ -9,9 +9,10 @@ from django.forms import formset_factory
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from integrations.reference.models import Lga, State, TaxCategory
+from integrations.reference.models import Lga, PaymentMeans, State, TaxCategory
 from invoicing.models import GateRules, Invoice, Kind
 from invoicing.shapes import BUYER_FIELDS, OPTIONAL_TEXT
+from invoicing.summary import payment_means_label
 from invoicing.wording import TAX_WORDS
 from tenants.validators import normalise_phone, validate_postal_code
 
@@ -86,6 +87,33 @@ class InvoiceForm(forms.Form):
         help_text=_("Printed on the invoice: bank account, payment terms…"),
     )
     po_reference = forms.CharField(label=_("PO reference"), max_length=100, required=False)
+    payment_terms_note = forms.CharField(
+        label=_("Payment terms"),
+        max_length=500,
+        required=False,
+        help_text=_("In words, such as Net 30 days. Sent to NRS and printed on the invoice."),
+    )
+    # Payment and adjustments (invoicing/_document_extras.html): how the buyer pays, and one document-level
+    # allowance (a discount on the whole invoice) and one charge (delivery…), each taxed at the lines' rate.
+    payment_means = forms.ChoiceField(
+        label=_("Payment by"),
+        required=False,
+        help_text=_("How the buyer pays, by the due date."),
+    )
+    allowance_amount = MoneyField(label=_("Discount on the whole invoice"), required=False)
+    allowance_reason = forms.CharField(
+        label=_("Reason for the discount"), max_length=200, required=False, help_text=_("Such as Loyalty discount.")
+    )
+    charge_amount = MoneyField(label=_("Charge on the whole invoice"), required=False)
+    charge_reason = forms.CharField(
+        label=_("Reason for the charge"), max_length=200, required=False, help_text=_("Such as Delivery.")
+    )
+    EXTRA_FIELDS = ("payment_means", "allowance_amount", "allowance_reason", "charge_amount", "charge_reason")
+    # Each document-level item: its charge indicator and its (amount, reason) fields, in the order sent.
+    ALLOWANCE_CHARGE_FIELDS = (
+        (False, "allowance_amount", "allowance_reason"),
+        (True, "charge_amount", "charge_reason"),
+    )
     invoice_type = forms.ChoiceField(choices=Invoice.Type.choices, widget=forms.HiddenInput, initial="invoice")
     original_invoice_id = forms.CharField(widget=forms.HiddenInput, required=False)
     # A note's original issued outside Flowpoint (invoicing/external_originals.py): chosen in its own card
@@ -129,6 +157,9 @@ class InvoiceForm(forms.Form):
         self.fields["customer_phone"].help_text = _("Such as 0803 123 4567; outside Nigeria, + and the country code.")
         self.fields["customer_postal_code"].help_text = _("In Nigeria 6 digits, such as 100001.")
         self.fields["issue_date"].initial = timezone.localdate()
+        self.fields["payment_means"].choices = [("", _("Not said"))] + [
+            (code, payment_means_label(code)) for code in PaymentMeans.objects.values_list("code", flat=True)
+        ]
         if self.is_note:  # a credit or debit note keeps its reason where an invoice keeps its payment note
             kind = Invoice.Type(self["invoice_type"].value()).label
             self.fields["note"].label = _("Reason for the %(kind)s") % {"kind": str(kind).lower()}
@@ -176,6 +207,12 @@ class InvoiceForm(forms.Form):
             "customer_id": data["customer_id"] or None,
             "customer": {name: data[f"customer_{name}"] for name in BUYER_FIELDS},
             "lines": lines,
+            "payment_means": data["payment_means"],
+            "allowance_charges": [
+                {"charge_indicator": charge, "amount": data[amount], "reason": data[reason]}
+                for charge, amount, reason in self.ALLOWANCE_CHARGE_FIELDS
+                if data[amount] is not None or data[reason]
+            ],
         }
 
     def _original_data(self) -> dict:
@@ -185,6 +222,17 @@ class InvoiceForm(forms.Form):
             return {"original_invoice_id": data["original_invoice_id"]}
         day = data["original_issue_date"]
         return {"original_irn": data["original_irn"].strip(), "original_issue_date": day.isoformat() if day else None}
+
+    def allowance_charge_field(self, index: int, key: str) -> str | None:
+        """The field an error about `allowance_charges[index].key` belongs beside."""
+        given = [
+            (amount, reason)
+            for _charge, amount, reason in self.ALLOWANCE_CHARGE_FIELDS
+            if self.cleaned_data.get(amount) is not None or self.cleaned_data.get(reason)
+        ]
+        if index >= len(given):
+            return None
+        return given[index][1] if key == "reason" else given[index][0]
 
     @classmethod
     def initial_from(cls, data: dict) -> dict:
@@ -209,6 +257,11 @@ class InvoiceForm(forms.Form):
         initial["invoice_kind"] = data.get("invoice_kind")
         if (data.get("currency") or "NGN") != "NGN" and data.get("exchange_rate"):
             initial["exchange_rate"] = data["exchange_rate"]
+        initial["payment_means"] = data.get("payment_means") or ""
+        for item in data.get("allowance_charges") or []:
+            prefix = "charge" if item.get("charge_indicator") else "allowance"
+            initial[f"{prefix}_amount"] = Decimal(str(item.get("amount") or 0))
+            initial[f"{prefix}_reason"] = item.get("reason", "")
         for name in BUYER_FIELDS:
             initial[f"customer_{name}"] = (data.get("customer") or {}).get(name, "")
         return initial
@@ -239,8 +292,16 @@ class LineForm(forms.Form):
     quantity = forms.CharField(max_length=20, required=False, initial="1")
     unit_price = MoneyField(label=_("Unit price"), required=False)
     discount = MoneyField(label=_("Discount"), required=False, initial="0")
+    fee = MoneyField(label=_("Fee"), required=False, initial="0")
+    unit_of_measure = forms.CharField(
+        label=_("Unit"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"list": "unit-words", "autocomplete": "off", "placeholder": _("each, kg…")}),
+    )
     tax_scheme = forms.ChoiceField(label=_("Tax"), required=False)
     tax_rate = forms.CharField(label=_("Rate %"), max_length=6, required=False, initial="7.5")
+    withholding_rate = forms.CharField(label=_("Withholding %"), max_length=6, required=False, initial="0")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -248,7 +309,7 @@ class LineForm(forms.Form):
             (code, TAX_WORDS.get(code, name)) for code, name in TaxCategory.objects.values_list("code", "name")
         ]
         self.fields["tax_scheme"].initial = "STANDARD_VAT"
-        for name in ("quantity", "unit_price", "discount", "tax_rate"):
+        for name in ("quantity", "unit_price", "discount", "fee", "tax_rate", "withholding_rate"):
             self.fields[name].widget.attrs.update({"inputmode": "decimal"})
         # A line's cells sit under the table's headings, not beside a <label>: each input names itself.
         for bound in self.visible_fields():
@@ -268,8 +329,11 @@ class LineForm(forms.Form):
             "quantity": data.get("quantity") or None,
             "unit_price": data.get("unit_price"),
             "discount": data.get("discount") or "0",
+            "fee": data.get("fee") or "0",
+            "unit_of_measure": data.get("unit_of_measure", ""),
             "tax_scheme": data.get("tax_scheme") or "STANDARD_VAT",
             "tax_rate": data.get("tax_rate") or None,
+            "withholding_rate": data.get("withholding_rate") or "0",
         }
 
 
@@ -284,8 +348,11 @@ def line_initial(line: dict) -> dict:
         "quantity": _plain(line.get("quantity")),
         "unit_price": _plain(line.get("unit_price")),
         "discount": _plain(line.get("discount")) or "0",
+        "fee": _plain(line.get("fee")) or "0",
+        "unit_of_measure": line.get("unit_of_measure") or "",
         "tax_scheme": line.get("tax_scheme") or "STANDARD_VAT",
         "tax_rate": _plain(line.get("tax_rate")),
+        "withholding_rate": _plain(line.get("withholding_rate")) or "0",
     }
 
 

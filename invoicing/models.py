@@ -119,6 +119,10 @@ class Invoice(TenantOwned):
     exchange_rate = models.DecimalField(max_digits=18, decimal_places=6, null=True, blank=True)
     note = models.TextField(blank=True)
     po_reference = models.CharField(max_length=100, blank=True)
+    payment_terms_note = models.CharField(max_length=500, blank=True)
+    payment_means = models.CharField(max_length=3, blank=True)  # NRS payment-means code: 30 credit transfer…
+    # Document-level allowances and charges as issued: integrations/nrs/totals.AllowanceCharge.as_dict() each.
+    allowance_charges = models.JSONField(default=list, blank=True)
     original = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="notes", verbose_name="corrects invoice"
     )
@@ -135,8 +139,9 @@ class Invoice(TenantOwned):
     buyer = models.JSONField(default=dict)
 
     line_extension = models.DecimalField(**MONEY, default=0)
-    tax_total = models.DecimalField(**MONEY, default=0)
-    payable = models.DecimalField(**MONEY, default=0)
+    tax_total = models.DecimalField(**MONEY, default=0)  # added taxes (VAT…)
+    withholding_total = models.DecimalField(**MONEY, default=0)  # withheld by the buyer, not paid to the supplier
+    payable = models.DecimalField(**MONEY, default=0)  # what the buyer pays: tax-inclusive − withheld
     # The same in naira at `exchange_rate` (integrations/nrs/totals.in_naira): what VAT is accounted in.
     tax_total_ngn = models.DecimalField(**MONEY, null=True, blank=True)
     payable_ngn = models.DecimalField(**MONEY, null=True, blank=True)
@@ -225,6 +230,11 @@ class Invoice(TenantOwned):
         return self.status in self.CERTIFIED_STATUSES
 
     @property
+    def tax_inclusive(self):
+        """The invoice's value with its added taxes, before the buyer withholds anything."""
+        return self.payable + self.withholding_total
+
+    @property
     def is_editable(self) -> bool:
         return self.status == self.Status.DRAFT
 
@@ -270,8 +280,10 @@ class InvoiceLine(TenantOwned):
     tax_category = models.CharField(max_length=40, default="STANDARD_VAT")
     tax_rate = models.DecimalField(max_digits=5, decimal_places=2, default=7.5)
     unit = models.CharField(max_length=20, blank=True)
+    withholding_rate = models.DecimalField(max_digits=5, decimal_places=2, default=0)
     line_extension = models.DecimalField(**MONEY)
     tax_amount = models.DecimalField(**MONEY)
+    withholding_amount = models.DecimalField(**MONEY, default=0)
 
     class Meta:
         ordering = ["position"]

@@ -43,6 +43,9 @@ class InvoiceInput:
     original_invoice_id: str = ""
     original_irn: str = ""
     original_issue_date: date | None = None  # with original_irn: an invoice issued outside Flowpoint
+    # Document-level allowances and charges, unchecked: {charge, amount, reason, tax_scheme, tax_rate (None)}.
+    allowance_charges: list = field(default_factory=list)
+    payment_means: str = ""  # an NRS payment-means code, unchecked
 
 
 def _text(value, limit=300) -> str:
@@ -130,6 +133,8 @@ def parse_invoice_collecting(data) -> tuple[InvoiceInput, InvoiceError | None]:
     parsed.original_invoice_id = grab("original_invoice_id", _text, "must be an invoice id") or ""
     parsed.original_irn = grab("original_irn", _text, "must be an IRN") or ""
     parsed.original_issue_date = grab("original_issue_date", _date, "must be a date YYYY-MM-DD")
+    parsed.payment_means = (grab("payment_means", lambda v: _text(v, 10), "must be a payment-means code") or "").upper()
+    parsed.allowance_charges = _allowance_charges(data.get("allowance_charges"), errors)
     customer_id = data.get("customer_id")
     if customer_id not in (None, ""):
         try:
@@ -172,7 +177,7 @@ def parse_invoice_collecting(data) -> tuple[InvoiceInput, InvoiceError | None]:
                 line[name] = convert(raw.get(name))
             except TypeError:
                 errors[f"{where}.{name}"] = "must be text"
-        for name in ("quantity", "unit_price", "discount", "fee", "tax_rate"):
+        for name in ("quantity", "unit_price", "discount", "fee", "tax_rate", "withholding_rate"):
             try:
                 value = _decimal(raw.get(name))
             except (InvalidOperation, ValueError, TypeError):
@@ -196,6 +201,7 @@ def parse_invoice_collecting(data) -> tuple[InvoiceInput, InvoiceError | None]:
                 errors[f"{where}.item_id"] = "must be the id of a saved item"
         # Unset until validation completes it (from a saved item, or the defaults), so no Line default applies.
         unchecked = {"quantity": None, "unit_price": None, "tax_scheme": "", "tax_rate": None, **line}
+        unchecked["withholding_rate"] = unchecked.get("withholding_rate") or Decimal("0")
         parsed.lines.append(Line(**{LINE_FIELDS[key]: value for key, value in unchecked.items()}))
     if len(lines) > 500:
         errors["lines"] = "at most 500 lines per invoice"
@@ -209,6 +215,52 @@ def parse_invoice_collecting(data) -> tuple[InvoiceInput, InvoiceError | None]:
         )
         return parsed, error
     return parsed, None
+
+
+MAX_ALLOWANCE_CHARGES = 20  # as the refusal says
+
+
+def _allowance_charges(given, errors: dict) -> list:
+    """The body's `allowance_charges`: each {charge_indicator (true: a charge, false: an allowance), amount,
+    reason, tax_scheme, tax_rate}, shape and type only (validation.py completes the tax and checks the rest)."""
+    if given in (None, ""):
+        return []
+    if not isinstance(given, list):
+        errors["allowance_charges"] = "must be a list of allowances and charges, each with an amount and a reason"
+        return []
+    if len(given) > MAX_ALLOWANCE_CHARGES:
+        errors["allowance_charges"] = "at most 20 allowances and charges per invoice"
+        return []
+    items = []
+    for index, raw in enumerate(given):
+        where = f"allowance_charges[{index}]"
+        if not isinstance(raw, dict):
+            errors[where] = "must be an object"
+            continue
+        indicator = raw.get("charge_indicator")
+        if not isinstance(indicator, bool):
+            errors[f"{where}.charge_indicator"] = "required: true for a charge, false for an allowance (a discount)"
+        item = {"charge": indicator is True, "tax_rate": None}
+        for name in ("amount", "tax_rate"):
+            try:
+                value = _decimal(raw.get(name))
+            except (InvalidOperation, ValueError, TypeError):
+                errors[f"{where}.{name}"] = "must be a number"
+                continue
+            if value is not None and abs(value) >= MAX_AMOUNT:
+                errors[f"{where}.{name}"] = f"must be less than {MAX_AMOUNT:,.0f}"
+            else:
+                item[name] = value
+        if item.get("amount") is None and f"{where}.amount" not in errors:
+            errors[f"{where}.amount"] = "required: the amount, such as 5000.00"
+        for name, limit in (("reason", 200), ("tax_scheme", 40)):
+            try:
+                item[name] = _text(raw.get(name), limit)
+            except TypeError:
+                errors[f"{where}.{name}"] = "must be text"
+        item["tax_scheme"] = (item.get("tax_scheme") or "").upper()
+        items.append(item)
+    return items
 
 
 def looks_like_uuid(value: str) -> bool:

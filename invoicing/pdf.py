@@ -31,6 +31,8 @@ from integrations.nrs.totals import LineAmounts, document_totals
 from integrations.reference.models import Country, TaxCategory
 from invoicing.balance import invoice_balance
 from invoicing.models import Invoice
+from invoicing.shapes import allowance_charges_of
+from invoicing.summary import describe_lines, payment_means_label, total_rows
 from invoicing.verification import verify_url
 from invoicing.wording import TAX_WORDS
 
@@ -146,12 +148,23 @@ def _party(snapshot: dict) -> dict:
     }
 
 
-def _tax_summary(lines) -> list[dict]:
-    """Taxable amount and tax per (category, rate), grouped exactly as the NRS payload groups them."""
+def _tax_summary(invoice: Invoice, lines) -> list[dict]:
+    """Taxable amount and tax per (category, rate), grouped exactly as the NRS payload groups them: the added
+    taxes (with the document's allowances and charges), then any tax the buyer withholds."""
     totals = document_totals(
-        (LineAmounts(line.line_extension, line.tax_amount), line.tax_category, line.tax_rate) for line in lines
+        (
+            (
+                LineAmounts(line.line_extension, line.tax_amount, line.withholding_amount),
+                line.tax_category,
+                line.tax_rate,
+                line.withholding_rate,
+            )
+            for line in lines
+        ),
+        allowance_charges_of(invoice.allowance_charges),
     )
-    names = dict(TaxCategory.objects.filter(code__in={g.category for g in totals.groups}).values_list("code", "name"))
+    groups = totals.groups + totals.withheld_groups
+    names = dict(TaxCategory.objects.filter(code__in={g.category for g in groups}).values_list("code", "name"))
     return [
         {
             "category": group.category,
@@ -162,7 +175,7 @@ def _tax_summary(lines) -> list[dict]:
             "taxable": group.taxable,
             "tax": group.tax,
         }
-        for group in totals.groups
+        for group in groups
     ]
 
 
@@ -175,7 +188,8 @@ def invoice_pdf_context(invoice: Invoice) -> dict:
         lines = list(invoice.lines.all())
         original = invoice.original
         balance = invoice_balance(invoice)
-    tax_summary = _tax_summary(lines)
+    tax_summary = _tax_summary(invoice, lines)
+    describe_lines(lines)
     certified = bool(invoice.qr_payload)
     qr_data_uri = verify_qr_data_uri = check_url = ""
     if certified:
@@ -184,6 +198,7 @@ def invoice_pdf_context(invoice: Invoice) -> dict:
         check_url = verify_url(invoice.irn)
         verify_qr_data_uri = png_data_uri(qr_png(check_url))
     only_vat = all(line.tax_category in VAT_CATEGORIES for line in lines)
+    tax_label = _("VAT") if only_vat else _("Tax")
     return {
         "invoice": invoice,
         "balance": balance,
@@ -194,7 +209,9 @@ def invoice_pdf_context(invoice: Invoice) -> dict:
         "buyer": _party(invoice.buyer),
         "lines": lines,
         "tax_summary": tax_summary,
-        "tax_label": _("VAT") if only_vat else _("Tax"),
+        "tax_label": tax_label,
+        "total_rows": total_rows(invoice, lines, tax_label=tax_label),
+        "payment_by": payment_means_label(invoice.payment_means),
         "currency": invoice.currency,
         "certified": certified,
         "qr_data_uri": qr_data_uri,

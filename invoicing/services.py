@@ -11,16 +11,23 @@ from django_scopes import scope
 
 from integrations.nrs.payload import INVOICE_TYPE_CODES, build_irn
 from integrations.nrs.shapes import Party
-from integrations.nrs.totals import document_totals, in_naira, to_kobo
+from integrations.nrs.totals import in_naira, to_kobo
 from invoicing import notices
 from invoicing.errors import InvoiceError
 from invoicing.events import publish
 from invoicing.external_originals import unchecked_sentence
 from invoicing.models import GateRules, Invoice, InvoiceEvent, InvoiceLine, Kind
 from invoicing.parsing import parse_invoice
-from invoicing.shapes import OPTIONAL_TEXT, buyer_input, line_input, line_of, supplier_party
+from invoicing.shapes import (
+    OPTIONAL_TEXT,
+    allowance_charges_input,
+    buyer_input,
+    line_input,
+    line_of,
+    supplier_party,
+)
 from invoicing.templatetags.money import format_money
-from invoicing.validation import Checked, invoice_check
+from invoicing.validation import Checked, invoice_check, line_totals
 from portal.queries import any_row, insert
 from portal.queueing import enqueue_on_commit
 from tenants.audit import audit, diff
@@ -190,9 +197,12 @@ def _apply(invoice: Invoice, checked: Checked) -> None:
     invoice.customer = checked.customer
     invoice.buyer = checked.buyer.as_dict()
     invoice.supplier = supplier_snapshot(invoice.tenant, checked.location)
-    totals = document_totals([(amounts, line.tax_category, line.tax_rate) for line, amounts, _ in checked.lines])
+    invoice.payment_means = checked.payment_means
+    invoice.allowance_charges = [item.as_dict() for item in checked.allowance_charges]
+    totals = line_totals(checked.lines, checked.allowance_charges)
     invoice.line_extension = totals.line_extension
     invoice.tax_total = totals.tax
+    invoice.withholding_total = totals.withheld
     invoice.payable = totals.payable
     invoice.exchange_rate = checked.exchange_rate
     invoice.tax_total_ngn = in_naira(totals.tax, checked.exchange_rate)
@@ -221,8 +231,10 @@ def _save_lines(invoice: Invoice, checked: Checked) -> None:
                 tax_category=line.tax_category,
                 tax_rate=line.tax_rate,
                 unit=line.unit,
+                withholding_rate=line.withholding_rate,
                 line_extension=amounts.line_extension,
                 tax_amount=amounts.tax,
+                withholding_amount=amounts.withheld,
             )
             for index, (line, amounts, item) in enumerate(checked.lines)
         ]
@@ -246,6 +258,8 @@ def invoice_as_data(invoice: Invoice) -> dict:
         "customer_id": invoice.customer_id,
         "customer": buyer_input(Party.from_dict(invoice.buyer)),
         "lines": [line_input(line_of(row)) for row in invoice.lines.all()],
+        "payment_means": invoice.payment_means,
+        "allowance_charges": allowance_charges_input(invoice.allowance_charges),
     }
 
 
@@ -291,12 +305,14 @@ def _needs_review(rules: GateRules, invoice: Invoice) -> bool:
         case GateRules.Review.B2G:
             return invoice.kind == Kind.B2G
         case GateRules.Review.ABOVE:
-            return rules.review_above is not None and invoice.payable > rules.review_above
+            return rules.review_above is not None and invoice.tax_inclusive > rules.review_above
     return False
 
 
+# The thresholds compare the invoice's value with its taxes (tax-inclusive), not what the buyer pays after
+# withholding: a withheld tax is still part of the supply the business answers for.
 def _needs_approval(rules: GateRules, invoice: Invoice) -> bool:
-    return rules.approval_above is not None and invoice.payable > rules.approval_above
+    return rules.approval_above is not None and invoice.tax_inclusive > rules.approval_above
 
 
 def _release(invoice: Invoice, actor: Actor, readiness: list | None = None, rules: GateRules | None = None) -> None:

@@ -11,6 +11,7 @@ the way in and keeps them: each mapping written once, here.
 from dataclasses import dataclass
 
 from integrations.nrs.shapes import Address, Line, Party
+from integrations.nrs.totals import AllowanceCharge
 
 DEFAULT_COUNTRY = "NG"
 
@@ -43,6 +44,7 @@ LINE_FIELDS = {
     "tax_rate": "tax_rate",
     "unit_of_measure": "unit",
     "item_id": "item_code",
+    "withholding_rate": "withholding_rate",
 }
 
 
@@ -58,6 +60,9 @@ class OptionalText:
 OPTIONAL_TEXT = {
     "po_reference": OptionalText(100, nrs="order_reference", description="Buyer's purchase-order reference."),
     "note": OptionalText(2000, nrs="note"),
+    "payment_terms_note": OptionalText(
+        500, nrs="payment_terms_note", description="Payment terms in words, such as 'Net 30 days'."
+    ),
 }
 
 
@@ -130,3 +135,25 @@ def line_input(line: Line) -> dict:
     values = {key: getattr(line, name) for key, name in LINE_FIELDS.items()}
     values["item_id"] = int(line.item_code) if line.item_code else None
     return values
+
+
+# --- document-level allowances and charges -------------------------------------------------------
+
+
+def allowance_charges_of(kept: list) -> list:
+    """An invoice's kept allowances and charges (Invoice.allowance_charges) as AllowanceCharge values."""
+    return [AllowanceCharge.from_dict(item) for item in kept or []]
+
+
+def allowance_charges_input(kept: list) -> list:
+    """Kept allowances and charges as the create body's `allowance_charges` (copied back into a draft)."""
+    return [
+        {
+            "charge_indicator": item.charge,
+            "amount": str(item.amount),
+            "reason": item.reason,
+            "tax_scheme": item.tax_category,
+            "tax_rate": str(item.tax_rate),
+        }
+        for item in allowance_charges_of(kept)
+    ]

@@ -14,6 +14,7 @@ PENDING → (claimed) SUBMITTING → irn/validate → validate → sign → (B2B
 """
 
 import logging
+from dataclasses import replace
 from datetime import timedelta
 
 from django.conf import settings
@@ -27,7 +28,8 @@ from integrations.nrs.client import NrsClient, base_url_for
 from integrations.nrs.errors import NrsBadCredentials, NrsError, NrsNotFound, NrsTransient
 from integrations.nrs.payload import Document, build_document
 from integrations.nrs.qr import NoActiveKey, tenant_qr_payload
-from integrations.nrs.shapes import Party
+from integrations.nrs.shapes import Line, Party
+from integrations.reference.units import unit_code
 from invoicing import notices
 from invoicing.buyer_mail import invoice_email_on_certify
 from invoicing.external_originals import credit_left, external_amount
@@ -35,7 +37,7 @@ from invoicing.models import Invoice, Kind
 from invoicing.services import SUBMIT_TASK as TASK
 from invoicing.services import Actor, event, invoice_enqueue
 from invoicing.setup import tenant_setup
-from invoicing.shapes import OPTIONAL_TEXT, line_of
+from invoicing.shapes import OPTIONAL_TEXT, allowance_charges_of, line_of
 from invoicing.templatetags.money import format_money
 from invoicing.validation import LIVE
 from invoicing.wording import (
@@ -74,10 +76,12 @@ def invoice_document(invoice: Invoice, lines: list | None = None) -> dict:
             invoice_kind=invoice.kind,
             supplier=Party.from_dict(invoice.supplier),
             customer=buyer if invoice.kind != Kind.B2C or buyer.tin else None,
-            lines=lines if lines is not None else [line_of(row) for row in invoice.lines.all()],
+            lines=[nrs_unit(line) for line in (lines if lines is not None else map(line_of, invoice.lines.all()))],
             currency=invoice.currency,
             exchange_rate=invoice.exchange_rate,
             billing_references=_billing_references(invoice),
+            payment_means=invoice.payment_means,
+            allowance_charges=allowance_charges_of(invoice.allowance_charges),
             **{text.nrs: getattr(invoice, name) for name, text in OPTIONAL_TEXT.items() if text.nrs},
         )
     )
@@ -90,6 +94,12 @@ def _billing_references(invoice: Invoice) -> list:
     if invoice.external_original_irn:
         return [(invoice.external_original_irn, invoice.external_original_date)]
     return []
+
+
+def nrs_unit(line: Line) -> Line:
+    """A line as NRS takes it: its unit of measure as the UN/ECE code ("kg" is KGM). The checks on create
+    refuse a unit with no code; an older line's unknown unit is left out (NRS then reads a price per 1)."""
+    return replace(line, unit=unit_code(line.unit) or "")
 
 
 def _claim(invoice_id, now) -> bool:

@@ -13,8 +13,10 @@ from django.db import connection
 from django.db.models import Q
 
 from integrations.nrs.shapes import Party
-from integrations.nrs.totals import document_totals, in_naira
+from integrations.nrs.totals import DEDUCTED_CATEGORIES, AllowanceCharge, document_totals, in_naira
 from integrations.reference import lookup
+from integrations.reference.units import EXAMPLES as UNIT_EXAMPLES
+from integrations.reference.units import unit_code
 from invoicing.errors import InvoiceError
 from invoicing.exchange_rates import NAIRA, rate_on, rate_places
 from invoicing.external_originals import (
@@ -36,6 +38,7 @@ from tenants.validators import PHONE_RE
 
 Status = Invoice.Status
 MAX_NAIRA = Decimal("1e16")  # what the naira columns hold (16 digits before the point)
+UNKNOWN_UNIT = f"unknown unit; use a word such as kg or hours, or a code: {UNIT_EXAMPLES}"
 # An invoice in one of these holds its document number: only drafts and deleted invoices give it back.
 LIVE = (
     Status.PENDING_REVIEW,
@@ -62,6 +65,16 @@ class Checked:
     location: Location | None = None  # the primary location read for that checklist, reused in the snapshot
     rules: GateRules | None = None  # the review/approval rules, read with the location (not for drafts)
     external: ExternalOriginal | None = None  # the invoice a note corrects, issued outside Flowpoint
+    allowance_charges: tuple = ()  # AllowanceCharge, complete
+    payment_means: str = ""  # an NRS payment-means code, checked
+
+
+def line_totals(lines, allowance_charges=()):
+    """The document totals of checked lines ((Line, LineAmounts, item) triples) and allowances and charges."""
+    return document_totals(
+        [(amounts, line.tax_category, line.tax_rate, line.withholding_rate) for line, amounts, _ in lines],
+        allowance_charges,
+    )
 
 
 class Faults:
@@ -145,8 +158,18 @@ def invoice_check(
     before = faults.count
     lines = faults.section(_lines, tenant, parsed, faults, default=[])
     lines_complete = faults.count == before  # a total of some lines only says nothing of the invoice's
-    totals = document_totals([(amounts, line.tax_category, line.tax_rate) for line, amounts, _ in lines])
-    if lines_complete and totals.payable <= 0:
+    allowance_charges = faults.section(_allowance_charges, parsed, lines, default=())
+    payment_means = faults.section(_payment_means, parsed, default="")
+    totals = line_totals(lines, allowance_charges)
+    if lines_complete and totals.tax_exclusive <= 0 < totals.line_extension:
+        faults.add(
+            InvoiceError(
+                "ZERO_VALUE",
+                "The allowances take the invoice to zero or below; they must be less than the lines' total.",
+                fields={"allowance_charges": "allowances must add up to less than the lines' total"},
+            )
+        )
+    elif lines_complete and totals.payable <= 0:
         faults.add(
             InvoiceError(
                 "ZERO_VALUE",
@@ -179,7 +202,21 @@ def invoice_check(
             external = confirmed or external
             if confirmed and parsed.invoice_type == Invoice.Type.CREDIT_NOTE:
                 faults.section(external_credit_check, external, totals.payable, live=LIVE, exclude=exclude)
-    return Checked(parsed, kind, customer, buyer, lines, original, rate, readiness, location, rules, external)
+    return Checked(
+        parsed,
+        kind,
+        customer,
+        buyer,
+        lines,
+        original,
+        exchange_rate=rate,
+        readiness=readiness,
+        location=location,
+        rules=rules,
+        external=external,
+        allowance_charges=allowance_charges,
+        payment_means=payment_means,
+    )
 
 
 def _exchange_rate(parsed: InvoiceInput, payable: Decimal) -> Decimal:
@@ -444,7 +481,7 @@ def _lines(tenant: Tenant, parsed: InvoiceInput, faults: Faults | None = None) -
                 )
             )
         if line.tax_rate is None:
-            line = replace(line, tax_rate=Decimal("7.5") if line.tax_category == "STANDARD_VAT" else Decimal("0"))
+            line = replace(line, tax_rate=_default_rate(line.tax_category))
         if not Decimal(0) <= line.tax_rate <= 100:
             faults.add(
                 InvoiceError(
@@ -453,6 +490,23 @@ def _lines(tenant: Tenant, parsed: InvoiceInput, faults: Faults | None = None) -
                     fields={f"{where}.tax_rate": "must be between 0 and 100"},
                 )
             )
+        if line.tax_category in DEDUCTED_CATEGORIES and not line.withholding_rate:
+            # An older body's withholding line: withheld at its tax rate, no tax added (totals.tax_rates).
+            line = replace(line, withholding_rate=line.tax_rate)
+        if not Decimal(0) <= line.withholding_rate < 100:
+            raise InvoiceError(
+                "incomplete_unpatchable",
+                f"Line {index + 1}: the withholding tax rate must be 0 or more and under 100.",
+                fields={f"{where}.withholding_rate": "must be a percent from 0 to under 100, such as 10"},
+            )
+        if unit_code(line.unit) is None:  # kept as typed ("Each"); the NRS document sends its code (EA)
+            raise InvoiceError(
+                "incomplete_unpatchable",
+                f"Line {index + 1}: “{line.unit}” is not a unit of measure NRS knows. Use a common word (each, kg, "
+                f"litre, hour, day) or a UN/ECE code such as {UNIT_EXAMPLES}.",
+                fields={f"{where}.unit_of_measure": UNKNOWN_UNIT},
+            )
+
         _exemption_check(line, index)
         if line.discount < 0 or line.fee < 0:
             faults.add(
@@ -527,6 +581,72 @@ def _exemption_check(line, index: int) -> None:
             "VAT-exempt: set tax_scheme to the VAT it is charged, such as STANDARD_VAT.",
             fields={f"{where}.tax_scheme": "must not be EXEMPTED: the HS code is not on NRS's VAT exemption list"},
         )
+
+
+def _default_rate(category: str) -> Decimal:
+    return Decimal("7.5") if category == "STANDARD_VAT" else Decimal("0")
+
+
+def _allowance_charges(parsed: InvoiceInput, lines: list) -> tuple:
+    """The document's allowances and charges, each taxed at its own category and rate: by default the lines'
+    single added tax (required when the lines have several)."""
+    rates = {(line.tax_category, line.tax_rate) for line, _amounts, _item in lines}
+    rates = {rate for rate in rates if rate[0] not in DEDUCTED_CATEGORIES}
+    categories = lookup.tax_categories()
+    checked = []
+    for index, item in enumerate(parsed.allowance_charges):
+        where = f"allowance_charges[{index}]"
+        what = "charge" if item["charge"] else "allowance"
+        if item["amount"] <= 0:
+            raise InvoiceError(
+                "incomplete_unpatchable",
+                f"Each {what} needs an amount above zero.",
+                fields={f"{where}.amount": "must be greater than 0"},
+            )
+        if not item.get("reason"):
+            raise InvoiceError(
+                "incomplete_unpatchable",
+                f"Say what the {what} is for, such as “Loyalty discount” or “Delivery”.",
+                fields={f"{where}.reason": "required: what it is for"},
+            )
+        category, rate = item["tax_scheme"], item["tax_rate"]
+        if not category:
+            if len(rates) != 1:
+                raise InvoiceError(
+                    "incomplete_unpatchable",
+                    f"The lines have several tax rates: say which one the {what} “{item['reason']}” is taxed at.",
+                    fields={f"{where}.tax_scheme": "required when the lines have several tax rates"},
+                )
+            category, line_rate = next(iter(rates))
+            rate = line_rate if rate is None else rate
+        if category not in categories or category in DEDUCTED_CATEGORIES:
+            raise InvoiceError(
+                "incomplete_unpatchable",
+                f"The {what} “{item['reason']}”: that tax scheme is not a tax NRS adds, such as standard VAT.",
+                fields={f"{where}.tax_scheme": "must be a tax that is added to the price, such as standard VAT"},
+            )
+        rate = _default_rate(category) if rate is None else rate
+        if not Decimal(0) <= rate <= 100:
+            raise InvoiceError(
+                "incomplete_unpatchable",
+                f"The {what} “{item['reason']}”: the tax rate must be 0–100.",
+                fields={f"{where}.tax_rate": "must be between 0 and 100"},
+            )
+        checked.append(AllowanceCharge(item["charge"], item["amount"], item["reason"], category, rate))
+    return tuple(checked)
+
+
+def _payment_means(parsed: InvoiceInput) -> str:
+    code = parsed.payment_means
+    if code and code not in lookup.payment_means():
+        examples = ", ".join(f"{c} ({n})" for c, n in list(lookup.payment_means().items())[:4])
+        means_message = f"must be a payment-means code of NRS's list, such as {examples}"
+        raise InvoiceError(
+            "incomplete_unpatchable",
+            f"{code} is not one of NRS's payment means; use a code such as {examples}.",
+            fields={"payment_means": means_message},
+        )
+    return code
 
 
 def _original(tenant: Tenant, parsed: InvoiceInput, payable: Decimal, exclude):

@@ -13,6 +13,7 @@ from integrations.connectors.models import Connector
 from integrations.connectors.sync import MappingError
 from integrations.reference import lookup
 from integrations.reference.models import QuantityUnit
+from integrations.reference.units import UNIT_WORDS
 
 TABLES = {
     "tax": gettext_lazy("Tax codes"),
@@ -44,33 +45,7 @@ COMMON = {
         "exempt": "EXEMPTED",
         "e": "EXEMPTED",
     },
-    "unit": {
-        "each": "EA",
-        "ea": "EA",
-        "pc": "H87",
-        "pcs": "H87",
-        "piece": "H87",
-        "pieces": "H87",
-        "unit": "C62",
-        "units": "C62",
-        "kg": "KGM",
-        "g": "GRM",
-        "l": "LTR",
-        "litre": "LTR",
-        "liter": "LTR",
-        "m": "MTR",
-        "hour": "HUR",
-        "hours": "HUR",
-        "hr": "HUR",
-        "hrs": "HUR",
-        "day": "DAY",
-        "days": "DAY",
-        "month": "MON",
-        "box": "BX",
-        "pack": "PK",
-        "set": "SET",
-        "dozen": "DZN",
-    },
+    "unit": dict(UNIT_WORDS),  # the words Flowpoint reads everywhere (integrations/reference/units.py)
     "product": {},  # no code of a business's catalogue means the same everywhere: products are mapped by hand
 }
 # Kinds may add their system's own spellings (QuickBooks' "NON", Odoo's "15%" …) beside the common ones.

@@ -42,7 +42,8 @@ from integrations.nrs.qr import qr_png
 from integrations.nrs.shapes import Party
 from integrations.nrs.totals import document_totals, to_kobo
 from integrations.reference.models import Lga, State, TaxCategory
-from invoicing.shapes import line_of
+from integrations.reference.units import unit_code
+from invoicing.shapes import allowance_charges_of, line_of
 
 SCHEMAS = Path(__file__).parent / "schemas" / "ubl-2.1" / "maindoc"
 NS = {
@@ -250,7 +251,17 @@ def invoice_to_ubl(invoice) -> bytes:
         _el(means, "cbc:PaymentMeansCode", "1")  # UNCL 4461: instrument not defined
         _el(means, "cbc:PaymentDueDate", invoice.due_date.isoformat())
 
-    totals = document_totals((line.amounts, line.tax_category, Decimal(line.tax_rate)) for line in lines)
+    adjustments = allowance_charges_of(invoice.allowance_charges)
+    for item in adjustments:  # the document-level discounts and charges, each with its tax category
+        node = _el(root, "cac:AllowanceCharge")
+        _el(node, "cbc:ChargeIndicator", "true" if item.charge else "false")
+        _el(node, "cbc:AllowanceChargeReason", item.reason)
+        _amount(node, "cbc:Amount", item.amount, currency)
+        _tax_category(node, "cac:TaxCategory", item.tax_category, item.tax_rate)
+    totals = document_totals(
+        ((line.amounts, line.tax_category, Decimal(line.tax_rate), line.withholding_rate) for line in lines),
+        adjustments,
+    )
     tax_total = _el(root, "cac:TaxTotal")
     _amount(tax_total, "cbc:TaxAmount", totals.tax, currency)
     for group in totals.groups:
@@ -258,10 +269,29 @@ def invoice_to_ubl(invoice) -> bytes:
         _amount(subtotal, "cbc:TaxableAmount", group.taxable, currency)
         _amount(subtotal, "cbc:TaxAmount", group.tax, currency)
         _tax_category(subtotal, "cac:TaxCategory", group.category, group.rate)
+    if totals.withheld and not credit:  # UBL 2.1's Invoice has a total of the taxes the buyer withholds
+        withheld = _el(root, "cac:WithholdingTaxTotal")
+        _amount(withheld, "cbc:TaxAmount", totals.withheld, currency)
+        for group in totals.withheld_groups:
+            subtotal = _el(withheld, "cac:TaxSubtotal")
+            _amount(subtotal, "cbc:TaxableAmount", group.taxable, currency)
+            _amount(subtotal, "cbc:TaxAmount", group.tax, currency)
+            category = _el(subtotal, "cac:TaxCategory")
+            _el(category, "cbc:Name", group.category)
+            _el(category, "cbc:Percent", _plain(group.rate))
+            _el(_el(category, "cac:TaxScheme"), "cbc:ID", "WHT")
     monetary = _el(root, "cac:LegalMonetaryTotal")
     _amount(monetary, "cbc:LineExtensionAmount", totals.line_extension, currency)
     _amount(monetary, "cbc:TaxExclusiveAmount", totals.tax_exclusive, currency)
     _amount(monetary, "cbc:TaxInclusiveAmount", totals.tax_inclusive, currency)
+    if totals.allowances:
+        _amount(monetary, "cbc:AllowanceTotalAmount", totals.allowances, currency)
+    if totals.charges:
+        _amount(monetary, "cbc:ChargeTotalAmount", totals.charges, currency)
+    if totals.withheld:
+        # What the buyer withholds is settled with NRS, not paid to the supplier: as a prepaid amount the totals
+        # reconcile as EN 16931 reads them (payable = tax-inclusive − prepaid).
+        _amount(monetary, "cbc:PrepaidAmount", totals.withheld, currency)
     _amount(monetary, "cbc:PayableAmount", totals.payable, currency)
 
     for number, line in enumerate(lines, start=1):
@@ -271,7 +301,7 @@ def invoice_to_ubl(invoice) -> bytes:
             node,
             "cbc:CreditedQuantity" if credit else "cbc:InvoicedQuantity",
             _plain(line.quantity),
-            unitCode=line.unit or ONE,
+            unitCode=unit_code(line.unit) or ONE,
         )
         _amount(node, "cbc:LineExtensionAmount", line.line_extension, currency)
         for charge, amount, reason in ((False, line.discount, "Discount"), (True, line.fee, "Fee")):

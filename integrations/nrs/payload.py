@@ -17,7 +17,7 @@ from integrations.nrs.totals import document_totals, in_naira
 TAX_CURRENCY = "NGN"
 INVOICE_TYPE_CODES = {"invoice": "381", "credit_note": "380", "debit_note": "384"}
 # The document's optional text fields, sent only when given: a Document field and a document key of one name.
-OPTIONAL_TEXT = ("note", "order_reference")
+OPTIONAL_TEXT = ("note", "order_reference", "payment_terms_note")
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,9 @@ class Document:
     order_reference: str = ""
     payment_status: str = "PENDING"
     billing_references: list = field(default_factory=list)  # [(irn, issue_date)]
+    payment_terms_note: str = ""
+    payment_means: str = ""  # an NRS payment-means code (30 credit transfer…); paid by the due date
+    allowance_charges: list = field(default_factory=list)  # totals.AllowanceCharge
 
 
 def _party(party: Party) -> dict:
@@ -87,7 +90,13 @@ def _line(line: Line, currency: str) -> dict:
                 "description": line.description,
                 "sellers_item_identification": line.item_code,
             },
-            "price": {"price_amount": Decimal(line.unit_price), "base_quantity": 1, "price_unit": f"{currency} per 1"},
+            # NRS's line has no unit-of-measure key of its own: the UN/ECE code goes in the price's unit, which
+            # NRS spells "<currency> per <quantity>" ("NGN per 1"), so "NGN per KGM" is a price per kilogram.
+            "price": {
+                "price_amount": Decimal(line.unit_price),
+                "base_quantity": 1,
+                "price_unit": f"{currency} per {line.unit or 1}",
+            },
         }
     )
     return data
@@ -99,7 +108,10 @@ def _tax_currency(doc: Document) -> str:
 
 def build_document(doc: Document) -> dict:
     lines = [_line(line, doc.currency) for line in doc.lines]
-    totals = document_totals((line.amounts, line.tax_category, Decimal(line.tax_rate)) for line in doc.lines)
+    totals = document_totals(
+        ((line.amounts, line.tax_category, Decimal(line.tax_rate), line.withholding_rate) for line in doc.lines),
+        doc.allowance_charges,
+    )
     document = {
         "business_id": str(doc.business_id),
         "irn": doc.irn,
@@ -124,19 +136,22 @@ def build_document(doc: Document) -> dict:
         document["billing_reference"] = [
             {"irn": irn, "issue_date": day.isoformat()} for irn, day in doc.billing_references
         ]
-    document["tax_total"] = [
-        {
-            "tax_amount": totals.tax,
-            "tax_subtotal": [
-                {
-                    "taxable_amount": group.taxable,
-                    "tax_amount": group.tax,
-                    "tax_category": {"id": group.category, "percent": group.rate},
-                }
-                for group in totals.groups
-            ],
-        }
-    ]
+    if doc.payment_means:
+        means = {"payment_means_code": doc.payment_means}
+        if doc.due_date:
+            means["payment_due_date"] = doc.due_date.isoformat()
+        document["payment_means"] = [means]
+    if doc.allowance_charges:
+        document["allowance_charge"] = [
+            {"charge_indicator": item.charge, "amount": abs(item.signed)} for item in doc.allowance_charges
+        ]
+    # Entry 0: the taxes added to the price. Then, if the buyer withholds any, one entry of withheld taxes only
+    # (its tax_amount is what the buyer keeps back; the payable amount is the tax-inclusive amount less it).
+    document["tax_total"] = [{"tax_amount": totals.tax, "tax_subtotal": _subtotals(totals.groups)}]
+    if totals.withheld:
+        document["tax_total"].append(
+            {"tax_amount": totals.withheld, "tax_subtotal": _subtotals(totals.withheld_groups)}
+        )
     if _tax_currency(doc) != doc.currency:
         # UBL: when the tax currency differs, a last TaxTotal without subtotals gives the tax in the tax currency.
         document["tax_total"].append({"tax_amount": in_naira(totals.tax, doc.exchange_rate)})
@@ -164,6 +179,17 @@ def tax_currency_entry(document: dict) -> int | None:
         if isinstance(totals[index], dict) and not totals[index].get("tax_subtotal"):
             return index
     return None
+
+
+def _subtotals(groups) -> list:
+    return [
+        {
+            "taxable_amount": group.taxable,
+            "tax_amount": group.tax,
+            "tax_category": {"id": group.category, "percent": group.rate},
+        }
+        for group in groups
+    ]
 
 
 def build_irn(document_number: str, service_id: str, issue_date: date) -> str:

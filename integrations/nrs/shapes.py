@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, field, fields
 from decimal import Decimal
 from functools import cached_property
 
-from integrations.nrs.totals import LineAmounts, line_amounts
+from integrations.nrs.totals import LineAmounts, line_amounts, tax_rates
 
 
 @dataclass(frozen=True)
@@ -63,17 +63,20 @@ class Line:
     category: str = ""
     tax_category: str = "STANDARD_VAT"
     tax_rate: Decimal | None = Decimal("7.5")
-    unit: str = ""  # unit of measure
+    unit: str = ""  # unit of measure: a UN/ECE Recommendation 20 code once checked (KGM, HUR, EA…)
     item_code: str = ""  # the seller's own id of what was sold (for invoicing, a saved item's id)
+    withholding_rate: Decimal = Decimal("0")  # percent the buyer withholds (deducted, not added; totals.py)
 
     @cached_property
     def amounts(self) -> LineAmounts:
+        added, withheld = tax_rates(self.tax_category, self.tax_rate, self.withholding_rate)
         return line_amounts(
             quantity=self.quantity,
             unit_price=self.unit_price,
             discount=self.discount,
             fee=self.fee,
-            tax_rate=self.tax_rate,
+            tax_rate=added,
+            withholding_rate=withheld,
         )
 
     @property

@@ -93,3 +93,13 @@ def vat_exemptions() -> dict:
 def vat_exemption(hs_code: str) -> str | None:
     """The exemption list's description of `hs_code` when the goods are VAT-exempt, else None."""
     return vat_exemptions().get(hs_key(hs_code)) if hs_code else None
+
+
+def quantity_units() -> dict:
+    """UN/ECE Recommendation 20 code -> name (KGM -> kilogram), NRS's invoice-quantity-codes."""
+    return _cached("quantity_units", lambda: dict(models.QuantityUnit.objects.values_list("code", "name")))
+
+
+def payment_means() -> dict:
+    """NRS payment-means code -> name (30 -> Credit Transfer)."""
+    return _cached("payment_means", lambda: dict(models.PaymentMeans.objects.values_list("code", "name")))

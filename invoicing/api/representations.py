@@ -5,6 +5,7 @@ schema at /api/v1/schema lists exactly the keys rendered here.
 """
 
 from datetime import UTC
+from decimal import Decimal
 from urllib.parse import quote
 
 from django.urls import reverse
@@ -13,6 +14,7 @@ from integrations.nrs.shapes import Party
 from invoicing.api.vocabulary import INVOICE_STATUS, INVOICE_TYPE, KIND, PAYMENT_STATUS
 from invoicing.balance import invoice_balance
 from invoicing.models import ReceivedInvoice
+from invoicing.shapes import allowance_charges_of
 from portal.openapi import (
     DATE,
     MONEY,
@@ -28,6 +30,11 @@ from portal.openapi import (
 from portal.shapes import OMIT, Field, Shape
 
 HELD_STATUSES = ("BLOCKED", "PENDING_REVIEW", "PENDING_APPROVAL")
+ZERO = Decimal("0.00")
+
+
+def _allowances(invoice) -> list:
+    return allowance_charges_of(invoice.allowance_charges)
 
 
 def iso(value):
@@ -129,7 +136,27 @@ LINE = Shape(
         "lineExtensionAmount": Field(MONEY, lambda line: money(line.line_extension)),
         "taxAmount": Field(MONEY, lambda line: money(line.tax_amount)),
         "itemId": Field(nullable(integer()), lambda line: line.item_id),
+        "fee": Field(MONEY, lambda line: money(line.fee)),
+        "withholdingRate": Field(
+            text("Percent the buyer withholds (deducted from what it pays), decimal string."),
+            lambda line: decimal(line.withholding_rate),
+        ),
+        "withholdingAmount": Field(MONEY, lambda line: money(line.withholding_amount)),
     },
+)
+
+ALLOWANCE_CHARGE = Shape(
+    "AllowanceCharge",
+    {
+        "chargeIndicator": Field(
+            boolean("true: a charge (delivery…), false: an allowance (a discount)."), lambda item: item.charge
+        ),
+        "amount": Field(MONEY, lambda item: money(item.amount)),
+        "reason": Field(text(), lambda item: item.reason),
+        "taxScheme": Field(text(), lambda item: item.tax_category),
+        "taxRate": Field(text("Percentage, decimal string."), lambda item: decimal(item.tax_rate)),
+    },
+    description="A document-level allowance or charge, taxed at its own tax scheme and rate.",
 )
 
 TOTALS = Shape(
@@ -137,6 +164,17 @@ TOTALS = Shape(
     {
         "lineExtensionAmount": Field(MONEY, lambda invoice: money(invoice.line_extension)),
         "taxAmount": Field(MONEY, lambda invoice: money(invoice.tax_total)),
+        "allowanceTotalAmount": Field(
+            MONEY, lambda invoice: money(sum((i.amount for i in _allowances(invoice) if not i.charge), ZERO))
+        ),
+        "chargeTotalAmount": Field(
+            MONEY, lambda invoice: money(sum((i.amount for i in _allowances(invoice) if i.charge), ZERO))
+        ),
+        "taxInclusiveAmount": Field(MONEY, lambda invoice: money(invoice.tax_inclusive)),
+        "withholdingAmount": Field(
+            {**MONEY, "description": "Tax the buyer withholds: payableAmount is taxInclusiveAmount less this."},
+            lambda invoice: money(invoice.withholding_total),
+        ),
         "payableAmount": Field(MONEY, lambda invoice: money(invoice.payable)),
         "amountPaid": Field(MONEY, lambda invoice: money(invoice.amount_paid)),
         # As every screen and the PDF count it: certified credit and debit notes included (invoicing/balance.py).
@@ -205,6 +243,12 @@ DETAIL = Shape(
         ),
         "note": Field(text(), lambda invoice: invoice.note),
         "poReference": Field(text(), lambda invoice: invoice.po_reference),
+        "paymentTermsNote": Field(text(), lambda invoice: invoice.payment_terms_note),
+        "paymentMeans": Field(
+            nullable(text("NRS payment-means code: 10 cash, 20 cheque, 30 credit transfer…")),
+            lambda invoice: invoice.payment_means or None,
+        ),
+        "allowanceCharges": Field(ALLOWANCE_CHARGE, _allowances, many=True),
         "originalInvoiceId": Field(
             nullable(UUID), lambda invoice: str(invoice.original_id) if invoice.original_id else None
         ),

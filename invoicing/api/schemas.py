@@ -9,7 +9,12 @@ Field names, status codes and machine codes follow the published reference (shar
 from drf_spectacular.utils import OpenApiParameter
 
 from invoicing.api import representations
-from invoicing.api.spec_examples import B2G_REQUEST, SPEC_B2B_REQUEST, SPEC_B2C_REQUEST
+from invoicing.api.spec_examples import (
+    B2G_REQUEST,
+    SPEC_B2B_REQUEST,
+    SPEC_B2C_REQUEST,
+    WITHHOLDING_ALLOWANCE_REQUEST,
+)
 from invoicing.api.vocabulary import INVOICE_TYPE, KIND, PAYMENT_STATUS
 from invoicing.shapes import OPTIONAL_TEXT
 from invoicing.verification import IRN_PATTERN
@@ -89,7 +94,19 @@ INVOICE_LINE_INPUT = component(
             "isic_code": text("Service code for services (GET /api/v1/helpers/service-codes), instead of hsn_code."),
             "tax_scheme": text("Tax category (GET /api/v1/helpers/tax-categories); default STANDARD_VAT."),
             "tax_rate": {**DECIMAL_IN, "description": "Percentage 0–100; default 7.5 for STANDARD_VAT, else 0."},
-            "unit_of_measure": text("Unit of measure, e.g. Each."),
+            "unit_of_measure": text(
+                "Unit of measure: a UN/ECE Recommendation 20 code (GET /api/v1/helpers/quantity-units), or a common "
+                "word Flowpoint turns into one (each → EA, kg → KGM, litre → LTR, hours → HUR, day → DAY, box → BX). "
+                "An unknown unit is refused (400, naming lines[n].unit_of_measure).",
+                examples=["KGM", "hours"],
+            ),
+            "withholding_rate": {
+                **DECIMAL_IN,
+                "description": "Withholding tax the buyer deducts, percent 0 to under 100; default 0. It lowers what "
+                "the buyer pays (payable = tax-inclusive − withheld), it is not added. A line sent with tax_scheme "
+                "WITHHOLDING_TAX (older bodies) is read as withheld at its tax_rate, with no tax added.",
+                "examples": [10],
+            },
             "discount": {**DECIMAL_IN, "description": "Amount off the line, major units; default 0."},
             "fee": {**DECIMAL_IN, "description": "Extra charge on the line, major units; default 0."},
             "category": text("Free text."),
@@ -103,6 +120,39 @@ INVOICE_LINE_INPUT = component(
         "line. Each line needs an HS code (goods) or a service code (services), else 400 unresolvable_hsn.",
     ),
 )
+
+
+ALLOWANCE_CHARGE_INPUT = component(
+    "AllowanceChargeInput",
+    obj(
+        {
+            "charge_indicator": {
+                "type": "boolean",
+                "description": "true: a charge on the whole invoice (delivery, packing); false: an allowance "
+                "(a discount on the whole invoice).",
+            },
+            "amount": {**DECIMAL_IN, "description": "Major units, greater than 0.", "examples": [15000]},
+            "reason": text("What it is for, printed on the invoice.", minLength=1, examples=["Loyalty discount"]),
+            "tax_scheme": text(
+                "Tax category it is taxed at; default the lines' single tax (required when the lines have several)."
+            ),
+            "tax_rate": {**DECIMAL_IN, "description": "Percentage 0–100; default the lines' rate for that tax."},
+        },
+        required=["charge_indicator", "amount", "reason"],
+        description="A document-level allowance or charge: taken off (allowance) or added to (charge) the lines' "
+        "total before tax: tax-exclusive = lines − allowances + charges.",
+    ),
+)
+
+# The create body's optional document-level fields beyond the texts: allowances and charges, and payment means.
+DOCUMENT_EXTRAS = {
+    "allowance_charges": {"type": "array", "items": ref("AllowanceChargeInput"), "maxItems": 20},
+    "payment_means": text(
+        "How the buyer pays, an NRS payment-means code (GET /api/v1/helpers/payment-means): 10 cash, 20 cheque, "
+        "30 credit transfer, 48 bank card…; sent to NRS with the due date as the payment due date.",
+        examples=["30"],
+    ),
+}
 
 
 INVOICE_REQUEST = component(
@@ -138,6 +188,7 @@ INVOICE_REQUEST = component(
                 "description": "With original_irn, for an invoice issued outside Flowpoint: its issue date, the date "
                 "its IRN ends in.",
             },
+            **DOCUMENT_EXTRAS,
         },
         required=[
             "invoice_kind",
@@ -175,6 +226,7 @@ DRAFT_PATCH = component(
             "customer_id": RECORD_ID,
             "lines": {"type": "array", "items": ref("InvoiceLineInput"), "minItems": 1},
             **OPTIONAL_TEXTS,
+            **DOCUMENT_EXTRAS,
         },
     },
 )
@@ -464,7 +516,11 @@ NUMBER_TAKEN_EXAMPLE = {
 BAD_Q_EXAMPLE = ("Bad q", {"error": "q is required: 2 to 100 characters."})
 
 INVOICE_REQUEST_EXAMPLES = examples(
-    ("B2B", SPEC_B2B_REQUEST), ("B2C", SPEC_B2C_REQUEST), ("B2G", B2G_REQUEST), request_only=True
+    ("B2B", SPEC_B2B_REQUEST),
+    ("B2C", SPEC_B2C_REQUEST),
+    ("B2G", B2G_REQUEST),
+    ("Withholding, allowance and charge", WITHHOLDING_ALLOWANCE_REQUEST),
+    request_only=True,
 )
 INVOICE_REQUEST_EXAMPLES[0].summary = "Full request — B2B (Business-to-Business)"
 INVOICE_REQUEST_EXAMPLES[0].description = (

@@ -117,3 +117,26 @@ SPEC_B2B_REQUEST = without_autofilled(SPEC_B2B)
 SPEC_B2C_REQUEST = without_autofilled(SPEC_B2C)
 # The spec: "B2G: use the same buyer fields … as B2B — set invoice_kind B2G" (with a buyer e-mail that validates).
 B2G_REQUEST = without_autofilled(SPEC_B2B, email=REAL_EMAIL) | {"invoice_kind": "B2G"}
+# Flowpoint's own optional fields (not in the spec's examples): a consultancy line with withholding tax, a document
+# discount (an allowance) and a delivery charge, paid by credit transfer on the due date.
+WITHHOLDING_ALLOWANCE_REQUEST = without_autofilled(SPEC_B2B, email=REAL_EMAIL) | {
+    "document_number": "INV-2026-002",
+    "lines": [
+        {
+            "description": "Management consulting",
+            "quantity": 20,
+            "unit_price": 25000,
+            "isic_code": "7020",
+            "tax_scheme": "STANDARD_VAT",
+            "tax_rate": 7.5,
+            "withholding_rate": 10,
+            "unit_of_measure": "HUR",
+        }
+    ],
+    "allowance_charges": [
+        {"charge_indicator": False, "amount": 20000, "reason": "Loyalty discount"},
+        {"charge_indicator": True, "amount": 5000, "reason": "Delivery of the report"},
+    ],
+    "payment_means": "30",
+    "payment_terms_note": "Net 30 days",
+}

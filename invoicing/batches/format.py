@@ -43,9 +43,25 @@ COLUMNS_HELP = (
     ("line_tax_scheme", False, _("tax category, default STANDARD_VAT")),
     ("line_tax_rate", False, _("percent, default 7.5 for STANDARD_VAT")),
     ("line_discount", False, _("an amount in the invoice's currency, default 0")),
-    ("line_unit_of_measure", False, _("e.g. Each")),
+    ("line_fee", False, _("an amount in the invoice's currency added to the line, default 0")),
+    ("line_withholding_rate", False, _("percent of the line the buyer withholds (withholding tax), default 0")),
+    ("line_unit_of_measure", False, _("a word such as each, kg, litre, hours, or a UN/ECE code such as KGM")),
     ("note", False, _("free text on the invoice")),
     ("po_reference", False, _("the buyer's purchase order")),
+    ("payment_terms_note", False, _("payment terms, e.g. Net 30 days")),
+    ("payment_means", False, _("how the buyer pays, an NRS code: 10 cash, 20 cheque, 30 credit transfer…")),
+    (
+        "allowance_amount",
+        False,
+        _("a discount on the whole invoice, in its currency (on the invoice's first row)"),
+    ),
+    ("allowance_reason", False, _("what the discount is for; required with allowance_amount")),
+    (
+        "charge_amount",
+        False,
+        _("a charge on the whole invoice (delivery…), in its currency (on the first row)"),
+    ),
+    ("charge_reason", False, _("what the charge is for; required with charge_amount")),
     ("original_irn", False, _("credit and debit notes: the IRN of the invoice they correct")),
     ("original_issue_date", False, _("with original_irn, for an invoice issued outside Flowpoint: its issue date")),
 )
@@ -99,10 +115,12 @@ TEMPLATE_ROWS += (
 # A column is named after the create body's key it fills: line_<key> for a line (shapes.LINE_FIELDS),
 # customer_<key> for the buyer (shapes.BUYER_FIELDS), the key itself for the invoice's own fields.
 INVOICE_COLUMNS = tuple(name for name in HEADER_COLUMNS if name not in CUSTOMER_COLUMNS)
-# Where a key of InvoiceError.fields about a line lives in the file (a fee is given as a negative discount).
-_LINE_FIELD_COLUMN = {key: f"line_{key}" for key in LINE_FIELDS if f"line_{key}" in LINE_COLUMNS} | {
-    "fee": "line_discount"
-}
+# Where a key of InvoiceError.fields about a line lives in the file.
+_LINE_FIELD_COLUMN = {key: f"line_{key}" for key in LINE_FIELDS if f"line_{key}" in LINE_COLUMNS}
+# A document-level allowance and charge, one of each per invoice: the columns (on the invoice's first row; a later
+# row repeats them or leaves them empty, as every invoice column) become the body's `allowance_charges`.
+ALLOWANCE_CHARGE_COLUMNS = {False: ("allowance_amount", "allowance_reason"), True: ("charge_amount", "charge_reason")}
+_ALLOWANCE_KEY = re.compile(r"^allowance_charges\[(\d+)\](?:\.(\w+))?$")
 _LINE_KEY = re.compile(r"^lines\[(\d+)\](?:\.(\w+))?$")
 
 
@@ -346,6 +364,11 @@ def as_body(group: Group) -> dict:
     body["lines"] = [
         {name.removeprefix("line_"): row.values.get(name, "") for name in LINE_COLUMNS} for row in group.rows
     ]
+    body["allowance_charges"] = []
+    for charge, (amount, reason) in ALLOWANCE_CHARGE_COLUMNS.items():
+        given = body.pop(amount), body.pop(reason)
+        if any(given):
+            body["allowance_charges"].append({"charge_indicator": charge, "amount": given[0], "reason": given[1]})
     return body
 
 
@@ -361,4 +384,12 @@ def place(key: str, group: Group) -> tuple[Row, str | None]:
         return group.first, column if column in COLUMNS else None
     if key in ("original_invoice_id", "original_irn"):
         return group.first, "original_irn"
+    match = _ALLOWANCE_KEY.match(key)
+    if match:
+        items = group.data.get("allowance_charges") or []
+        index = int(match[1])
+        if index < len(items):
+            amount, reason = ALLOWANCE_CHARGE_COLUMNS[items[index]["charge_indicator"]]
+            return group.first, reason if match[2] == "reason" else amount
+        return group.first, None
     return group.first, key if key in COLUMNS else None

@@ -54,6 +54,7 @@ _LINE_STAND_INS = {
     "tax_rate": "",
     "discount": "0",
     "fee": "0",
+    "withholding_rate": "0",
     "item_id": "",
     "unit_of_measure": "",
 }

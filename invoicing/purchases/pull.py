@@ -27,6 +27,7 @@ from integrations.nrs import hosts
 from integrations.nrs.client import NrsClient
 from integrations.nrs.errors import NrsError
 from integrations.nrs.payload import INVOICE_TYPE_CODES, tax_currency_entry
+from integrations.nrs.totals import DEDUCTED_CATEGORIES
 from invoicing import notices
 from invoicing.dispatch import host_slot
 from invoicing.events import PURCHASE_RECEIVED, publish_purchase
@@ -202,13 +203,25 @@ def _read(document: dict) -> dict:
             (
                 _money(tax.get("tax_amount"), "tax_amount")
                 for index, tax in enumerate(taxes)
-                if isinstance(tax, dict) and index != tax_currency_entry(document)
+                if index != tax_currency_entry(document) and _added_tax(tax, len(taxes))
             ),
             Decimal(0),
         ),
         "payable": _money(totals.get("payable_amount"), "payable_amount"),
         "transmitted_at": nrs_moment(document.get("transmitted_at")),
     }
+
+
+def _added_tax(entry, entries: int) -> bool:
+    """Whether a tax_total entry is the input VAT the buyer reclaims: not the tax it withholds (an entry of
+    WITHHOLDING_TAX subtotals only), nor the tax again in the tax currency (an entry without subtotals), when the
+    supplier's document carries more than one entry (integrations/nrs/payload.py)."""
+    if not isinstance(entry, dict):
+        return False
+    subtotals = [sub for sub in entry.get("tax_subtotal") or [] if isinstance(sub, dict)]
+    if not subtotals:
+        return entries == 1  # a document's only total, without subtotals, still counts
+    return not all((sub.get("tax_category") or {}).get("id") in DEDUCTED_CATEGORIES for sub in subtotals)
 
 
 def _transmit_day(document: dict) -> date | None:

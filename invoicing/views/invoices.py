@@ -15,8 +15,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from integrations.nrs.errors import NrsError
 from integrations.nrs.qr import qr_png
 from integrations.reference import lookup
-from integrations.reference.lookup import tax_category_names
 from integrations.reference.models import Lga
+from integrations.reference.units import SUGGESTED_WORDS
 from invoicing import services
 from invoicing.balance import balances, invoice_balance
 from invoicing.buyer_mail import invoice_email_queue
@@ -28,9 +28,10 @@ from invoicing.nrs_copy import difference_sentence, invoice_nrs_copy
 from invoicing.payments import invoice_reconcile, invoice_record_payment
 from invoicing.selectors import invoice_nrs_calls, invoice_search, invoice_timeline
 from invoicing.submission import invoice_retry
+from invoicing.summary import describe_lines, payment_means_label, total_rows
 from invoicing.templatetags.money import format_money
 from invoicing.validation import SUPPLIER_REASONS, supplier_missing
-from invoicing.wording import TAX_WORDS, action_refusal, invoice_problem, problem_line
+from invoicing.wording import action_refusal, invoice_problem, problem_line
 from tenants.models import Membership
 from tenants.permissions import admin_required, role_required, tenant_required
 from tenants.readiness import tenant_readiness
@@ -110,6 +111,12 @@ _INVALID_WORDS = {
     "discount": _lazy("The discount cannot be negative or more than the line's amount."),
     "tax_scheme": _lazy("Choose a tax from the list."),
     "tax_rate": _lazy("Enter a rate from 0 to 100, such as 7.5."),
+    "fee": _lazy("The fee cannot be negative."),
+    "withholding_rate": _lazy("Enter the withholding tax rate as a percent under 100, such as 5 or 10."),
+    "unit_of_measure": _lazy(
+        "There is no such unit: use a word such as each, kg, litre, hours, day, box or pair, or a code such as KGM."
+    ),
+    "payment_means": _lazy("Choose how the buyer pays from the list."),
     "original_issue_date": _lazy("Enter the date the IRN ends in: the invoice's issue date."),
 }
 # A line's tax against NRS's VAT exemption list (invoicing/validation.py), in the editor's words.
@@ -162,9 +169,16 @@ def _map_error(form, formset, error: InvoiceError, tenant) -> list:
                 continue
         if key.startswith("lines[") and "]." in key:
             index, field = key[len("lines[") :].split("].", 1)
-            field = {"isic_code": "hsn_code", "fee": "discount"}.get(field, field)
+            field = {"isic_code": "hsn_code"}.get(field, field)
             if index.isdigit() and int(index) < len(formset.forms) and field in formset.forms[int(index)].fields:
                 formset.forms[int(index)].add_error(field, _field_words(field, said, error))
+                placed = True
+                continue
+        if key.startswith("allowance_charges[") and "]." in key:
+            index, field = key[len("allowance_charges[") :].split("].", 1)
+            name = form.allowance_charge_field(int(index), field) if index.isdigit() else None
+            if name:
+                form.add_error(name, error.message)
                 placed = True
                 continue
         if key in form.fields:
@@ -236,6 +250,7 @@ def _editor_page(request, form, formset, invoice, setup_missing, checked):
             "setup_missing": setup_missing,
             "checked": checked,
             "vat_exemptions": lookup.vat_exemptions(),  # the editor suggests "VAT exempt" for goods on NRS's list
+            "unit_words": SUGGESTED_WORDS,
         },
     )
 
@@ -337,9 +352,7 @@ def _invoice_page(request, invoice, *, payment_form=None, status=200):
         initial={"payment_status": invoice.payment_status}, full_amount=_full_amount(invoice, balance)
     )
     lines = list(invoice.lines.all())
-    names = tax_category_names()
-    for line in lines:
-        line.tax_name = TAX_WORDS.get(line.tax_category) or names.get(line.tax_category, _("Tax"))
+    describe_lines(lines)
     return render(
         request,
         "invoicing/invoice_detail.html",
@@ -359,6 +372,8 @@ def _invoice_page(request, invoice, *, payment_form=None, status=200):
             "setup_missing": setup_missing,
             "nrs_differences": [difference_sentence(d, invoice.currency) for d in invoice.nrs_differences or []],
             "notes": invoice.notes.all() if invoice.invoice_type == Invoice.Type.INVOICE else [],
+            "total_rows": total_rows(invoice, lines),
+            "payment_by": payment_means_label(invoice.payment_means),
             "section_nav": "invoices",
         },
         status=status,

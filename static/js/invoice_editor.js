@@ -58,21 +58,46 @@
     if (!hint.hidden) hint.querySelector("[data-exempt-text]").textContent = EXEMPTIONS[hsKey(value)] + ".";
   }
 
+  function named(name) { return form.querySelector("[name=" + name + "]"); }
+  function show(name, kobo) {
+    form.querySelectorAll("[data-when=" + name + "]").forEach(function (el) { el.hidden = kobo === 0n; });
+    form.querySelector("[data-total=" + name + "]").textContent = (name === "charge" ? "" : "−") + naira(kobo, currency());
+  }
+
+  // As integrations/nrs/totals.py: tax-exclusive = lines − allowance + charge; the allowance and the charge are
+  // taxed at the lines' one rate; withholding (per line, on its amount) is taken off what the buyer pays.
   function recalc() {
-    var subtotal = 0n, tax = 0n, code = currency();
+    var subtotal = 0n, tax = 0n, withheld = 0n, rates = {}, code = currency();
     body.querySelectorAll("tr.line-row").forEach(function (row) {
       var qty = scaled(field(row, "quantity").value, 4), price = scaled(field(row, "unit_price").value, 2);
       var discount = scaled(field(row, "discount").value || "0", 2), rate = scaled(field(row, "tax_rate").value || "0", 2);
+      var fee = scaled(field(row, "fee").value || "0", 2);
+      var withholding = scaled(field(row, "withholding_rate").value || "0", 2);
       var cell = row.querySelector(".line-amount");
-      if (qty === null || price === null || discount === null || rate === null) { cell.textContent = "—"; return; }
-      var amount = divHalfUp(qty * price, 10000n) - discount;     // kobo
+      if (qty === null || price === null || discount === null || rate === null || fee === null || withholding === null) {
+        cell.textContent = "—"; return;
+      }
+      var scheme = field(row, "tax_scheme").value;
+      if (scheme === "WITHHOLDING_TAX") { withholding = withholding || rate; rate = 0n; }  // an older line's way
+      else rates[scheme + " " + rate] = rate;
+      var amount = divHalfUp(qty * price, 10000n) - discount + fee;  // kobo
       var lineTax = divHalfUp(amount * rate, 10000n);            // rate is % × 100
       cell.textContent = naira(amount, code);
-      subtotal += amount; tax += lineTax;
+      subtotal += amount; tax += lineTax; withheld += divHalfUp(amount * withholding, 10000n);
     });
+    var allowance = scaled(named("allowance_amount").value || "0", 2) || 0n;
+    var charge = scaled(named("charge_amount").value || "0", 2) || 0n;
+    var keys = Object.keys(rates);
+    if (keys.length === 1) {
+      var docRate = rates[keys[0]];
+      tax += divHalfUp(charge * docRate, 10000n) - divHalfUp(allowance * docRate, 10000n);
+    }
+    var inclusive = subtotal - allowance + charge + tax;
     form.querySelector("[data-total=subtotal]").textContent = naira(subtotal, code);
+    show("allowance", allowance); show("charge", charge); show("withheld", withheld);
     form.querySelector("[data-total=tax]").textContent = naira(tax, code);
-    form.querySelector("[data-total=payable]").textContent = naira(subtotal + tax, code);
+    form.querySelector("[data-total=inclusive]").textContent = naira(inclusive, code);
+    form.querySelector("[data-total=payable]").textContent = naira(inclusive - withheld, code);
     // Another currency: its VAT and total in naira at the rate, half-up to the kobo as the server converts them.
     var foreign = code !== "NGN", rate = rateInput ? scaled(rateInput.value, 6) : null;
     if (rateBox) rateBox.hidden = !foreign;
@@ -80,7 +105,7 @@
     var taxNaira = form.querySelector("[data-total=tax-naira]"), payableNaira = form.querySelector("[data-total=payable-naira]");
     if (taxNaira && payableNaira) {
       taxNaira.textContent = foreign && rate ? naira(divHalfUp(tax * rate, 1000000n)) : "—";
-      payableNaira.textContent = foreign && rate ? naira(divHalfUp((subtotal + tax) * rate, 1000000n)) : "—";
+      payableNaira.textContent = foreign && rate ? naira(divHalfUp((inclusive - withheld) * rate, 1000000n)) : "—";
     }
   }
 
@@ -163,6 +188,8 @@
   body.addEventListener("input", function (event) {
     if (event.target.name && event.target.name.endsWith("-hsn_code")) exemptHint(event.target.closest("tr"));
     recalc();
+  ["allowance_amount", "charge_amount"].forEach(function (name) {
+    var input = named(name); if (input) input.addEventListener("input", recalc);
   });
   body.addEventListener("change", function (event) {
     if (event.target.name && event.target.name.endsWith("-tax_scheme")) {

@@ -15,6 +15,7 @@ from lxml import etree
 from PIL import Image
 
 from integrations.connectors.ubl import NS, UblError, invoice_to_ubl, ubl_to_invoice_body
+from integrations.reference.units import unit_code
 from invoicing import tasks
 from invoicing.models import Invoice
 from invoicing.services import Actor, invoice_as_data, invoice_create
@@ -85,11 +86,22 @@ def comparable(data: dict) -> dict:
     data = dict(data)
     for key in ("customer_id", "original_invoice_id", "original_irn", "original_issue_date"):
         data.pop(key, None)
+    # Issue 21's optional fields, when unused, are not part of the round trip (the UBL import does not read them).
+    for key, unused in (("allowance_charges", []), ("payment_means", ""), ("payment_terms_note", "")):
+        if data.get(key, unused) == unused:
+            data.pop(key, None)
     data["lines"] = [
         {
-            key: (Decimal(str(value)) if key in ("quantity", "unit_price", "discount", "fee", "tax_rate") else value)
+            # A unit travels as its UN/ECE code: "Each" is exported and read back as EA.
+            key: (
+                Decimal(str(value))
+                if key in ("quantity", "unit_price", "discount", "fee", "tax_rate")
+                else unit_code(value)
+                if key == "unit_of_measure"
+                else value
+            )
             for key, value in line.items()
-            if key != "item_id"
+            if key != "item_id" and not (key == "withholding_rate" and not value)
         }
         for line in data["lines"]
     ]

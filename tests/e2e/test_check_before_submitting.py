@@ -47,7 +47,7 @@ def test_check_before_submitting_shows_several_problems_at_once_and_saves_nothin
     if os.environ.get("E2E_SCREENSHOTS") == "1":
         for label, size in (("desktop", DESKTOP), ("phone", PHONE)):
             page.set_viewport_size(size)
-            page.screenshot(path=f"/tmp/h22-check-{label}.png", full_page=True)
+            page.screenshot(path=f"/tmp/check-check-{label}.png", full_page=True)
     page.set_viewport_size(PHONE)
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
     page.set_viewport_size(DESKTOP)
@@ -82,5 +82,5 @@ def test_an_nrs_copy_that_differs_is_flagged_on_the_invoice_and_the_admins_queue
         for label, size in (("desktop", DESKTOP), ("phone", PHONE)):
             page.set_viewport_size(size)
             if os.environ.get("E2E_SCREENSHOTS") == "1":
-                page.screenshot(path=f"/tmp/h22-{flag[1:]}-{label}.png", full_page=True)
+                page.screenshot(path=f"/tmp/check-{flag[1:]}-{label}.png", full_page=True)
         assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0

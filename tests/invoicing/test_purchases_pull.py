@@ -374,3 +374,28 @@ def test_the_schedules_are_registered_with_their_settings(db, settings):
     assert Schedule.objects.get(name="pull-purchases").minutes == 7
     assert Schedule.objects.get(func="invoicing.purchases.tasks.check_deliveries").minutes == 15
     assert Schedule.objects.get(name="pull-purchases").func == "invoicing.purchases.tasks.pull_all_purchases"
+
+
+def test_a_purchase_with_withholding_tax_counts_only_the_vat_as_input_vat(seller, buyer):
+    """The seller's document carries the VAT (37,500.00) and the tax the buyer withholds (50,000.00) as two
+    tax_total entries: the buyer reclaims the VAT only, and pays 487,500.00 (docs/worked-examples.md, (a))."""
+    lines = [
+        {
+            "description": "Management consulting",
+            "quantity": 20,
+            "unit_price": 25000,
+            "isic_code": "7020",
+            "tax_scheme": "STANDARD_VAT",
+            "tax_rate": 7.5,
+            "withholding_rate": 10,
+        }
+    ]
+    sent = certify(seller, "TRADE-WHT", lines=lines)
+    purchases_pull(buyer)
+    with scope(tenant=buyer):
+        received = ReceivedInvoice.objects.get(irn=sent.irn)
+    assert (received.line_extension, received.tax_total, received.payable) == (
+        Decimal("500000.00"),
+        Decimal("37500.00"),
+        Decimal("487500.00"),
+    )

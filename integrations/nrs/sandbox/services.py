@@ -17,6 +17,7 @@ from django.db import transaction
 from integrations.nrs.payload import tax_currency_entry
 from integrations.nrs.qr import qr_payload
 from integrations.nrs.sandbox.models import SandboxBusiness, SandboxCredential, SandboxFaults
+from integrations.nrs.totals import DEDUCTED_CATEGORIES
 from integrations.reference.models import Currency, HsCode, InvoiceType, Lga, ServiceCode, State, TaxCategory
 
 _ALNUM = string.ascii_uppercase + string.digits
@@ -260,7 +261,7 @@ def document_check(business: SandboxBusiness, doc, *, strict: bool) -> None:
                 _fail(where, "line_extension_amount", f"must equal quantity x price - discount + fee ({_q(expected)})")
         lines_total += amount
 
-    tax_sum = Decimal(0)
+    added = withheld = Decimal(0)
     if not isinstance(doc["tax_total"], list):
         _fail("tax_total", "must be a list")
     for i, total in enumerate(doc["tax_total"]):
@@ -268,7 +269,9 @@ def document_check(business: SandboxBusiness, doc, *, strict: bool) -> None:
             # The tax in the tax currency (UBL): another currency than the totals, so not part of their sum.
             _money((total or {}).get("tax_amount"), f"tax_total[{i}]", "tax_amount")
             continue
-        for j, sub in enumerate((total or {}).get("tax_subtotal") or []):
+        subtotals = (total or {}).get("tax_subtotal") or []
+        subtotal_sum = Decimal(0)
+        for j, sub in enumerate(subtotals):
             category = (sub or {}).get("tax_category") or {}
             if not TaxCategory.objects.filter(code=category.get("id")).exists():
                 _fail(
@@ -286,7 +289,28 @@ def document_check(business: SandboxBusiness, doc, *, strict: bool) -> None:
                     _fail(
                         f"tax_total[{i}]", f"tax_subtotal[{j}]", "tax_amount", "does not match taxable amount x percent"
                     )
-        tax_sum += _money((total or {}).get("tax_amount"), f"tax_total[{i}]", "tax_amount")
+                subtotal_sum += tax
+        amount = _money((total or {}).get("tax_amount"), f"tax_total[{i}]", "tax_amount")
+        kind = _tax_total_kind(subtotals)
+        if strict and kind != TAX_CURRENCY and _q(amount) != _q(subtotal_sum):
+            _fail(f"tax_total[{i}]", "tax_amount", "must equal the sum of its tax subtotals")
+        if kind == WITHHELD:
+            withheld += amount
+        elif kind == ADDED:
+            added += amount
+        # TAX_CURRENCY: the tax again in the tax currency, not added to the document's totals (checked above, by tax_currency_entry).
+
+    allowances = charges = Decimal(0)
+    for i, item in enumerate(doc.get("allowance_charge") or []):
+        if not isinstance(item, dict) or not isinstance(item.get("charge_indicator"), bool):
+            _fail(
+                f"allowance_charge[{i}]", "charge_indicator", "is required (true for a charge, false for an allowance)"
+            )
+        amount = _money(item.get("amount"), f"allowance_charge[{i}]", "amount")
+        if item["charge_indicator"]:
+            charges += amount
+        else:
+            allowances += amount
 
     totals = doc["legal_monetary_total"]
     if not isinstance(totals, dict):
@@ -298,10 +322,32 @@ def document_check(business: SandboxBusiness, doc, *, strict: bool) -> None:
         line_ext = _money(totals["line_extension_amount"], "legal_monetary_total", "line_extension_amount")
         if _q(line_ext) != _q(lines_total):
             _fail("legal_monetary_total", "line_extension_amount", "must equal the sum of the invoice lines")
-        inclusive = _money(totals["tax_inclusive_amount"], "legal_monetary_total", "tax_inclusive_amount")
         exclusive = _money(totals["tax_exclusive_amount"], "legal_monetary_total", "tax_exclusive_amount")
-        if _q(inclusive) != _q(exclusive + tax_sum):
+        if _q(exclusive) != _q(line_ext - allowances + charges):
+            _fail(
+                "legal_monetary_total",
+                "tax_exclusive_amount",
+                "must equal line extension amount minus allowances plus charges",
+            )
+        inclusive = _money(totals["tax_inclusive_amount"], "legal_monetary_total", "tax_inclusive_amount")
+        if _q(inclusive) != _q(exclusive + added):
             _fail("legal_monetary_total", "tax_inclusive_amount", "must equal tax exclusive amount plus tax")
+        payable = _money(totals["payable_amount"], "legal_monetary_total", "payable_amount")
+        if _q(payable) != _q(inclusive - withheld):
+            _fail("legal_monetary_total", "payable_amount", "must equal tax inclusive amount minus withheld tax")
+
+
+# The kinds of tax_total entry, as Flowpoint's documents carry them (integrations/nrs/payload.py):
+ADDED = "added"  # taxes added to the price (VAT…): tax_inclusive = tax_exclusive + these
+WITHHELD = "withheld"  # only deducted categories (WITHHOLDING_TAX): payable = tax_inclusive − these
+TAX_CURRENCY = "tax_currency"  # no subtotals: the added tax again in the tax currency (UBL's second TaxTotal)
+
+
+def _tax_total_kind(subtotals: list) -> str:
+    if not subtotals:
+        return TAX_CURRENCY
+    ids = {((sub or {}).get("tax_category") or {}).get("id") for sub in subtotals}
+    return WITHHELD if ids <= DEDUCTED_CATEGORIES else ADDED
 
 
 def _q(value: Decimal) -> Decimal:

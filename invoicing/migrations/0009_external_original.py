@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('invoicing', '0008_h22_nrs_copy'),
+        ('invoicing', '0008_nrs_copy'),
     ]
 
     operations = [

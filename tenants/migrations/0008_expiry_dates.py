@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tenants', '0007_h22_nrs_copy_differs'),
+        ('tenants', '0007_nrs_copy_differs'),
     ]
 
     operations = [

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('invoicing', '0009_h21c_external_original'),
+        ('invoicing', '0009_external_original'),
         ('reference', '0002_vatexemption'),
         ('tenants', '0006_h_notify_notifications'),
     ]
