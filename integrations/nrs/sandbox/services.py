@@ -291,14 +291,12 @@ def document_check(business: SandboxBusiness, doc, *, strict: bool) -> None:
                     )
                 subtotal_sum += tax
         amount = _money((total or {}).get("tax_amount"), f"tax_total[{i}]", "tax_amount")
-        kind = _tax_total_kind(subtotals)
-        if strict and kind != TAX_CURRENCY and _q(amount) != _q(subtotal_sum):
+        if strict and subtotals and _q(amount) != _q(subtotal_sum):
             _fail(f"tax_total[{i}]", "tax_amount", "must equal the sum of its tax subtotals")
-        if kind == WITHHELD:
+        if _withheld_entry(subtotals):
             withheld += amount
-        elif kind == ADDED:
+        else:
             added += amount
-        # TAX_CURRENCY: the tax again in the tax currency, not added to the document's totals (checked above, by tax_currency_entry).
 
     allowances = charges = Decimal(0)
     for i, item in enumerate(doc.get("allowance_charge") or []):
@@ -337,17 +335,11 @@ def document_check(business: SandboxBusiness, doc, *, strict: bool) -> None:
             _fail("legal_monetary_total", "payable_amount", "must equal tax inclusive amount minus withheld tax")
 
 
-# The kinds of tax_total entry, as Flowpoint's documents carry them (integrations/nrs/payload.py):
-ADDED = "added"  # taxes added to the price (VAT…): tax_inclusive = tax_exclusive + these
-WITHHELD = "withheld"  # only deducted categories (WITHHOLDING_TAX): payable = tax_inclusive − these
-TAX_CURRENCY = "tax_currency"  # no subtotals: the added tax again in the tax currency (UBL's second TaxTotal)
-
-
-def _tax_total_kind(subtotals: list) -> str:
-    if not subtotals:
-        return TAX_CURRENCY
+def _withheld_entry(subtotals: list) -> bool:
+    """An entry of deducted taxes only (WITHHOLDING_TAX): the buyer keeps it back, payable = tax_inclusive − it.
+    Every other entry (the tax-currency one aside, left out above) is tax added to the price."""
     ids = {((sub or {}).get("tax_category") or {}).get("id") for sub in subtotals}
-    return WITHHELD if ids <= DEDUCTED_CATEGORIES else ADDED
+    return bool(subtotals) and ids <= DEDUCTED_CATEGORIES
 
 
 def _q(value: Decimal) -> Decimal:
