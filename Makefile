@@ -80,6 +80,8 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
+	@# The portal's scripts parse (a broken merge of one stops every page that loads it).
+	@for script in static/js/*.js; do node --check $$script || exit 1; done
 
 test: install chromium zbar pdftotext sshd lint
 	$(PY) manage.py makemigrations --check --dry-run

@@ -597,6 +597,8 @@ def _allowance_charges(parsed: InvoiceInput, lines: list) -> tuple:
     for index, item in enumerate(parsed.allowance_charges):
         where = f"allowance_charges[{index}]"
         what = "charge" if item["charge"] else "allowance"
+        if item.get("amount") is None:  # refused as it was read (parsing.py); checking every fault, go on
+            continue
         if item["amount"] <= 0:
             raise InvoiceError(
                 "incomplete_unpatchable",
@@ -614,7 +616,7 @@ def _allowance_charges(parsed: InvoiceInput, lines: list) -> tuple:
             if len(rates) != 1:
                 raise InvoiceError(
                     "incomplete_unpatchable",
-                    f"The lines have several tax rates: say which one the {what} “{item['reason']}” is taxed at.",
+                    f"The lines have several tax rates: say which one the {what} “{item.get('reason')}” is taxed at.",
                     fields={f"{where}.tax_scheme": "required when the lines have several tax rates"},
                 )
             category, line_rate = next(iter(rates))

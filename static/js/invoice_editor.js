@@ -188,6 +188,7 @@
   body.addEventListener("input", function (event) {
     if (event.target.name && event.target.name.endsWith("-hsn_code")) exemptHint(event.target.closest("tr"));
     recalc();
+  });
   ["allowance_amount", "charge_amount"].forEach(function (name) {
     var input = named(name); if (input) input.addEventListener("input", recalc);
   });

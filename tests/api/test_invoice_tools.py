@@ -72,6 +72,21 @@ def test_validate_answers_every_problem_of_a_body_at_once_and_saves_nothing(read
     assert saved(ready) == (0, 0)
 
 
+def test_validate_names_a_broken_allowance_with_the_rest_of_the_body_checked(ready):
+    """A document allowance that could not be read (no amount, an amount that is not a number) is one of the
+    problems listed, beside the others; the rules after it still run (and do not trip over it: no 500)."""
+    data = invoice_body(customer__tin=None)
+    data["allowance_charges"] = [
+        {"charge_indicator": False, "reason": "Loyalty discount"},
+        {"charge_indicator": True, "amount": "lots", "reason": "Delivery"},
+    ]
+    answer = key_client(ready).post(VALIDATE, data, format="json")
+    assert answer.status_code == 400, answer.content
+    fields = {problem["field"] for problem in answer.json()["errors"]}
+    assert {"allowance_charges[0].amount", "allowance_charges[1].amount", "customer.tin"} <= fields
+    assert saved(ready) == (0, 0)
+
+
 def test_create_still_answers_the_first_refusal_only(ready):
     answer = key_client(ready).post("/api/v1/invoices/create", several_faults(), format="json")
     assert answer.status_code == 400
