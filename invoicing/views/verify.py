@@ -1,7 +1,8 @@
 """The public verify page, `/verify/<IRN>`: what a buyer sees after scanning the invoice's plain QR code.
 
 No sign-in; rate-limited per address, since it reads across businesses. It shows exactly what the verify API
-returns (the same lookup and the same shape), never more of a business's data."""
+returns (the same lookup and the same shape), never more of a business's data, save the tax-inclusive total
+printed on the invoice itself (which differs from the payable amount when the buyer withholds tax)."""
 
 from django.shortcuts import render
 from django.urls import path
@@ -36,6 +37,10 @@ def verify_page(request, irn):
         context |= {
             "outcome": "certified",
             "result": result,
+            # What the invoice in the buyer's hands calls its total (with taxes, before any withholding); the
+            # payable amount is shown beside it only when withholding makes it less.
+            "tax_inclusive": check.invoice.tax_inclusive,
+            "withheld": check.invoice.tax_inclusive != check.invoice.payable,
             "issue_date": parse_date(result["issueDate"]),
             "certified_at": parse_datetime(result["certifiedAt"]) if result.get("certifiedAt") else None,
         }

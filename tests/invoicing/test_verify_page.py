@@ -1,10 +1,13 @@
 """The public verify page: what a buyer sees for a certified, a malformed and an unknown IRN, and its rate limit."""
 
 import re
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django_scopes import scope
 
+from invoicing.models import Invoice
 from tests.invoicing.test_pdf import make_invoice, make_tenant, nrs  # noqa: F401  (the sandbox business fixture)
 
 
@@ -72,3 +75,20 @@ def test_the_verify_page_is_rate_limited_per_address(client, settings):
 def test_a_signed_in_visitor_sees_the_public_page_without_the_app_navigation(admin_client, certified):
     html = admin_client.get(reverse("verify_page", args=[certified.irn])).content.decode()
     assert "Kola Foods Ltd" in html and 'class="mainnav"' not in html
+
+
+def test_withholding_shows_the_total_and_the_lower_amount_payable(client, certified):
+    # The certified invoice's 562,500.00 with 50,000.00 withheld by the buyer: 512,500.00 to pay.
+    with scope(tenant=certified.tenant):
+        Invoice.objects.filter(pk=certified.pk).update(
+            withholding_total=Decimal("50000.00"), payable=Decimal("512500.00")
+        )
+    shown = text(client.get(reverse("verify_page", args=[certified.irn])))
+    assert "Total ₦562,500.00" in shown
+    assert "Amount payable ₦512,500.00" in shown
+
+
+def test_without_withholding_only_the_total_is_shown(client, certified):
+    shown = text(client.get(reverse("verify_page", args=[certified.irn])))
+    assert "Total ₦562,500.00" in shown
+    assert "Amount payable" not in shown
