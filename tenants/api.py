@@ -1,5 +1,7 @@
 """Admin API (/api/v1/auth/…, /api/v1/tenant/…): a portal admin's session; API keys get 403."""
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.contrib.auth import authenticate, login, logout
 from django.core.exceptions import ValidationError
@@ -17,7 +19,6 @@ from portal.api_errors import ApiError, refuse_nul
 from portal.api_pagination import paginated
 from portal.contract import refuse_missing_body
 from portal.openapi import (
-    FILE_UPLOAD,
     UUID,
     boolean,
     error,
@@ -37,6 +38,7 @@ from portal.throttle import login_failed, login_retry_after, login_succeeded
 from tenants import api_schemas as schemas
 from tenants import serializers as s
 from tenants import services
+from tenants.expiry import expired
 from tenants.middleware import SESSION_TENANT
 from tenants.models import ApiKey, CryptoKey, Location
 from tenants.permissions import IsTenantAdminSession
@@ -56,6 +58,7 @@ _API_NAMES = {
     "expires_at": "expiresAt",
     "allowed_networks": "allowedNetworks",
     "read_only": "readOnly",
+    "valid_until": "validUntil",
 }
 
 
@@ -276,7 +279,8 @@ def tenant_profile(request):
         "Set the NRS API key and secret",
         operation_id="setNrsCredentials",
         **SETTINGS,
-        description="Write-only: stored encrypted, never echoed.",
+        description="Write-only: stored encrypted, never echoed. Optional `validUntil`: the day NRS said they stop "
+        "working (null clears it; left out, the date on file stays).",
         request=json_body(s.NrsCredentialsSerializer),
         responses={200: response(s.NRS_CREDENTIALS_STATUS.schema, "Saved.")},
         errors=(400, 413, 415),
@@ -288,10 +292,14 @@ def tenant_nrs_credentials(request):
     tenant = request._request.tenant
     if request.method == "PUT":
         data = _valid(s.NrsCredentialsSerializer, request)
+        absent = object()
+        valid_until = data.pop("valid_until", absent)
         try:
             services.nrs_credentials_set(tenant=tenant, user=request.user, **data)
         except ValidationError as exc:
             _raise_api(exc)
+        if valid_until is not absent:  # left out: the date on file stays
+            services.nrs_credentials_valid_until_set(tenant=tenant, valid_until=valid_until, user=request.user)
     # Write-only: the answer says whether credentials are set, never what they are.
     return Response(s.NRS_CREDENTIALS_STATUS.render(tenant))
 
@@ -409,10 +417,13 @@ def tenant_location(request, pk):
         operation_id="uploadCryptoKey",
         **SETTINGS,
         description="The crypto_keys.txt file from the NRS portal: as multipart field `file`, or its text as "
-        "JSON `keyFile`. Stored encrypted; the new key becomes the active one.",
+        "JSON `keyFile`. Stored encrypted; the new key becomes the active one. Optional `validUntil`: the day NRS "
+        "said the key stops working (the admins' dashboard warns before it).",
         request={
-            "multipart/form-data": FILE_UPLOAD,
-            "application/json": obj({"keyFile": text("The file's text.")}, required=["keyFile"]),
+            "multipart/form-data": obj({"file": text(format="binary"), "validUntil": s.VALID_UNTIL}, required=["file"]),
+            "application/json": obj(
+                {"keyFile": text("The file's text."), "validUntil": s.VALID_UNTIL}, required=["keyFile"]
+            ),
         },
         responses={201: response(s.CRYPTO_KEY.schema, "Uploaded.")},
         errors=(400, 413, 415),
@@ -435,8 +446,12 @@ def tenant_crypto_keys(request):
                 "Send the NRS key file as multipart field 'file', or its text as JSON 'keyFile'.",
                 fields={"file": "required"},
             )
+        # The file is checked first (as before); then the optional date, so a bad date is refused before saving.
+        valid_until = _valid(s.CryptoKeyUploadSerializer, request).get("valid_until")
         try:
-            key = services.crypto_key_upload(tenant=request._request.tenant, content=content, user=request.user)
+            key = services.crypto_key_upload(
+                tenant=request._request.tenant, content=content, user=request.user, valid_until=valid_until
+            )
         except ValidationError as exc:
             raise ApiError(" ".join(exc.messages), fields={"file": " ".join(exc.messages)}) from None
         return Response(s.crypto_key_data(key), status=status.HTTP_201_CREATED)
@@ -520,14 +535,22 @@ def tenant_api_key(request, pk):
     return Response(s.api_key_data(key))
 
 
-# The checklist (tenants/readiness.py), rendered from its items.
+@dataclass(frozen=True)
+class Checklist:
+    items: list  # tenants/readiness.py: what submission needs
+    warnings: list  # tenants/expiry.py: what has passed its valid-until date (does not stop submission)
+
+
+# The checklist (tenants/readiness.py), rendered from its items, and the expiry warnings beside it.
 READINESS = Shape(
     "Readiness",
     {
-        "ready": Field(boolean("Whether NRS submission can succeed."), lambda items: all(i.ok for i in items)),
+        "ready": Field(
+            boolean("Whether NRS submission can succeed."), lambda checklist: all(i.ok for i in checklist.items)
+        ),
         "missing": Field(
             {"type": "array", "items": text(), "description": "Machine codes still failing."},
-            lambda items: sorted({i.code for i in items if not i.ok}),
+            lambda checklist: sorted({i.code for i in checklist.items if not i.ok}),
         ),
         "items": Field(
             {
@@ -543,7 +566,29 @@ READINESS = Shape(
                     }
                 ),
             },
-            lambda items: [i.as_api() for i in items],
+            lambda checklist: [i.as_api() for i in checklist.items],
+        ),
+        "warnings": Field(
+            {
+                "type": "array",
+                "description": "What has passed the valid-until date the admin noted: the active crypto-key file, "
+                "the NRS credentials. A warning only: `ready` is unchanged, and invoices are still sent until NRS "
+                "refuses them.",
+                "items": obj(
+                    {
+                        "key": text("The checklist item it concerns.", examples=["crypto_key"]),
+                        "label": text(examples=["NRS crypto-key file"]),
+                        "detail": text(
+                            examples=[
+                                "Expired on 3 Dec 2026, the date you noted. Upload the new file from the NRS "
+                                "e-invoicing portal. Invoices are still sent to NRS until NRS refuses them."
+                            ]
+                        ),
+                        "fixUrl": text("Portal page where it is fixed.", examples=["/settings/crypto-keys/"]),
+                    }
+                ),
+            },
+            lambda checklist: [w.as_api() for w in checklist.warnings],
         ),
     },
 )
@@ -555,11 +600,13 @@ READINESS = Shape(
         operation_id="getReadiness",
         **SETTINGS,
         description="What is still missing before NRS submission can succeed, with the code a submission "
-        "would fail with and where to fix it.",
+        "would fail with and where to fix it; `warnings`: what has passed its valid-until date (it does not make "
+        "the business not ready).",
         responses={200: response(READINESS.schema, "The checklist.")},
     )
 )
 @api_view(["GET"])
 @permission_classes([IsTenantAdminSession])
 def tenant_readiness_view(request):
-    return Response(READINESS.render(tenant_readiness(request._request.tenant)))
+    tenant = request._request.tenant
+    return Response(READINESS.render(Checklist(tenant_readiness(tenant), expired(tenant))))

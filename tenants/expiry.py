@@ -124,20 +124,69 @@ def expiring(now: datetime, within_days: int = max(WARN_DAYS)) -> list[Expiring]
     return [item for item in found if now < item.ends_at <= until]
 
 
-def expired_warnings(tenant: Tenant) -> list[str]:
-    """Plain sentences for the admins' dashboard: the active crypto-key file or the NRS credentials have expired."""
+@dataclass(frozen=True)
+class Expired:
+    """The active crypto-key file or the NRS credentials past the valid-until date the admin noted. A warning, not
+    a block: the date is the admin's note and NRS is the judge, so invoices are still sent until NRS refuses."""
+
+    key: str  # as the readiness item it belongs to: "crypto_key", "nrs_credentials"
+    label: str  # as that readiness item's label
+    ended: date
+    what: str  # "The NRS crypto-key file"
+    fix: str  # what to do, in a sentence without its place
+    place: str  # where in the portal, as a person reads it
+    fix_url: str
+
+    @property
+    def sentence(self) -> str:
+        """The dashboard's warning."""
+        return f"{self.what} expired on {date_format(self.ended, 'j M Y')}. {self.fix} in {self.place}."
+
+    @property
+    def detail(self) -> str:
+        """The readiness answer's warning, beside its link to the page."""
+        return (
+            f"Expired on {date_format(self.ended, 'j M Y')}, the date you noted. {self.fix}. Invoices are still "
+            "sent to NRS until NRS refuses them."
+        )
+
+    def as_api(self) -> dict:
+        return {"key": self.key, "label": self.label, "detail": self.detail, "fixUrl": self.fix_url}
+
+
+def expired(tenant: Tenant) -> list[Expired]:
+    """The tenant's active crypto-key file and NRS credentials whose valid-until date has passed (Lagos days)."""
     today = timezone.localdate()
-    warnings = []
+    found = []
     with scope(tenant=tenant):
         crypto_key = CryptoKey.objects.filter(is_active=True, valid_until__lt=today).first()
     if crypto_key:
-        warnings.append(
-            f"The NRS crypto-key file expired on {date_format(crypto_key.valid_until, 'j M Y')}. Upload the new file "
-            "from the NRS e-invoicing portal in Settings → Crypto keys."
+        found.append(
+            Expired(
+                "crypto_key",
+                "NRS crypto-key file",
+                crypto_key.valid_until,
+                "The NRS crypto-key file",
+                "Upload the new file from the NRS e-invoicing portal",
+                "Settings → Crypto keys",
+                reverse("settings_crypto_keys"),
+            )
         )
     if tenant.has_nrs_credentials and tenant.nrs_credentials_valid_until and tenant.nrs_credentials_valid_until < today:
-        warnings.append(
-            f"The NRS API credentials expired on {date_format(tenant.nrs_credentials_valid_until, 'j M Y')}. Enter "
-            "the new key and secret from NRS in Settings → NRS set-up."
+        found.append(
+            Expired(
+                "nrs_credentials",
+                "NRS API key and secret",
+                tenant.nrs_credentials_valid_until,
+                "The NRS API credentials",
+                "Enter the new key and secret from NRS",
+                "Settings → NRS set-up",
+                reverse("settings_nrs"),
+            )
         )
-    return warnings
+    return found
+
+
+def expired_warnings(tenant: Tenant) -> list[str]:
+    """Plain sentences for the admins' dashboard: the active crypto-key file or the NRS credentials have expired."""
+    return [item.sentence for item in expired(tenant)]

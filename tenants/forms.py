@@ -1,17 +1,14 @@
 """Forms only parse and check fields; the services in tenants/services.py make the changes."""
 
-from datetime import date
-
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from integrations.reference.models import Country, Lga, State
 from tenants.keyfile import parse_key_file
 from tenants.models import Location, Membership, Tenant
-from tenants.validators import normalise_phone, validate_postal_code
+from tenants.validators import future_or_empty, normalise_phone, validate_postal_code
 
 
 class ProfileForm(forms.ModelForm):
@@ -63,12 +60,6 @@ def valid_until_field(label, help_text):
         widget=forms.DateInput(attrs={"type": "date"}),
         error_messages={"invalid": _("Enter the date as shown by the date picker, such as 2027-03-31.")},
     )
-
-
-def future_or_empty(value: date | None) -> date | None:
-    if value and value < timezone.localdate():
-        raise ValidationError(_("That date has passed. Enter the date NRS gave for the new one, or leave it empty."))
-    return value
 
 
 class NrsCredentialsForm(forms.Form):

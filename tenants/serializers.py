@@ -4,13 +4,34 @@ answers are Shapes (portal/shapes.py), whose declaration is both the rendering a
 from datetime import UTC
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from integrations.reference.models import Country, Lga, State
 from portal.openapi import TIMESTAMP, UUID, boolean, integer, nullable, text
 from portal.shapes import Field, Shape
 from tenants.models import ApiKey, Tenant
-from tenants.validators import validate_phone, validate_postal_code, validate_service_id, validate_tin
+from tenants.validators import future_or_empty, validate_phone, validate_postal_code, validate_service_id, validate_tin
+
+# The admin's own note of when NRS said the key or the credentials stop working (the dashboard warns before).
+_DAY = text(
+    "The day NRS said it stops working, as the admin noted it; null when not noted.",
+    format="date",
+    examples=["2027-03-31"],
+)
+VALID_UNTIL = nullable(_DAY)
+
+
+@extend_schema_field(_DAY)  # DRF's allow_null adds the null
+class ValidUntilField(serializers.DateField):
+    """`validUntil` in a request: optional; null clears it; a date already past is refused (the portal's rule)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(source="valid_until", required=False, allow_null=True, validators=[future_or_empty], **kwargs)
+
+
+def _day(value):
+    return value.isoformat() if value else None
 
 
 def _iso(value):
@@ -66,6 +87,13 @@ profile_data = PROFILE.render
 class NrsCredentialsSerializer(serializers.Serializer):
     apiKey = serializers.CharField(max_length=500, source="api_key")
     apiSecret = serializers.CharField(max_length=500, source="api_secret")
+    validUntil = ValidUntilField()
+
+
+class CryptoKeyUploadSerializer(serializers.Serializer):
+    """The upload's fields besides the file itself (which tenant_crypto_keys reads)."""
+
+    validUntil = ValidUntilField()
 
 
 NRS_CREDENTIALS_STATUS = Shape(
@@ -73,6 +101,7 @@ NRS_CREDENTIALS_STATUS = Shape(
     {
         "configured": Field(boolean(), lambda tenant: tenant.has_nrs_credentials),
         "updatedAt": Field(TIMESTAMP, lambda tenant: _iso(tenant.nrs_credentials_updated_at)),
+        "validUntil": Field(VALID_UNTIL, lambda tenant: _day(tenant.nrs_credentials_valid_until)),
     },
     description="Write-only credentials: only whether they are set, never their value.",
 )
@@ -141,6 +170,7 @@ CRYPTO_KEY = Shape(
         "isActive": Field(boolean(), lambda key: key.is_active),
         "uploadedAt": Field(TIMESTAMP, lambda key: _iso(key.uploaded_at)),
         "uploadedBy": Field(nullable(text()), lambda key: key.uploaded_by.email if key.uploaded_by else None),
+        "validUntil": Field(VALID_UNTIL, lambda key: _day(key.valid_until)),
     },
 )
 crypto_key_data = CRYPTO_KEY.render

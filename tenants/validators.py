@@ -1,8 +1,11 @@
 """Field rules shared by the portal forms and the admin API, with messages that say the fix."""
 
 import re
+from datetime import date
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 TIN_RE = re.compile(r"^(RC-?\d{4,}|[A-Za-z0-9][A-Za-z0-9-]{4,19})$")
 SERVICE_ID_RE = re.compile(r"^[A-Z0-9]{8}$")
@@ -69,3 +72,10 @@ def validate_postal_code(value: str, country: str | None) -> None:
     writes them."""
     if (country or "NG").upper() == "NG":
         validate_ng_postal_code((value or "").strip())
+
+
+def future_or_empty(value: date | None) -> date | None:
+    """A valid-until date (crypto key, NRS credentials): today or later, or none."""
+    if value and value < timezone.localdate():
+        raise ValidationError(_("That date has passed. Enter the date NRS gave for the new one, or leave it empty."))
+    return value

@@ -10,7 +10,7 @@ from django_scopes import scope, scopes_disabled
 from rest_framework.test import APIClient
 
 from tenants import services
-from tenants.models import ApiKey, CryptoKey, Location
+from tenants.models import ApiKey, CryptoKey, Location, Tenant
 from tests.api.conftest import nul_like_postgresql  # noqa: F401  (a fixture)
 from tests.conftest import make_key_file, member
 from tests.factories import PASSWORD, make_ready
@@ -368,3 +368,71 @@ def test_another_tenants_admin_sees_and_touches_nothing_of_the_first(api, tenant
         assert Location.objects.filter(pk=location.pk, city="Ikeja").exists()
         assert CryptoKey.objects.filter(pk=crypto_key.pk).exists()
         assert ApiKey.objects.get(pk=api_key.pk).revoked_at is None
+
+
+# --- valid-until dates ------------------------------------------------------------------------
+
+
+def _audit_kinds(tenant):
+    from tenants.models import AuditEvent
+
+    with scope(tenant=tenant):
+        return list(AuditEvent.objects.order_by("pk").values_list("kind", flat=True))
+
+
+def test_nrs_credentials_valid_until_is_set_read_kept_cleared_and_audited(admin_api, tenant):
+    day = (timezone.localdate() + timedelta(days=90)).isoformat()
+    body = {"apiKey": "k", "apiSecret": "s"}
+    saved = admin_api.put("/api/v1/tenant/nrs-credentials", {**body, "validUntil": day}, format="json")
+    assert saved.status_code == 200 and saved.json()["validUntil"] == day
+    assert admin_api.get("/api/v1/tenant/nrs-credentials").json()["validUntil"] == day
+    assert "settings.nrs_credentials_valid_until" in _audit_kinds(tenant)
+    # Left out: the date on file stays; null clears it.
+    assert admin_api.put("/api/v1/tenant/nrs-credentials", body, format="json").json()["validUntil"] == day
+    cleared = admin_api.put("/api/v1/tenant/nrs-credentials", {**body, "validUntil": None}, format="json")
+    assert cleared.json()["validUntil"] is None
+
+
+def test_a_past_valid_until_is_a_400_naming_the_field_and_nothing_is_saved(admin_api, tenant):
+    yesterday = (timezone.localdate() - timedelta(days=1)).isoformat()
+    refused = admin_api.put(
+        "/api/v1/tenant/nrs-credentials", {"apiKey": "k", "apiSecret": "s", "validUntil": yesterday}, format="json"
+    )
+    assert refused.status_code == 400
+    assert "That date has passed" in refused.json()["fields"]["validUntil"]
+    assert admin_api.get("/api/v1/tenant/nrs-credentials").json()["configured"] is False
+    key = admin_api.post(
+        "/api/v1/tenant/crypto-keys", {"keyFile": make_key_file().decode(), "validUntil": yesterday}, format="json"
+    )
+    assert key.status_code == 400 and "That date has passed" in key.json()["fields"]["validUntil"]
+    assert admin_api.get("/api/v1/tenant/crypto-keys").json()["total"] == 0
+
+
+def test_crypto_key_upload_takes_an_optional_valid_until_and_the_answers_show_it(admin_api, tenant):
+    day = (timezone.localdate() + timedelta(days=30)).isoformat()
+    upload = SimpleUploadedFile("crypto_keys.txt", make_key_file())
+    first = admin_api.post("/api/v1/tenant/crypto-keys", {"file": upload, "validUntil": day}, format="multipart")
+    assert first.status_code == 201 and first.json()["validUntil"] == day
+    second = admin_api.post("/api/v1/tenant/crypto-keys", {"keyFile": make_key_file().decode()}, format="json")
+    assert second.status_code == 201 and second.json()["validUntil"] is None
+    listing = admin_api.get("/api/v1/tenant/crypto-keys").json()["items"]
+    assert [k["validUntil"] for k in listing] == [None, day]
+
+
+def test_readiness_warns_of_an_expired_key_file_and_credentials_without_blocking(admin_api, tenant, key_file):
+    make_ready(tenant, key_file)
+    assert admin_api.get("/api/v1/tenant/readiness").json()["warnings"] == []
+    past = timezone.localdate() - timedelta(days=2)
+    Tenant.objects.filter(pk=tenant.pk).update(nrs_credentials_valid_until=past)
+    with scope(tenant=tenant):
+        CryptoKey.objects.filter(is_active=True).update(valid_until=past)
+    body = admin_api.get("/api/v1/tenant/readiness").json()
+    # A warning, not a block: the date is the admin's note; NRS decides whether the key still works.
+    assert body["ready"] is True and body["missing"] == []
+    day = f"{past.day} {past:%b %Y}"
+    assert [(w["key"], w["label"], w["fixUrl"]) for w in body["warnings"]] == [
+        ("crypto_key", "NRS crypto-key file", "/settings/crypto-keys/"),
+        ("nrs_credentials", "NRS API key and secret", "/settings/nrs/"),
+    ]
+    assert body["warnings"][0]["detail"].startswith(f"Expired on {day}, the date you noted. Upload the new file")
+    assert "Enter the new key and secret from NRS" in body["warnings"][1]["detail"]
