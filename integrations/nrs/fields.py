@@ -6,19 +6,18 @@ Nested objects list their own keys: a party, an address, a line and its item and
 subtotals, the totals, and the items of billing_reference, payment_means and allowance_charge.
 """
 
-MANDATORY = frozenset(
-    {
-        "business_id",
-        "irn",
-        "issue_date",
-        "invoice_type_code",
-        "document_currency_code",
-        "tax_currency_code",
-        "accounting_supplier_party",
-        "tax_total",
-        "legal_monetary_total",
-        "invoice_line",
-    }
+# In NRS.md's order, which is the order MBS reports a missing one in (the sandbox checks them in this order).
+MANDATORY = (
+    "business_id",
+    "irn",
+    "issue_date",
+    "invoice_type_code",
+    "document_currency_code",
+    "tax_currency_code",
+    "accounting_supplier_party",
+    "tax_total",
+    "legal_monetary_total",
+    "invoice_line",
 )
 OPTIONAL = frozenset(
     {
@@ -49,7 +48,7 @@ OPTIONAL = frozenset(
         "accounting_customer_party",
     }
 )
-DOCUMENT = MANDATORY | OPTIONAL
+DOCUMENT = frozenset(MANDATORY) | OPTIONAL
 
 PARTY = frozenset({"party_name", "tin", "email", "postal_address", "telephone", "business_description"})
 POSTAL_ADDRESS = frozenset({"street_name", "city_name", "postal_zone", "lga", "state", "country"})

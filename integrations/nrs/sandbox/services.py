@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from django.conf import settings
 from django.db import transaction
 
+from integrations.nrs.fields import MANDATORY
 from integrations.nrs.payload import tax_currency_entry
 from integrations.nrs.qr import qr_payload
 from integrations.nrs.sandbox.models import SandboxBusiness, SandboxCredential, SandboxFaults
@@ -114,18 +115,6 @@ def faults() -> dict:
 
 # --- document validation -----------------------------------------------------------------------
 
-MANDATORY = (
-    "business_id",
-    "irn",
-    "issue_date",
-    "invoice_type_code",
-    "document_currency_code",
-    "tax_currency_code",
-    "accounting_supplier_party",
-    "tax_total",
-    "legal_monetary_total",
-    "invoice_line",
-)
 IRN_RE = re.compile(r"^(?P<number>[A-Za-z0-9]+)-(?P<service>[A-Z0-9]{8})-(?P<date>\d{8})$")
 IRN_TEMPLATE_ERROR = "irn validation failed for this business, refer to the template and try again"
 
