@@ -12,6 +12,17 @@ _PROBLEMS = {
 }
 
 
+def changes_nothing(view):
+    """Marks an API view whose POST only checks what it is sent (validate): a read-only key may call it."""
+    view.changes_nothing = True
+    return view
+
+
+def _changes_nothing(request) -> bool:
+    match = request._request.resolver_match
+    return match is not None and getattr(match.func, "changes_nothing", False)
+
+
 class ApiKeyUser:
     """The principal of a request made with an API key: the tenant's integration, not a person."""
 
@@ -45,7 +56,7 @@ class ApiKeyAuthentication(BaseAuthentication):
                 f"This API key may not be used from your address ({address}). Call from one of the key's allowed "
                 "networks, or create a key that allows this address in Settings → API Access.",
             )
-        if api_key.read_only and request.method not in SAFE_METHODS:
+        if api_key.read_only and request.method not in SAFE_METHODS and not _changes_nothing(request):
             raise exceptions.PermissionDenied(
                 "This API key is read-only: it can read but not create, change or delete anything. "
                 "Use a read-write key for this request (Settings → API Access).",

@@ -213,7 +213,7 @@ class ApiKeyForm(forms.Form):
         label=_("Access"),
         choices=[
             ("read_write", _("Read and write: create, change and submit invoices")),
-            ("read_only", _("Read only: look up invoices and data, change nothing")),
+            ("read_only", _("Read only: look up invoices and data and check invoices before issuing, change nothing")),
         ],
         initial="read_write",
         required=False,  # absent: read and write, as every key was before keys had scopes

@@ -20,6 +20,9 @@ _DAY = text(
     examples=["2027-03-31"],
 )
 VALID_UNTIL = nullable(_DAY)
+READ_ONLY_HELP = (
+    "A read-only key gets 403 on every write; it may still check a body with POST /api/v1/invoices/validate."
+)
 
 
 @extend_schema_field(_DAY)  # DRF's allow_null adds the null
@@ -179,9 +182,7 @@ crypto_key_data = CRYPTO_KEY.render
 class ApiKeyCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100)
     expiresAt = serializers.DateTimeField(source="expires_at", required=False, allow_null=True)
-    readOnly = serializers.BooleanField(
-        source="read_only", required=False, default=False, help_text="A read-only key gets 403 on every write."
-    )
+    readOnly = serializers.BooleanField(source="read_only", required=False, default=False, help_text=READ_ONLY_HELP)
     allowedNetworks = serializers.ListField(
         source="allowed_networks",
         child=serializers.CharField(max_length=64),
@@ -204,7 +205,7 @@ API_KEY = Shape(
         "expiresAt": Field(TIMESTAMP, lambda key: _iso(key.expires_at)),
         "revokedAt": Field(TIMESTAMP, lambda key: _iso(key.revoked_at)),
         "lastUsedAt": Field(TIMESTAMP, lambda key: _iso(key.last_used_at)),
-        "readOnly": Field(boolean("A read-only key gets 403 on every write."), lambda key: key.read_only),
+        "readOnly": Field(boolean(READ_ONLY_HELP), lambda key: key.read_only),
         "allowedNetworks": Field(
             {
                 "type": "array",

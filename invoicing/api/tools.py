@@ -36,6 +36,7 @@ from portal.openapi import (
     text,
 )
 from portal.query_params import QueryParams
+from tenants.authentication import changes_nothing
 from tenants.permissions import HasTenant
 
 # --- shapes -------------------------------------------------------------------------------------------------
@@ -268,7 +269,8 @@ is left here, NRS's own `invoice/validate` checks the document the invoice would
 NRS cannot be asked now the answer is **503** `NRS_UNAVAILABLE` with Retry-After.
 
 **200** `valid: true`; **400** `valid: false` in the error shape (`error`, `reason`: the first problem's code,
-`fields`) with every problem in `errors`. Counts towards the general API limit, not the create limit.
+`fields`) with every problem in `errors`. Counts towards the general API limit, not the create limit. A read-only
+key may call it: it changes nothing.
 """,
         request=json_body(schemas.INVOICE_REQUEST),
         parameters=[query("nrs", {"type": "boolean"}, "Also ask NRS's own validate (true / false).")],
@@ -281,6 +283,7 @@ NRS cannot be asked now the answer is **503** `NRS_UNAVAILABLE` with Retry-After
         errors=(413, 415, 500),
     )
 )
+@changes_nothing  # it saves nothing: a read-only key may check bodies
 @api_view(["POST"])
 @permission_classes([HasTenant])
 def validate(request):

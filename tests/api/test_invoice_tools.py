@@ -22,7 +22,7 @@ from invoicing.models import Invoice, InvoiceEvent
 from invoicing.nrs_copy import nrs_copies_check
 from invoicing.services import Actor, invoice_create
 from tenants.models import Notification
-from tests.api.conftest import invoice_body, key_client
+from tests.api.conftest import invoice_body, key_client, new_key
 from tests.conftest import member
 from tests.factories import TenantFactory, make_ready
 
@@ -125,6 +125,15 @@ def test_a_valid_body_answers_its_irn_and_total_and_leaves_the_number_usable(rea
     created = api.post("/api/v1/invoices/create", invoice_body(), format="json")
     assert created.status_code == 202
     assert created.json()["irn"] == body["irn"]
+
+
+def test_a_read_only_key_may_check_a_body_but_not_create_it(ready):
+    api = key_client(ready, plaintext=new_key(ready, read_only=True))
+    assert api.post(VALIDATE, invoice_body(), format="json").json()["valid"] is True
+    assert api.post(VALIDATE, several_faults(), format="json").status_code == 400
+    refused = api.post("/api/v1/invoices/create", invoice_body(), format="json")
+    assert refused.status_code == 403 and "read-only" in refused.json()["error"]
+    assert saved(ready) == (0, 0)
 
 
 def test_validate_names_an_incomplete_business_set_up(tenant):
