@@ -1,52 +1,31 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 
+from portal.queueing import keep_scheduled
+
 
 def ensure_schedules(**kwargs):
-    """The periodic tasks exist once, whatever the number of migrations or processes."""
     from django.conf import settings
-    from django_q.models import Schedule
 
-    Schedule.objects.update_or_create(
-        name="sweep-invoices",
-        defaults={"func": "invoicing.tasks.sweep_invoices", "schedule_type": Schedule.MINUTES, "minutes": 1},
+    keep_scheduled("sweep-invoices", "invoicing.tasks.sweep_invoices", minutes=1)
+    # PDFs of certified invoices, when no submission is waiting
+    keep_scheduled("render-pdfs", "invoicing.tasks.render_pdfs", minutes=1)
+    # CSV batches whose validation or submission task was lost
+    keep_scheduled("sweep-batches", "invoicing.batch_tasks.sweep_batches", minutes=5)
+    # every business's received invoices, from NRS (invoicing/purchases/pull.py)
+    keep_scheduled(
+        "pull-purchases", "invoicing.purchases.tasks.pull_all_purchases", minutes=settings.PURCHASES_PULL_MINUTES
     )
-    Schedule.objects.update_or_create(
-        name="render-pdfs",  # PDFs of certified invoices, when no submission is waiting
-        defaults={"func": "invoicing.tasks.render_pdfs", "schedule_type": Schedule.MINUTES, "minutes": 1},
+    # sent B2B/B2G invoices: delivered, acknowledged by the buyer (invoicing/purchases/delivery.py)
+    keep_scheduled(
+        "check-deliveries", "invoicing.purchases.tasks.check_deliveries", minutes=settings.DELIVERY_CHECK_MINUTES
     )
-    Schedule.objects.update_or_create(
-        name="sweep-batches",  # CSV batches whose validation or submission task was lost
-        defaults={"func": "invoicing.batch_tasks.sweep_batches", "schedule_type": Schedule.MINUTES, "minutes": 5},
-    )
-    Schedule.objects.update_or_create(
-        name="pull-purchases",  # every business's received invoices, from NRS (invoicing/purchases/pull.py)
-        defaults={
-            "func": "invoicing.purchases.tasks.pull_all_purchases",
-            "schedule_type": Schedule.MINUTES,
-            "minutes": settings.PURCHASES_PULL_MINUTES,
-        },
-    )
-    Schedule.objects.update_or_create(
-        name="check-deliveries",  # sent B2B/B2G invoices: delivered, acknowledged by the buyer (purchases/delivery.py)
-        defaults={
-            "func": "invoicing.purchases.tasks.check_deliveries",
-            "schedule_type": Schedule.MINUTES,
-            "minutes": settings.DELIVERY_CHECK_MINUTES,
-        },
-    )
-    Schedule.objects.update_or_create(
-        name="b2c-deadlines",  # B2C reporting deadlines 4 hours away or missed (invoicing/notices.py)
-        defaults={"func": "invoicing.notices.b2c_deadlines", "schedule_type": Schedule.MINUTES, "minutes": 5},
-    )
-    Schedule.objects.update_or_create(
-        name="nrs-outages",  # NRS unreachable for 15 minutes, and back: admins are told (integrations/nrs/outages.py)
-        defaults={"func": "integrations.nrs.outages.nrs_outage_check", "schedule_type": Schedule.MINUTES, "minutes": 5},
-    )
-    Schedule.objects.update_or_create(
-        name="nrs-copies",  # a sample of recent invoices compared with NRS's own copies (invoicing/nrs_copy.py)
-        defaults={"func": "invoicing.nrs_copy.nrs_copies_check", "schedule_type": Schedule.HOURLY},
-    )
+    # B2C reporting deadlines 4 hours away or missed (invoicing/notices.py)
+    keep_scheduled("b2c-deadlines", "invoicing.notices.b2c_deadlines", minutes=5)
+    # NRS unreachable for 15 minutes, and back: admins are told (integrations/nrs/outages.py)
+    keep_scheduled("nrs-outages", "integrations.nrs.outages.nrs_outage_check", minutes=5)
+    # a sample of recent invoices compared with NRS's own copies, hourly (invoicing/nrs_copy.py)
+    keep_scheduled("nrs-copies", "invoicing.nrs_copy.nrs_copies_check")
 
 
 class InvoicingConfig(AppConfig):

@@ -1,14 +1,11 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 
+from portal.queueing import keep_scheduled
+
 
 def ensure_schedules(**kwargs):
-    from django_q.models import Schedule
-
-    Schedule.objects.update_or_create(
-        name="housekeeping",
-        defaults={"func": "portal.tasks.housekeeping", "schedule_type": Schedule.HOURLY},
-    )
+    keep_scheduled("housekeeping", "portal.tasks.housekeeping")
 
 
 class PortalConfig(AppConfig):

@@ -44,3 +44,12 @@ def enqueue_on_commit(func: str, *args, when=None) -> None:
         enqueue(func, *args, when=when)
     else:
         transaction.on_commit(lambda: enqueue(func, *args, when=when), robust=True)
+
+
+def keep_scheduled(name: str, func: str, *, minutes: int | None = None) -> None:
+    """A periodic task, every `minutes` or else hourly: one schedule by its name, however many migrations or
+    processes call this (each app calls it after its migrations, for its own tasks)."""
+    from django_q.models import Schedule
+
+    every = {"schedule_type": Schedule.MINUTES, "minutes": minutes} if minutes else {"schedule_type": Schedule.HOURLY}
+    Schedule.objects.update_or_create(name=name, defaults={"func": func, **every})

@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 
+from portal.queueing import keep_scheduled
+
 
 def ensure_schedules(**kwargs):
     """The daily digest of notifications (tenants/notifications.py), at 07:00 Lagos time; once, however many
@@ -24,10 +26,7 @@ def ensure_schedules(**kwargs):
     )
     # API keys, the crypto-key file and the NRS credentials expiring in 30, 7 and 1 days: the admins are told.
     Schedule.objects.filter(name="api-keys-expiring").delete()  # the first schedule, for API keys only
-    Schedule.objects.update_or_create(
-        name="credentials-expiring",
-        defaults={"func": "tenants.notifications.credentials_expiring", "schedule_type": Schedule.HOURLY},
-    )
+    keep_scheduled("credentials-expiring", "tenants.notifications.credentials_expiring")
 
 
 class TenantsConfig(AppConfig):

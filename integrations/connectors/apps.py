@@ -1,19 +1,12 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 
+from portal.queueing import keep_scheduled
+
 
 def ensure_schedules(**kwargs):
-    """One schedule runs every connector that is due (each connector keeps its own interval)."""
-    from django_q.models import Schedule
-
-    Schedule.objects.update_or_create(
-        name="sync-connectors",
-        defaults={
-            "func": "integrations.connectors.tasks.sync_due_connectors",
-            "schedule_type": Schedule.MINUTES,
-            "minutes": 1,
-        },
-    )
+    # One schedule runs every connector that is due (each connector keeps its own interval).
+    keep_scheduled("sync-connectors", "integrations.connectors.tasks.sync_due_connectors", minutes=1)
 
 
 class ConnectorsConfig(AppConfig):

@@ -1,19 +1,11 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 
+from portal.queueing import keep_scheduled
+
 
 def ensure_schedules(**kwargs):
-    """The webhook sweeper exists once, whatever the number of migrations or processes."""
-    from django_q.models import Schedule
-
-    Schedule.objects.update_or_create(
-        name="sweep-webhooks",
-        defaults={
-            "func": "integrations.webhooks.tasks.sweep_webhooks",
-            "schedule_type": Schedule.MINUTES,
-            "minutes": 1,
-        },
-    )
+    keep_scheduled("sweep-webhooks", "integrations.webhooks.tasks.sweep_webhooks", minutes=1)
 
 
 class WebhooksConfig(AppConfig):
