@@ -263,7 +263,7 @@ def invoice_to_ubl(invoice) -> bytes:
     if invoice.note:
         _el(root, "cbc:Note", invoice.note)
     _el(root, "cbc:DocumentCurrencyCode", currency)
-    foreign = currency != NAIRA
+    foreign = currency != NAIRA and invoice.exchange_rate is not None  # (kept on every foreign invoice issued)
     if foreign:  # Nigerian VAT is accounted in naira, whatever the document's currency
         _el(root, "cbc:TaxCurrencyCode", NAIRA)
     if invoice.po_reference:

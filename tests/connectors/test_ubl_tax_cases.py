@@ -110,7 +110,7 @@ def test_each_worked_example_comes_back_from_ubl_with_its_figures(connected_tena
 
 
 def test_a_foreign_invoice_carries_its_rate_and_its_vat_in_naira(connected_tenant, importer):
-    _, root = exported(connected_tenant, foreign_body(document_number="UBL-USD-2", exchange_rate="1530.00"))
+    invoice, root = exported(connected_tenant, foreign_body(document_number="UBL-USD-2", exchange_rate="1530.00"))
     assert root.findtext("cbc:TaxCurrencyCode", namespaces=NS) == "NGN"
     rate = root.find("cac:TaxExchangeRate", NS)
     assert [(child.tag.split("}")[1], child.text) for child in rate] == [
@@ -136,6 +136,27 @@ def test_a_foreign_invoice_carries_its_rate_and_its_vat_in_naira(connected_tenan
     with pytest.raises(InvoiceError) as refused:
         certified(importer, read)
     assert "exchange_rate" in refused.value.fields
+
+    # A credit note (whose schema puts the exchange rate before the allowances) with a discount: $100.00 − $10.00
+    # = $90.00, VAT $6.75, $96.75; at ₦1,530.00 the VAT is ₦10,327.50.
+    note = foreign_body(
+        document_number="UBL-USD-CN-1",
+        exchange_rate="1530.00",
+        invoice_type="credit_note",
+        original_invoice_id=str(invoice.pk),
+        line={"quantity": 1, "unit_price": "100.00", "tax_rate": 7.5},
+    )
+    note["allowance_charges"] = [{"charge_indicator": False, "amount": "10", "reason": "Returned in good order"}]
+    credit, root = exported(connected_tenant, note)
+    assert etree.QName(root).localname == "CreditNote"
+    assert root.findtext("cac:TaxExchangeRate/cbc:CalculationRate", namespaces=NS) == "1530"
+    assert [total.findtext("cbc:TaxAmount", namespaces=NS) for total in root.findall("cac:TaxTotal", NS)] == [
+        "6.75",
+        "10327.50",
+    ]
+    read = ubl_to_invoice_body(etree.tostring(root))
+    assert (read["exchange_rate"], read["allowance_charges"][0]["amount"]) == ("1530", "10")
+    assert (credit.payable, credit.tax_total_ngn) == (Decimal("96.75"), Decimal("10327.50"))
 
 
 def test_payment_means_terms_and_document_allowances_are_read_back(connected_tenant):
