@@ -11,6 +11,8 @@ settings.QUICKBOOKS_BASE_URL. So tests run both against a local stand-in (tests/
 - settings: {"realm_id"} (the company, from the connect callback).
 - Read: `select * from Invoice|CreditMemo where Metadata.LastUpdatedTime >= <watermark>`, with each document's
   customer, items and tax codes read into its raw copy, so a retry after a mapping fix needs no second read.
+- A foreign-currency document's ExchangeRate (home-currency units per unit of its CurrencyRef: the company's home
+  currency is taken to be the naira) is the invoice's exchange rate.
 - Write back: a sparse update of the invoice's (or credit memo's) PrivateNote — the "private note" only the
   business sees — with one "NRS e-invoice: …" line, replaced on each write. (Custom fields hold 31 characters and
   must be set up per company first; the private note needs nothing set up.)
@@ -259,6 +261,11 @@ class QuickBooksSource:
             "lines": [],
         }
         body["invoice_kind"] = "B2B" if body["customer"]["tin"] else "B2C"
+        rate = document.get("ExchangeRate")
+        if body["currency"] != "NGN" and rate not in (None, ""):
+            # QuickBooks' rate is home-currency units for one unit of CurrencyRef: for a Nigerian company's books,
+            # naira per unit, the invoice's own rate (so the business's rates table is not needed).
+            body["exchange_rate"] = books.amount(rate)
         books.with_lga(connector, body, document=name)
         if document.get("DueDate"):
             body["due_date"] = document["DueDate"]

@@ -27,6 +27,23 @@ its product category an AdditionalItemProperty named "Category", its NRS tax cat
 ClassifiedTaxCategory (cbc:ID is UBL's UNCL 5305 code: TAX_CATEGORIES below), a discount an AllowanceCharge with
 ChargeIndicator false and a fee one with ChargeIndicator true. The unit of measure is InvoicedQuantity's unitCode
 (UN/ECE Recommendation 20 codes such as EA or KGM; an invoice without a unit is written C62, "one").
+
+The tax cases, written and read back the same way:
+- discounts and charges on the whole invoice: the document's cac:AllowanceCharge (ChargeIndicator, the reason in
+  cbc:AllowanceChargeReason, cbc:Amount, and cac:TaxCategory as a line's: NRS category in cbc:Name, UNCL 5305 in
+  cbc:ID, the rate in cbc:Percent). One without a tax category is taxed at the lines' single rate.
+- withholding tax: cac:WithholdingTaxTotal, on each withheld line (its rate in cbc:Percent of the subtotal's
+  cac:TaxCategory, TaxScheme "WHT") and for the document (subtotals by rate); what is withheld is the
+  LegalMonetaryTotal's cbc:PrepaidAmount. A file with the document's total alone is read back onto the lines
+  whose amounts make each subtotal's taxable amount (_withholding says how), or refused when that is ambiguous.
+  A CreditNote has no WithholdingTaxTotal in UBL 2.1: a credit note's withholding is not carried.
+- a foreign-currency invoice: cbc:TaxCurrencyCode NGN, cac:TaxExchangeRate (SourceCurrencyCode the document's
+  currency, TargetCurrencyCode NGN, cbc:CalculationRate naira per one unit, MathematicOperatorCode Multiply) and a
+  second cac:TaxTotal with the VAT in naira alone. Read back, CalculationRate is the invoice's exchange rate; a
+  file without one takes the business's rates table on the issue date.
+- how the buyer pays: cac:PaymentMeans/cbc:PaymentMeansCode (NRS's codes are UNCL 4461's; "1", not defined, is
+  written for a credit note that only has a due date and read as not said) and the terms in
+  cac:PaymentTerms/cbc:Note.
 """
 
 import base64
@@ -40,9 +57,11 @@ from lxml import etree
 from integrations.connectors.sync import MappingError
 from integrations.nrs.qr import qr_png
 from integrations.nrs.shapes import Party
-from integrations.nrs.totals import document_totals, to_kobo
+from integrations.nrs.totals import DEDUCTED_CATEGORIES, WITHHOLDING, document_totals, in_naira, to_kobo
+from integrations.reference import lookup
 from integrations.reference.models import Lga, State, TaxCategory
 from integrations.reference.units import unit_code
+from invoicing.exchange_rates import NAIRA
 from invoicing.shapes import allowance_charges_of, line_of
 
 SCHEMAS = Path(__file__).parent / "schemas" / "ubl-2.1" / "maindoc"
@@ -78,6 +97,8 @@ TAX_CATEGORIES_READ = {
     "G": "ZERO_VAT",  # export outside the territory: zero-rated in Nigeria
     "O": "EXEMPTED",  # outside the scope of VAT
 }
+MULTIPLY = "Multiply"  # MathematicOperatorCode: tax-currency amount = document amount × CalculationRate
+UNDEFINED_MEANS = "1"  # UNCL 4461 "instrument not defined": a payment means that says nothing
 ONE = "C62"  # UN/ECE Rec 20 "one": the unit written for a line that has none
 KIND_DESCRIPTION = "NRS invoice kind"
 IRN_DESCRIPTION = "NRS IRN"
@@ -184,6 +205,25 @@ def _tax_category(parent, name: str, category: str, rate):
     _el(_el(node, "cac:TaxScheme"), "cbc:ID", "VAT")
 
 
+def _withholding_subtotal(parent, taxable, tax, rate, currency: str):
+    subtotal = _el(parent, "cac:TaxSubtotal")
+    _amount(subtotal, "cbc:TaxableAmount", taxable, currency)
+    _amount(subtotal, "cbc:TaxAmount", tax, currency)
+    category = _el(subtotal, "cac:TaxCategory")
+    _el(category, "cbc:Name", WITHHOLDING)
+    _el(category, "cbc:Percent", _plain(rate))
+    _el(_el(category, "cac:TaxScheme"), "cbc:ID", "WHT")
+
+
+def _exchange_rate(parent, currency: str, rate):
+    """The invoice's rate as UBL's tax exchange rate: naira (the tax currency) = document amount × rate."""
+    node = _el(parent, "cac:TaxExchangeRate")
+    _el(node, "cbc:SourceCurrencyCode", currency)
+    _el(node, "cbc:TargetCurrencyCode", NAIRA)
+    _el(node, "cbc:CalculationRate", _plain(rate))
+    _el(node, "cbc:MathematicOperatorCode", MULTIPLY)
+
+
 def _reference(parent, ident: str, description: str, *, attachment: bytes | None = None, filename: str = ""):
     node = _el(parent, "cac:AdditionalDocumentReference")
     _el(node, "cbc:ID", ident)
@@ -223,6 +263,9 @@ def invoice_to_ubl(invoice) -> bytes:
     if invoice.note:
         _el(root, "cbc:Note", invoice.note)
     _el(root, "cbc:DocumentCurrencyCode", currency)
+    foreign = currency != NAIRA and invoice.exchange_rate is not None  # (kept on every foreign invoice issued)
+    if foreign:  # Nigerian VAT is accounted in naira, whatever the document's currency
+        _el(root, "cbc:TaxCurrencyCode", NAIRA)
     if invoice.po_reference:
         _el(root, "cbc:BuyerReference", invoice.po_reference)
         _el(_el(root, "cac:OrderReference"), "cbc:ID", invoice.po_reference)
@@ -246,18 +289,28 @@ def invoice_to_ubl(invoice) -> bytes:
         _reference(root, QR_ID, invoice.qr_payload, attachment=qr_png(invoice.qr_payload), filename=name)
     _party(_el(root, "cac:AccountingSupplierParty"), supplier)
     _party(_el(root, "cac:AccountingCustomerParty"), buyer)
-    if invoice.due_date and credit:  # a UBL 2.1 CreditNote has no DueDate: Peppol puts it in the payment means
+    # A UBL 2.1 CreditNote has no DueDate: Peppol puts it in the payment means, "1" (UNCL 4461: instrument not
+    # defined) when the note does not say how it is paid.
+    if invoice.payment_means or (invoice.due_date and credit):
         means = _el(root, "cac:PaymentMeans")
-        _el(means, "cbc:PaymentMeansCode", "1")  # UNCL 4461: instrument not defined
-        _el(means, "cbc:PaymentDueDate", invoice.due_date.isoformat())
+        _el(means, "cbc:PaymentMeansCode", invoice.payment_means or UNDEFINED_MEANS)
+        if invoice.due_date and credit:
+            _el(means, "cbc:PaymentDueDate", invoice.due_date.isoformat())
+    if invoice.payment_terms_note:
+        _el(_el(root, "cac:PaymentTerms"), "cbc:Note", invoice.payment_terms_note)
 
     adjustments = allowance_charges_of(invoice.allowance_charges)
+    # The schemas order these two differently: a CreditNote's exchange rate comes before its allowances.
+    if foreign and credit:
+        _exchange_rate(root, currency, invoice.exchange_rate)
     for item in adjustments:  # the document-level discounts and charges, each with its tax category
         node = _el(root, "cac:AllowanceCharge")
         _el(node, "cbc:ChargeIndicator", "true" if item.charge else "false")
         _el(node, "cbc:AllowanceChargeReason", item.reason)
         _amount(node, "cbc:Amount", item.amount, currency)
         _tax_category(node, "cac:TaxCategory", item.tax_category, item.tax_rate)
+    if foreign and not credit:
+        _exchange_rate(root, currency, invoice.exchange_rate)
     totals = document_totals(
         ((line.amounts, line.tax_category, Decimal(line.tax_rate), line.withholding_rate) for line in lines),
         adjustments,
@@ -269,17 +322,16 @@ def invoice_to_ubl(invoice) -> bytes:
         _amount(subtotal, "cbc:TaxableAmount", group.taxable, currency)
         _amount(subtotal, "cbc:TaxAmount", group.tax, currency)
         _tax_category(subtotal, "cac:TaxCategory", group.category, group.rate)
+    if foreign:  # Peppol's VAT in the tax currency: a second TaxTotal with the amount alone, as NRS gets it
+        naira = invoice.tax_total_ngn
+        if naira is None:
+            naira = in_naira(totals.tax, invoice.exchange_rate)
+        _amount(_el(root, "cac:TaxTotal"), "cbc:TaxAmount", naira, NAIRA)
     if totals.withheld and not credit:  # UBL 2.1's Invoice has a total of the taxes the buyer withholds
         withheld = _el(root, "cac:WithholdingTaxTotal")
         _amount(withheld, "cbc:TaxAmount", totals.withheld, currency)
         for group in totals.withheld_groups:
-            subtotal = _el(withheld, "cac:TaxSubtotal")
-            _amount(subtotal, "cbc:TaxableAmount", group.taxable, currency)
-            _amount(subtotal, "cbc:TaxAmount", group.tax, currency)
-            category = _el(subtotal, "cac:TaxCategory")
-            _el(category, "cbc:Name", group.category)
-            _el(category, "cbc:Percent", _plain(group.rate))
-            _el(_el(category, "cac:TaxScheme"), "cbc:ID", "WHT")
+            _withholding_subtotal(withheld, group.taxable, group.tax, group.rate, currency)
     monetary = _el(root, "cac:LegalMonetaryTotal")
     _amount(monetary, "cbc:LineExtensionAmount", totals.line_extension, currency)
     _amount(monetary, "cbc:TaxExclusiveAmount", totals.tax_exclusive, currency)
@@ -310,6 +362,14 @@ def invoice_to_ubl(invoice) -> bytes:
                 _el(allowance, "cbc:ChargeIndicator", "true" if charge else "false")
                 _el(allowance, "cbc:AllowanceChargeReason", reason)
                 _amount(allowance, "cbc:Amount", amount, currency)
+        withheld_rate = line.withholding_rate
+        if withheld_rate and line.tax_category not in DEDUCTED_CATEGORIES and not credit:
+            # Each line says what is withheld on it, so a reader need not guess which lines the document's
+            # withholding subtotals (grouped by rate alone) were summed from.
+            amounts = line.amounts
+            withheld = _el(node, "cac:WithholdingTaxTotal")
+            _amount(withheld, "cbc:TaxAmount", amounts.withheld, currency)
+            _withholding_subtotal(withheld, amounts.line_extension, amounts.withheld, withheld_rate, currency)
         item = _el(node, "cac:Item")
         _el(item, "cbc:Name", line.description)
         if line.item_code:
@@ -407,6 +467,28 @@ def _customer(root, errors: list) -> dict:
     }
 
 
+def _tax_of(tax, where: str, element: str, errors: list, nrs_categories: frozenset) -> tuple[str, Decimal | None]:
+    """A UBL tax category (`element`, e.g. cac:ClassifiedTaxCategory) as (NRS tax category, rate): our own
+    exports name the NRS category in cbc:Name; another system's file is read by its UNCL 5305 cbc:ID."""
+    tax_code, tax_name = _text(tax, "cbc:ID").upper(), _text(tax, "cbc:Name").upper()
+    rate = _decimal(_text(tax, "cbc:Percent"))
+    if tax_name in nrs_categories:
+        scheme = tax_name
+    elif tax_code in TAX_CATEGORIES_READ:
+        scheme = TAX_CATEGORIES_READ[tax_code]
+    else:
+        errors.append(
+            f"{where}: the tax category “{tax_code}” (cbc:ID of {element}) cannot be sent to NRS: "
+            "use S (standard rate), Z (zero rate) or E (exempt)."
+        )
+        scheme = ""
+    if rate is None:
+        rate = Decimal(0) if scheme in ("ZERO_VAT", "EXEMPTED", "ZERO_GST") else None
+        if rate is None:
+            errors.append(f"{where} has no tax rate: add cbc:Percent to {element}, e.g. 7.5.")
+    return scheme, rate
+
+
 def _line(node, number: int, quantity_tag: str, errors: list, nrs_categories: frozenset) -> dict:
     where = f"Line {number}"
     quantity_node = node.find(f"cbc:{quantity_tag}", NS)
@@ -443,27 +525,13 @@ def _line(node, number: int, quantity_tag: str, errors: list, nrs_categories: fr
         if _text(prop, "cbc:Name").lower() == "category":
             category = _text(prop, "cbc:Value")
     tax = node.find("cac:Item/cac:ClassifiedTaxCategory", NS)
-    tax_code, tax_name = _text(tax, "cbc:ID").upper(), _text(tax, "cbc:Name").upper()
-    rate = _decimal(_text(tax, "cbc:Percent"))
     if tax is None:
         errors.append(
             f"{where} has no tax: add cac:ClassifiedTaxCategory to cac:Item with cbc:ID (S, Z or E) and cbc:Percent."
         )
-        scheme = ""
-    elif tax_name in nrs_categories:
-        scheme = tax_name
-    elif tax_code in TAX_CATEGORIES_READ:
-        scheme = TAX_CATEGORIES_READ[tax_code]
+        scheme, rate = "", None
     else:
-        errors.append(
-            f"{where}: the tax category “{tax_code}” (cbc:ID of cac:ClassifiedTaxCategory) cannot be sent to NRS: "
-            "use S (standard rate), Z (zero rate) or E (exempt)."
-        )
-        scheme = ""
-    if rate is None:
-        rate = Decimal(0) if scheme in ("ZERO_VAT", "EXEMPTED", "ZERO_GST") else None
-        if rate is None and tax is not None:
-            errors.append(f"{where} has no tax rate: add cbc:Percent to cac:ClassifiedTaxCategory, e.g. 7.5.")
+        scheme, rate = _tax_of(tax, where, "cac:ClassifiedTaxCategory", errors, nrs_categories)
     stated = _decimal(_text(node, "cbc:LineExtensionAmount"))
     if None not in (quantity, price, stated):
         ours = to_kobo(quantity * price - discount + fee)
@@ -486,6 +554,193 @@ def _line(node, number: int, quantity_tag: str, errors: list, nrs_categories: fr
         "unit_of_measure": unit,
     }
     return line
+
+
+def _exchange_rate_of(root, currency: str, errors: list) -> str | None:
+    """The naira per one unit of a foreign document's currency, from cac:TaxExchangeRate; None when the file gives
+    none (the business's rates table on the issue date is used then, as for any invoice without a rate)."""
+    tax_currency = _text(root, "cbc:TaxCurrencyCode").upper()
+    if tax_currency and tax_currency != NAIRA:
+        errors.append(
+            f"The tax currency is {tax_currency} (cbc:TaxCurrencyCode): Nigerian VAT is accounted in naira, so "
+            "make it NGN, or leave it out."
+        )
+    node = root.find("cac:TaxExchangeRate", NS)
+    if node is None or currency in ("", NAIRA):
+        return None
+    given = _text(node, "cbc:CalculationRate")
+    if not given:
+        return None
+    source, target = _text(node, "cbc:SourceCurrencyCode").upper(), _text(node, "cbc:TargetCurrencyCode").upper()
+    operator = _text(node, "cbc:MathematicOperatorCode")
+    rate = _decimal(given)
+    problems = []
+    if source != currency.upper() or target != NAIRA:
+        problems.append(
+            f"cac:TaxExchangeRate converts {source} to {target}, but the invoice is in {currency} and its VAT in "
+            f"naira: make cbc:SourceCurrencyCode {currency} and cbc:TargetCurrencyCode NGN."
+        )
+    if operator and operator.lower() != MULTIPLY.lower():
+        problems.append(
+            f"cac:TaxExchangeRate divides (cbc:MathematicOperatorCode “{operator}”): give the rate as naira for one "
+            f"{currency} in cbc:CalculationRate, with cbc:MathematicOperatorCode Multiply."
+        )
+    if rate is None or rate <= 0:
+        problems.append(
+            f"The exchange rate “{given}” (cbc:CalculationRate in cac:TaxExchangeRate) is not a rate: write the "
+            f"naira for one {currency} as a number above zero, such as 1530.00."
+        )
+    errors.extend(problems)
+    return None if problems else _number(rate)
+
+
+def _payment(root, errors: list) -> dict:
+    """How and on what terms the buyer pays: the first cac:PaymentMeans's code (NRS takes UNCL 4461 codes; "1",
+    not defined, says nothing) and the cac:PaymentTerms notes."""
+    means = _text(root, "cac:PaymentMeans/cbc:PaymentMeansCode").upper()
+    if means == UNDEFINED_MEANS:
+        means = ""
+    known = lookup.payment_means()
+    if means and means not in known:
+        examples = ", ".join(f"{code} ({name.lower()})" for code, name in list(known.items())[:4])
+        errors.append(
+            f"The payment means {means} (cbc:PaymentMeansCode in cac:PaymentMeans) is not one NRS takes: use one "
+            f"such as {examples}, or leave cac:PaymentMeans out."
+        )
+    notes = [_text(terms, "cbc:Note") for terms in root.findall("cac:PaymentTerms", NS)]
+    return {"payment_means": means, "payment_terms_note": "\n".join(note for note in notes if note)}
+
+
+def _allowance_charges(root, errors: list, nrs_categories: frozenset) -> list[dict]:
+    """The document's own allowances (discounts) and charges (delivery…), each with its tax category and rate
+    when the file gives one (the checks tax it at the lines' single rate when it does not)."""
+    items = []
+    for number, node in enumerate(root.findall("cac:AllowanceCharge", NS), start=1):
+        charge = _text(node, "cbc:ChargeIndicator").lower() in ("true", "1")
+        where = f"The document's {'charge' if charge else 'allowance'} {number} (cac:AllowanceCharge)"
+        amount = _decimal(_text(node, "cbc:Amount"))
+        if amount is None or amount <= 0:
+            errors.append(f"{where} has no amount above zero: give cbc:Amount, such as 5000.00.")
+        reason = _text(node, "cbc:AllowanceChargeReason")
+        code = _text(node, "cbc:AllowanceChargeReasonCode")
+        if not reason and code:
+            reason = f"{'Charge' if charge else 'Allowance'}, reason code {code}"
+        if not reason:
+            errors.append(f"{where} does not say what it is for: add cbc:AllowanceChargeReason, such as Delivery.")
+        scheme, rate = "", None
+        tax = node.find("cac:TaxCategory", NS)
+        if tax is not None:
+            scheme, rate = _tax_of(tax, where, "cac:TaxCategory", errors, nrs_categories)
+        items.append(
+            {
+                "charge_indicator": charge,
+                "amount": _number(amount) if amount is not None else None,
+                "reason": reason,
+                "tax_scheme": scheme,
+                "tax_rate": _number(rate) if rate is not None else None,
+            }
+        )
+    return items
+
+
+def _withholding_rate(total, where: str, errors: list) -> Decimal | None:
+    """The one rate (cbc:Percent) of a cac:WithholdingTaxTotal's subtotals."""
+    rates = {_decimal(_text(sub, "cac:TaxCategory/cbc:Percent")) for sub in total.findall("cac:TaxSubtotal", NS)}
+    if len(rates) != 1 or None in rates:
+        errors.append(
+            f"{where}: its withholding tax (cac:WithholdingTaxTotal) needs one cac:TaxSubtotal whose "
+            "cac:TaxCategory gives the rate withheld in cbc:Percent, such as 10."
+        )
+        return None
+    return rates.pop()
+
+
+def _withholding(root, nodes: list, lines: list[dict], errors: list) -> None:
+    """Fill each line's `withholding_rate` from the file.
+
+    A line's own cac:WithholdingTaxTotal says it (Flowpoint's export writes one on each line withheld on). A file
+    with the document's cac:WithholdingTaxTotal alone gives subtotals by rate, each on the sum of the amounts of
+    the lines withheld at that rate (integrations/nrs/totals.py: document_totals): a subtotal is read back onto
+    the lines whose amounts make its taxable amount (all the lines not yet withheld on; else the lines of one tax
+    category and rate; else one line), and refused in words when no such lines, or more than one set, fit."""
+    extension = {}
+    for index, line in enumerate(lines):
+        if line["quantity"] is None or line["unit_price"] is None:
+            return  # refused already: amounts cannot be matched
+        extension[index] = to_kobo(
+            Decimal(line["quantity"]) * Decimal(line["unit_price"]) - Decimal(line["discount"]) + Decimal(line["fee"])
+        )
+    withheld: dict[int, Decimal] = {}
+    own = False  # whether any line carries its own withholding
+    for index, (node, line) in enumerate(zip(nodes, lines, strict=True)):
+        if line["tax_scheme"] in DEDUCTED_CATEGORIES:  # an older withholding line: withheld at its tax rate
+            withheld[index] = Decimal(line["tax_rate"] or 0)
+            continue
+        total = node.find("cac:WithholdingTaxTotal", NS)
+        if total is not None:
+            own = True
+            rate = _withholding_rate(total, f"Line {index + 1}", errors)
+            if rate is not None:
+                withheld[index] = rate
+                line["withholding_rate"] = _number(rate)
+
+    subtotals = root.findall("cac:WithholdingTaxTotal/cac:TaxSubtotal", NS)
+    left: dict[Decimal, Decimal] = {}  # rate → taxable the document's subtotals give, less the lines known
+    for sub in subtotals:
+        rate = _decimal(_text(sub, "cac:TaxCategory/cbc:Percent"))
+        taxable = _decimal(_text(sub, "cbc:TaxableAmount"))
+        if rate is None or taxable is None:
+            errors.append(
+                "A withholding subtotal (cac:TaxSubtotal in cac:WithholdingTaxTotal) needs the amount withheld on "
+                "in cbc:TaxableAmount and the rate in cbc:Percent of its cac:TaxCategory, such as 10."
+            )
+            return
+        left[rate] = left.get(rate, Decimal(0)) + to_kobo(taxable)
+    if not subtotals:
+        return  # the lines say it all, or nothing is withheld
+    for index, rate in withheld.items():
+        left[rate] = left.get(rate, Decimal(0)) - extension[index]
+    for rate, taxable in left.items():
+        if not taxable:
+            continue
+        found = None if own or taxable < 0 else _withheld_lines(taxable, lines, extension, withheld)
+        if found is None:
+            errors.append(_unattributed(rate, taxable, own))
+            continue
+        for index in found:
+            withheld[index] = rate
+            lines[index]["withholding_rate"] = _number(rate)
+
+
+def _unattributed(rate: Decimal, taxable: Decimal, own: bool) -> str:
+    percent = f"{_plain(rate)}%"
+    if own or taxable < 0:
+        return (
+            f"The withholding tax at {percent} (cbc:TaxableAmount in cac:WithholdingTaxTotal) does not add up to the "
+            f"lines withheld on at {percent} (each line's own cac:WithholdingTaxTotal): it is {abs(taxable):f} "
+            f"{'more' if taxable > 0 else 'less'}. Correct the subtotal's cbc:TaxableAmount or the lines'."
+        )
+    return (
+        f"The withholding tax at {percent} (cac:TaxSubtotal in cac:WithholdingTaxTotal) is on {taxable:f}, which "
+        "is not the amount of one line, of one tax category's lines, or of all the lines left, so which lines it is "
+        "withheld on cannot be told: add a cac:WithholdingTaxTotal to each of those cac:InvoiceLine (with the rate "
+        "in cbc:Percent of its cac:TaxSubtotal's cac:TaxCategory), or correct the subtotal's cbc:TaxableAmount."
+    )
+
+
+def _withheld_lines(taxable: Decimal, lines: list, extension: dict, withheld: dict) -> list[int] | None:
+    """The lines (indexes) a document withholding subtotal's taxable amount is the sum of, when one set fits."""
+    free = [index for index in extension if index not in withheld]
+    if free and sum(extension[index] for index in free) == taxable:
+        return free
+    groups: dict[tuple, list[int]] = {}
+    for index in free:
+        groups.setdefault((lines[index]["tax_scheme"], lines[index]["tax_rate"]), []).append(index)
+    fitting = [group for group in groups.values() if sum(extension[index] for index in group) == taxable]
+    if len(fitting) == 1:
+        return fitting[0]
+    single = [index for index in free if extension[index] == taxable]
+    return single if len(single) == 1 else None
 
 
 def _additional(root, description: str) -> str:
@@ -568,11 +823,17 @@ def ubl_to_invoice_body(xml_bytes: bytes) -> dict:
         body["original_issue_date"] = _text(reference, "cbc:IssueDate") or None
     line_tag = "cac:CreditNoteLine" if credit else "cac:InvoiceLine"
     quantity_tag = "CreditedQuantity" if credit else "InvoicedQuantity"
+    rate = _exchange_rate_of(root, currency, errors)
+    if rate is not None:
+        body["exchange_rate"] = rate
+    body.update(_payment(root, errors))
     nrs_categories = frozenset(TaxCategory.objects.values_list("code", flat=True))
+    body["allowance_charges"] = _allowance_charges(root, errors, nrs_categories)
+    nodes = root.findall(line_tag, NS)
     body["lines"] = [
-        _line(node, number, quantity_tag, errors, nrs_categories)
-        for number, node in enumerate(root.findall(line_tag, NS), start=1)
+        _line(node, number, quantity_tag, errors, nrs_categories) for number, node in enumerate(nodes, start=1)
     ]
+    _withholding(root, nodes, body["lines"], errors)
     if errors:
         raise UblError(errors)
     return body

@@ -49,6 +49,10 @@ FIELD_WORDS = {
     "customer.lga": gettext_lazy("the buyer's LGA (District, e.g. NG-LA-IKJ)"),
     "customer.country": gettext_lazy("the buyer's country (IdentificationCode in Country)"),
     "lines": gettext_lazy("the lines (InvoiceLine)"),
+    "exchange_rate": gettext_lazy("the exchange rate (CalculationRate in TaxExchangeRate)"),
+    "payment_means": gettext_lazy("the payment means (PaymentMeansCode)"),
+    "payment_terms_note": gettext_lazy("the payment terms (Note in PaymentTerms)"),
+    "allowance_charges": gettext_lazy("the allowances and charges (AllowanceCharge)"),
 }
 LINE_WORDS = {
     "description": gettext_lazy("the description (Name in Item)"),
@@ -62,10 +66,19 @@ LINE_WORDS = {
     "tax_scheme": gettext_lazy("the tax category (ClassifiedTaxCategory)"),
     "tax_rate": gettext_lazy("the tax rate (Percent in ClassifiedTaxCategory)"),
     "unit_of_measure": gettext_lazy("the unit (unitCode)"),
+    "withholding_rate": gettext_lazy("the withholding tax rate (Percent in WithholdingTaxTotal)"),
+}
+ADJUSTMENT_WORDS = {
+    "charge_indicator": gettext_lazy("charge or allowance (ChargeIndicator)"),
+    "amount": gettext_lazy("the amount (Amount)"),
+    "reason": gettext_lazy("the reason (AllowanceChargeReason)"),
+    "tax_scheme": gettext_lazy("the tax category (TaxCategory)"),
+    "tax_rate": gettext_lazy("the tax rate (Percent in TaxCategory)"),
 }
 
 
 _LINE_KEY = re.compile(r"^lines\[(\d+)\]\.(\w+)$")
+_ADJUSTMENT_KEY = re.compile(r"^allowance_charges\[(\d+)\](?:\.(\w+))?$")
 _ROUTE = re.compile(r";?\s*see (?:GET|POST) /api/\S+")
 _DOTTED = re.compile(r"\bcustomer\.\w+\b")
 
@@ -75,6 +88,11 @@ def _field_words(key: str) -> str:
     if line:
         field = LINE_WORDS.get(line[2], line[2].replace("_", " "))
         return _("line %(n)s, %(field)s") % {"n": int(line[1]) + 1, "field": field}
+    adjustment = _ADJUSTMENT_KEY.match(key)
+    if adjustment:
+        field = ADJUSTMENT_WORDS.get(adjustment[2] or "", (adjustment[2] or "").replace("_", " "))
+        where = _("allowance or charge %(n)s (AllowanceCharge)") % {"n": int(adjustment[1]) + 1}
+        return f"{where}, {field}" if field else where
     return str(FIELD_WORDS.get(key, key.replace("_", " ").replace(".", " ")))
 
 

@@ -52,13 +52,15 @@ def qbo(settings, monkeypatch):
         yield books
 
 
-def qb_invoice(books, number, *, tax="1", quantity=2, price=50000, entity="Invoice", **extra):
+def qb_invoice(
+    books, number, *, tax="1", quantity=2, price=50000, entity="Invoice", currency=("NGN", "Nigerian Naira"), **extra
+):
     return books.add(
         entity,
         DocNumber=number,
         TxnDate="2026-12-01",
         DueDate="2026-12-31",
-        CurrencyRef={"value": "NGN", "name": "Nigerian Naira"},
+        CurrencyRef={"value": currency[0], "name": currency[1]},
         CustomerRef={"value": "1", "name": "Acme Ltd"},
         CustomField=[{"DefinitionId": "1", "Name": "TIN", "Type": "StringType", "StringValue": "12345678-0001"}],
         PrivateNote="Delivered by van 3",
@@ -211,6 +213,24 @@ def test_an_invoice_goes_from_quickbooks_to_nrs_and_its_irn_back_once(admin, con
     with scopes_disabled():
         note = Invoice.objects.get(document_number="CM-7")
     assert (note.invoice_type, note.original_id) == ("credit_note", invoice.pk)
+
+
+def test_a_dollar_invoice_takes_its_exchange_rate_from_quickbooks(admin, connector, qbo):
+    """QuickBooks' ExchangeRate is home-currency (naira) units for one US dollar: the invoice's rate, with no rates
+    table at the business. 2 × $500.00 at VAT 7.5% = $1,075.00; at ₦1,530.00 the VAT is ₦114,750.00 and the total
+    ₦1,644,750.00 (docs/worked-examples.md, usd-invoice)."""
+    connect(admin, connector)
+    qb_invoice(qbo, "1004", price=500, currency=("USD", "United States Dollar"), ExchangeRate=1530)
+    qb_invoice(qbo, "1005", price=500, currency=("USD", "United States Dollar"))  # no rate at all
+    run = sync.connector_sync(fresh(connector))
+    assert (run.created, run.failed) == (1, 1)
+    with scopes_disabled():
+        invoice = Invoice.objects.get(document_number="1004")
+        refused = SourceDocument.objects.get(connector=connector, reference="1005")
+    assert (invoice.currency, invoice.exchange_rate) == ("USD", 1530)
+    assert (invoice.payable, invoice.tax_total_ngn, invoice.payable_ngn) == (1075, 114750, 1644750)
+    assert "USD" in refused.error and "Exchange rates" in refused.error
+    assert tasks.submit_invoice(str(invoice.pk)) == "certified"
 
 
 def test_an_unmapped_tax_code_is_shown_in_words_and_retried_after_the_mapping(admin, connector, qbo):
