@@ -112,6 +112,13 @@ def purchases_pull(tenant) -> PullResult:
     return PullResult(received=received, seen=len(documents))
 
 
+def received_save(tenant, document: dict) -> bool:
+    """One document NRS delivered to `tenant`, saved exactly as a pull saves it (its supplier, its event, its
+    notice). False: it was here already. Raises Unreadable for a document this portal cannot read."""
+    with scope(tenant=tenant):
+        return _save(tenant, document, _read(document))
+
+
 def _progress(tenant) -> PurchasePull:
     found = PurchasePull.objects.filter(pk=tenant.pk).first()
     if found is None:

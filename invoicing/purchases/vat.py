@@ -8,9 +8,18 @@ positive. A disputed received invoice is listed apart and not counted: the busin
 it, so it claims no VAT on it until the supplier corrects it.
 
 Nigerian VAT is accounted in naira: a document in another currency counts at its exchange rate (its saved naira
-VAT, and its amount before VAT converted by the same rule, integrations/nrs/totals.in_naira). A document whose
-rate is not known (a received one: NRS's document carries no rate; an invoice of this business saved before
-rates were kept) is listed apart and not counted, rather than its dollars added as naira.
+VAT, and its amount before VAT converted by the same rule, integrations/nrs/totals.in_naira).
+
+A received document in another currency carries no rate (NRS's document has none), but input VAT is claimed in
+naira as the supplier's invoice states it: when the supplier's document states its VAT in naira (the tax-currency
+entry of its tax_total, integrations/nrs/payload.tax_currency_entry, with the tax currency NGN), that naira VAT is
+counted. UBL's tax-currency entry carries the tax amount only, never the amount before VAT, so that amount is
+worked out at the rate the statement implies (naira VAT / the document's own VAT); where the document's own VAT
+is zero no rate follows, and the amount before VAT is shown as not known rather than invented. The report lists
+these documents, so the accountant sees which figures came from the supplier's naira statement.
+
+A document whose naira figures are not known (a received one without a naira statement; an invoice of this
+business saved before rates were kept) is listed apart and not counted, rather than its dollars added as naira.
 """
 
 import calendar
@@ -25,7 +34,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from integrations.nrs.payload import tax_currency_entry
-from integrations.nrs.totals import in_naira
+from integrations.nrs.totals import in_naira, to_kobo
 from invoicing.balance import ZERO, output_vat_documents, signed
 from invoicing.models import Invoice, ReceivedInvoice
 
@@ -40,8 +49,25 @@ class PartyVat:
     name: str
     tin: str
     documents: int = 0
-    net: Decimal = ZERO  # before VAT
+    net: Decimal = ZERO  # before VAT, of the documents whose amount before VAT in naira is known
     vat: Decimal = ZERO
+    net_not_known: int = 0  # documents counted for their VAT whose amount before VAT in naira is not known
+    stated_in_naira: int = 0  # documents counted at the VAT in naira their supplier stated
+
+
+@dataclass(frozen=True)
+class StatedInNaira:
+    """A received document in another currency counted at the VAT in naira its supplier stated."""
+
+    name: str
+    tin: str
+    document_number: str
+    issue_date: date
+    currency: str
+    net: Decimal  # signed, in `currency`
+    vat: Decimal  # signed, in `currency`
+    vat_naira: Decimal  # signed: what input VAT counts
+    net_naira: Decimal | None  # signed, at the rate the statement implies; None when no rate follows
 
 
 @dataclass(frozen=True)
@@ -55,7 +81,6 @@ class Unconverted:
     currency: str
     net: Decimal  # signed, in `currency`
     vat: Decimal  # signed, in `currency`
-    vat_naira: Decimal | None = None  # a received document's VAT in naira, when its NRS document gives it
 
 
 @dataclass(frozen=True)
@@ -66,6 +91,7 @@ class VatReport:
     input: list  # [PartyVat] by supplier, disputed invoices left out
     disputed: list  # [ReceivedInvoice], not counted
     unconverted: list = field(default_factory=list)  # [Unconverted], not counted
+    stated_in_naira: list = field(default_factory=list)  # [StatedInNaira], counted in `input`
 
     @property
     def output_vat(self) -> Decimal:
@@ -82,6 +108,11 @@ class VatReport:
     @property
     def input_net(self) -> Decimal:
         return sum((row.net for row in self.input), ZERO)
+
+    @property
+    def input_net_not_known(self) -> int:
+        """How many documents in input VAT have no known amount before VAT in naira (left out of `input_net`)."""
+        return sum(row.net_not_known for row in self.input)
 
     @property
     def disputed_vat(self) -> Decimal:
@@ -121,12 +152,17 @@ def month_bounds(text: str | None) -> tuple[date, date]:
     return start, start.replace(day=calendar.monthrange(start.year, start.month)[1])
 
 
-def _add(rows: OrderedDict, name: str, tin: str, invoice_type: str, net, vat) -> None:
+def _add(rows: OrderedDict, name: str, tin: str, invoice_type: str, net, vat) -> PartyVat:
+    """`net` None: the document's VAT counts, its amount before VAT in naira is not known."""
     key = tin or name  # one row per TIN; a buyer without a TIN (B2C) by name
     row = rows.setdefault(key, PartyVat(name=name, tin=tin))
     row.documents += 1
-    row.net += signed(invoice_type, net)
+    if net is None:
+        row.net_not_known += 1
+    else:
+        row.net += signed(invoice_type, net)
     row.vat += signed(invoice_type, vat)
+    return row
 
 
 def vat_report(start: date, end: date) -> VatReport:
@@ -164,17 +200,22 @@ def vat_report(start: date, end: date) -> VatReport:
         .order_by("issue_date", "document_number")
     )
     incoming: OrderedDict = OrderedDict()
-    disputed = []
+    disputed, stated = [], []
     for doc in received:
         if doc.status == ReceivedInvoice.Status.DISPUTED:
             disputed.append(doc)
             continue
-        if doc.currency != NAIRA:
-            unconverted.append(
-                _unconverted("input", doc.supplier.name, doc, doc.line_extension, doc.tax_total, _naira_vat(doc))
-            )
+        if doc.currency == NAIRA:
+            _add(incoming, doc.supplier.name, doc.supplier.tin, doc.invoice_type, doc.line_extension, doc.tax_total)
             continue
-        _add(incoming, doc.supplier.name, doc.supplier.tin, doc.invoice_type, doc.line_extension, doc.tax_total)
+        vat_naira = _naira_vat(doc)
+        if vat_naira is None:
+            unconverted.append(_unconverted("input", doc.supplier.name, doc, doc.line_extension, doc.tax_total))
+            continue
+        net_naira = _naira_net(doc, vat_naira)
+        row = _add(incoming, doc.supplier.name, doc.supplier.tin, doc.invoice_type, net_naira, vat_naira)
+        row.stated_in_naira += 1
+        stated.append(_stated(doc, vat_naira, net_naira))
     by_name = lambda row: (row.name.lower(), row.tin)  # noqa: E731
     return VatReport(
         start=start,
@@ -183,24 +224,46 @@ def vat_report(start: date, end: date) -> VatReport:
         input=sorted(incoming.values(), key=by_name),
         disputed=disputed,
         unconverted=unconverted,
+        stated_in_naira=stated,
     )
 
 
 NAIRA = "NGN"
 
 
-def _unconverted(side, name, doc, net, vat, vat_naira=None) -> Unconverted:
-    sign = lambda amount: signed(doc.invoice_type, amount)  # noqa: E731
+def _unconverted(side, name, doc, net, vat) -> Unconverted:
     return Unconverted(
         side=side,
         name=name,
         document_number=doc.document_number,
         issue_date=doc.issue_date,
         currency=doc.currency,
-        net=sign(net),
-        vat=sign(vat),
-        vat_naira=sign(vat_naira) if vat_naira is not None else None,
+        net=signed(doc.invoice_type, net),
+        vat=signed(doc.invoice_type, vat),
     )
+
+
+def _stated(doc: ReceivedInvoice, vat_naira: Decimal, net_naira: Decimal | None) -> StatedInNaira:
+    sign = lambda amount: signed(doc.invoice_type, amount)  # noqa: E731
+    return StatedInNaira(
+        name=doc.supplier.name,
+        tin=doc.supplier.tin,
+        document_number=doc.document_number,
+        issue_date=doc.issue_date,
+        currency=doc.currency,
+        net=sign(doc.line_extension),
+        vat=sign(doc.tax_total),
+        vat_naira=sign(vat_naira),
+        net_naira=sign(net_naira) if net_naira is not None else None,
+    )
+
+
+def _naira_net(received: ReceivedInvoice, vat_naira: Decimal) -> Decimal | None:
+    """The amount before VAT in naira at the rate the supplier's naira VAT implies (naira VAT / the document's
+    VAT), half-up to kobo; None when the document's own VAT is zero, for then no rate follows from it."""
+    if not received.tax_total:
+        return None
+    return to_kobo(received.line_extension * vat_naira / received.tax_total)
 
 
 def _naira_vat(received: ReceivedInvoice) -> Decimal | None:
@@ -240,6 +303,16 @@ def report_rows(report: VatReport) -> list[list]:
     rows.append(
         [_("Total input VAT"), "", "", sum(r.documents for r in report.input), report.input_net, report.input_vat]
     )
+    # Already in the rows above: which of their figures came from a supplier's naira statement, and how.
+    section = _("Of which VAT stated in naira by the supplier")
+    for doc in report.stated_in_naira:
+        how = (
+            _("before VAT at the rate its naira VAT implies")
+            if doc.net_naira is not None
+            else _("before VAT not known")
+        )
+        label = f"{doc.name} ({doc.document_number}, {doc.currency} {doc.vat:.2f} VAT; {how})"
+        rows.append([section, label, doc.tin, 1, doc.net_naira, doc.vat_naira])
     section = _("Disputed, not counted")
     for doc in report.disputed:
         rows.append(
@@ -252,7 +325,7 @@ def report_rows(report: VatReport) -> list[list]:
                 signed(doc.invoice_type, doc.tax_total),
             ]
         )
-    section = _("In another currency without a rate, not counted")
+    section = _("In another currency without naira figures, not counted")
     for doc in report.unconverted:
         label = f"{doc.name} ({doc.document_number}, {doc.currency})"
         rows.append([section, label, "", 1, doc.net, doc.vat])

@@ -3,6 +3,8 @@ serious or critical accessibility violation on the pages a business person uses 
 
 axe-core comes bundled with axe-playwright-python (no network): `axe_findings` injects it into the page."""
 
+from decimal import Decimal
+
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.urls import reverse
@@ -90,6 +92,18 @@ def received_url(connected_tenant):
         ),
     )
     received_invoice(connected_tenant, document_number="DS-9", issue_date=date(2026, 11, 20), status="disputed")
+    # In US dollars: two with the VAT stated in naira (one zero-rated, so its amount before VAT in naira is not
+    # known), one without: the VAT report's longest rows and notes.
+    imports = dict(
+        supplier_name="Trans-Atlantic Industrial Equipment Export and Logistics Company Ltd",
+        supplier_tin="33333333-0001",
+        currency="USD",
+        issue_date=date(2026, 11, 14),
+    )
+    rate = Decimal("1530.50")
+    received_invoice(connected_tenant, document_number="TAIE-2026-000117", exchange_rate=rate, **imports)
+    received_invoice(connected_tenant, document_number="TAIE-2026-000118", exchange_rate=rate, tax_rate="0", **imports)
+    received_invoice(connected_tenant, document_number="TAIE-2026-000119", **imports)
     return reverse("purchase_detail", args=[received.pk])
 
 

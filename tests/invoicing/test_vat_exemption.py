@@ -204,7 +204,7 @@ def test_a_csv_row_charging_exempt_goods_vat_is_refused_in_the_files_words(clien
 def test_the_demo_business_starts_with_the_sandboxs_exemption_list(settings, tmp_path, monkeypatch):
     from django.core.management import call_command
 
-    from integrations.nrs.management.commands import seed_demo
+    from invoicing.management.commands import seed_demo
 
     settings.NRS_SANDBOX_EMBEDDED = True
     monkeypatch.setattr(seed_demo, "CREDENTIALS_FILE", tmp_path / "demo-credentials.json")

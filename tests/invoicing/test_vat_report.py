@@ -246,3 +246,137 @@ def test_the_xlsx_opens_with_openpyxl_and_holds_the_same_numbers(client, ready_t
     assert money_cells and all(isinstance(c.value, (int, float)) for c in money_cells)  # numbers, not text
     assert all(c.number_format == "#,##0.00" for c in money_cells)
     assert_same_figures(rows_of(values[1:]), values[0], expected(sales, purchases, disputed), disputed)
+
+
+# --- received invoices in another currency: the VAT the supplier stated in naira --------------------------------
+
+IMPORTS = dict(supplier_name="Accra Tech Exports Ltd", supplier_tin="33333333-0001", currency="USD")
+DEVICES = (("Laptops", "8471.30", "2", "500.00"), ("Docking stations", "8471.80", "3", "120.25"))
+
+
+@pytest.fixture
+def foreign_purchases(ready_tenant):
+    """November 2026: a naira invoice from Dangote, and four USD invoices from Accra Tech. The supplier's document
+    states the VAT in naira where it converted at a rate (integrations/nrs/payload.py's last tax_total entry).
+
+    By hand: USD-1 is 2 × $500.00 + 3 × $120.25 = $1,360.75, VAT 7.5% = $102.05625 → $102.06; at ₦1,530.50 the
+    supplier states ₦156,202.83 (102.06 × 1,530.50). The rate that implies is 156,202.83 / 102.06 = 1,530.50, so
+    before VAT is 1,360.75 × 1,530.50 = ₦2,082,627.875 → ₦2,082,627.88. USD-0 is zero-rated: VAT $0.00, stated
+    ₦0.00, from which no rate follows. USD-APART states nothing in naira; USD-DISPUTED is disputed."""
+    naira = received_invoice(ready_tenant, document_number="DS-1", issue_date=date(2026, 11, 2), status="accepted")
+    counted = received_invoice(
+        ready_tenant,
+        document_number="USD-1",
+        lines=DEVICES,
+        exchange_rate=Decimal("1530.50"),
+        status="accepted",
+        **IMPORTS,
+    )
+    zero_rated = received_invoice(
+        ready_tenant,
+        document_number="USD-0",
+        lines=(("Software licence", "8523.49", "1", "800.00"),),
+        tax_rate="0",
+        exchange_rate=Decimal("1530.50"),
+        status="acknowledged",
+        **IMPORTS,
+    )
+    apart = received_invoice(ready_tenant, document_number="USD-APART", lines=DEVICES, status="accepted", **IMPORTS)
+    disputed = received_invoice(
+        ready_tenant,
+        document_number="USD-DISPUTED",
+        lines=DEVICES,
+        exchange_rate=Decimal("1530.50"),
+        status="disputed",
+        dispute_reason="Wrong quantity",
+        **IMPORTS,
+    )
+    return naira, counted, zero_rated, apart, disputed
+
+
+def test_a_usd_invoice_stating_its_vat_in_naira_counts_that_naira_vat(ready_tenant, foreign_purchases):
+    naira, counted, zero_rated, apart, disputed = foreign_purchases
+    assert (naira.line_extension, naira.tax_total) == (Decimal("500000.00"), Decimal("37500.00"))
+    assert (counted.line_extension, counted.tax_total) == (Decimal("1360.75"), Decimal("102.06"))
+    with scope(tenant=ready_tenant):
+        report = vat_report(NOV_START, NOV_END)
+    # ₦37,500.00 + ₦156,202.83 + ₦0.00; before VAT ₦500,000.00 + ₦2,082,627.88 (USD-0's is not known).
+    assert report.input_vat == Decimal("193702.83")
+    assert report.input_net == Decimal("2582627.88")
+    assert report.input_net_not_known == 1
+    accra = next(row for row in report.input if row.tin == "33333333-0001")
+    assert (accra.documents, accra.net, accra.vat, accra.stated_in_naira, accra.net_not_known) == (
+        2,
+        Decimal("2082627.88"),
+        Decimal("156202.83"),
+        2,
+        1,
+    )
+    stated = {doc.document_number: (doc.vat, doc.vat_naira, doc.net_naira) for doc in report.stated_in_naira}
+    assert stated == {
+        "USD-1": (Decimal("102.06"), Decimal("156202.83"), Decimal("2082627.88")),
+        "USD-0": (Decimal("0.00"), Decimal("0.00"), None),
+    }
+    # Without a naira statement: apart and not counted, as before. Disputed: not counted at all.
+    assert [doc.document_number for doc in report.unconverted] == ["USD-APART"]
+    assert [doc.document_number for doc in report.disputed] == ["USD-DISPUTED"]
+    assert report.net == Decimal("-193702.83") and report.position == "VAT credit"
+
+
+def test_a_received_usd_credit_note_stated_in_naira_counts_negative(ready_tenant):
+    received_invoice(
+        ready_tenant,
+        document_number="USD-CN",
+        invoice_type="credit_note",
+        lines=(("Returned laptop", "8471.30", "1", "500.00"),),  # $37.50 VAT → ₦57,393.75 at ₦1,530.50
+        exchange_rate=Decimal("1530.50"),
+        status="accepted",
+        **IMPORTS,
+    )
+    with scope(tenant=ready_tenant):
+        report = vat_report(NOV_START, NOV_END)
+    assert report.input_vat == Decimal("-57393.75")
+    assert report.input_net == Decimal("-765250.00")  # $500.00 at the implied ₦1,530.50
+
+
+def test_the_page_says_which_figures_came_from_the_suppliers_naira_statement(client, ready_tenant, foreign_purchases):
+    client.force_login(member(ready_tenant, "clerk"))
+    page = client.get(reverse("vat_report"), {"month": "2026-11"}).content.decode()
+    summary = page[page.index('id="vat-summary"') : page.index('id="output"')]
+    assert "₦193,702.83" in summary
+    inputs = page[page.index('id="input"') : page.index('id="stated-in-naira"')]
+    assert "Accra Tech Exports Ltd" in inputs and "₦156,202.83" in inputs and "₦2,582,627.88" in inputs
+    assert "2 invoices at the VAT the supplier stated in naira; before VAT not known for 1" in inputs
+    assert "1 invoice&#x27;s amount not known" in inputs or "1 invoice's amount not known" in inputs
+    stated = page[page.index('id="stated-in-naira"') : page.index('id="disputed"')]
+    assert "Counted at the VAT the supplier stated in naira" in stated
+    assert "USD-1" in stated and "USD\xa0102.06" in stated and "₦156,202.83" in stated and "₦2,082,627.88" in stated
+    assert "USD-0" in stated and "not known" in stated
+    assert "USD-APART" not in stated and "USD-DISPUTED" not in stated
+    apart = page[page.index('id="unconverted"') : page.index('id="net"')]
+    assert "USD-APART" in apart and "USD-1" not in apart
+    assert "VAT credit ₦193,702.83" in page[page.index('id="net"') :]
+
+
+def test_the_csv_and_xlsx_rows_say_which_figures_came_from_a_naira_statement(client, ready_tenant, foreign_purchases):
+    client.force_login(member(ready_tenant, "clerk"))
+    response = client.get(reverse("vat_report"), {"month": "2026-11", "format": "csv"})
+    csv_rows = rows_of(list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))[1:])
+    response = client.get(reverse("vat_report"), {"month": "2026-11", "format": "xlsx"})
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    xlsx_rows = rows_of([list(row) for row in sheet.iter_rows(min_row=2, values_only=True)])
+    stated = "Of which VAT stated in naira by the supplier"
+    for rows in (csv_rows, xlsx_rows):
+        assert rows[("Input VAT (purchases)", "Accra Tech Exports Ltd")][1:] == (
+            Decimal("2082627.88"),
+            Decimal("156202.83"),
+        )
+        assert rows[("Total input VAT", "")][1:] == (Decimal("2582627.88"), Decimal("193702.83"))
+        usd_1 = "Accra Tech Exports Ltd (USD-1, USD 102.06 VAT; before VAT at the rate its naira VAT implies)"
+        assert rows[(stated, usd_1)][1:] == (Decimal("2082627.88"), Decimal("156202.83"))
+        usd_0 = "Accra Tech Exports Ltd (USD-0, USD 0.00 VAT; before VAT not known)"
+        assert rows[(stated, usd_0)][1:] == (None, Decimal("0.00"))
+        apart = "In another currency without naira figures, not counted"
+        assert rows[(apart, "Accra Tech Exports Ltd (USD-APART, USD)")][2] == Decimal("102.06")
+        assert ("Disputed, not counted", "Accra Tech Exports Ltd") in rows  # listed, not in the totals above
+        assert rows[("Net position: VAT credit", "")][2] == Decimal("-193702.83")

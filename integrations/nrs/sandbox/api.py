@@ -17,6 +17,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from integrations.nrs.sandbox import resources, services
 from integrations.nrs.sandbox.models import SandboxBusiness, SandboxInvoice, SandboxRequest
+from integrations.nrs.sandbox.services import buyer_tin
 
 BAD_KEY = "unable to validate api key"
 TRY_LATER = "unable to complete this operation at this time, kindly try again later"
@@ -268,11 +269,6 @@ def transmit(request, business, conf, irn):
     return ok()
 
 
-def buyer_tin(document: dict) -> str:
-    party = document.get("accounting_customer_party")
-    return str(party.get("tin") or "").strip()[:40] if isinstance(party, dict) else ""
-
-
 def _delivered_to(business: SandboxBusiness):
     """The transmitted B2B/B2G invoices NRS routed to this business: those whose buyer TIN is its TIN. Two
     businesses on one portal thus trade with each other through the sandbox as through NRS."""
@@ -327,12 +323,7 @@ def transmit_pull(request, business, conf):
     if confirmed == "false":
         found = found.filter(transmit_confirmed_at__isnull=True)
     invoices = [
-        {
-            **invoice.document,
-            "irn": invoice.irn,
-            "transmitted_at": invoice.transmitted_at.isoformat(),
-            "qr_code": services.issuer_qr_code(invoice),  # what the issuer printed, for the buyer's copy
-        }
+        services.delivered_document(invoice)
         for invoice in found.select_related("business").order_by("transmitted_at", "irn")
     ]
     return ok({"invoices": invoices})

@@ -17,7 +17,7 @@ from django.db import transaction
 from integrations.nrs.fields import MANDATORY
 from integrations.nrs.payload import tax_currency_entry
 from integrations.nrs.qr import qr_payload
-from integrations.nrs.sandbox.models import SandboxBusiness, SandboxCredential, SandboxFaults
+from integrations.nrs.sandbox.models import SandboxBusiness, SandboxCredential, SandboxFaults, SandboxInvoice
 from integrations.nrs.totals import DEDUCTED_CATEGORIES
 from integrations.reference.models import Currency, HsCode, InvoiceType, Lga, ServiceCode, State, TaxCategory
 
@@ -81,6 +81,23 @@ def issuer_qr_code(invoice) -> str:
     issuer's certificate, encrypted with the issuer's public key). NRS holds the issuer's key pair, so it can hand
     the buyer the same code with the invoice; the buyer cannot make it, having neither key."""
     return qr_payload(irn=invoice.irn, key_file=json.dumps(key_file(invoice.business)), when=invoice.signed_at)
+
+
+def buyer_tin(document: dict) -> str:
+    """The TIN NRS routes a transmitted invoice to: its buyer's."""
+    party = document.get("accounting_customer_party")
+    return str(party.get("tin") or "").strip()[:40] if isinstance(party, dict) else ""
+
+
+def delivered_document(invoice: SandboxInvoice) -> dict:
+    """A transmitted invoice as its buyer's pull receives it: the document with its IRN, when it was transmitted,
+    and the QR code its issuer printed."""
+    return {
+        **invoice.document,
+        "irn": invoice.irn,
+        "transmitted_at": invoice.transmitted_at.isoformat(),
+        "qr_code": issuer_qr_code(invoice),  # what the issuer printed, for the buyer's copy
+    }
 
 
 def business_for_credentials(api_key: str, api_secret: str) -> SandboxBusiness | None:
@@ -346,3 +363,46 @@ def stored_document_change(irn: str, path: tuple, value) -> None:
         target = target[step]
     target[path[-1]] = value
     invoice.save(update_fields=["document"])
+
+
+# --- invoices other businesses issued outside this portal (the demo's suppliers) ---------------------------------
+
+
+def business_with_tin(*, name: str, tin: str, email: str = "") -> SandboxBusiness:
+    """The sandbox business of a TIN, provisioned the first time it is asked for."""
+    business = SandboxBusiness.objects.filter(tin=tin).order_by("created_at").first()
+    if business is None:
+        business = SandboxBusiness.objects.get(
+            business_id=business_provision(name=name, tin=tin, email=email)["business_id"]
+        )
+    return business
+
+
+@transaction.atomic
+def invoice_signed_and_transmitted(business: SandboxBusiness, document: dict, *, at) -> SandboxInvoice:
+    """What a supplier's sign and transmit calls leave in the store, for a document its own software built: checked
+    as a strict sign checks it, stored, and routed to its buyer's TIN, signed and transmitted `at`.
+
+    Once per document number of the business: the IRN ends with the issue date, so a document built again on
+    another day has another IRN, and the number is what says it is the same invoice."""
+    number_and_service = str(document["irn"]).rsplit("-", 1)[0]
+    existing = SandboxInvoice.objects.filter(business=business, irn__startswith=f"{number_and_service}-").first()
+    if existing:
+        return existing
+    document_check(business, document, strict=True)
+    invoice = SandboxInvoice.objects.create(
+        business=business,
+        irn=document["irn"],
+        document=json.loads(json.dumps(document, default=str)),  # as it came over the wire
+        payment_status=document.get("payment_status") or "PENDING",
+        transmitted_at=at,
+        buyer_tin=buyer_tin(document),
+    )
+    SandboxInvoice.objects.filter(pk=invoice.pk).update(signed_at=at)  # auto_now_add took the present
+    invoice.refresh_from_db()
+    return invoice
+
+
+def receipt_confirmed(invoice: SandboxInvoice, *, at) -> None:
+    """What the buyer's transmit PATCH records: its confirmation of receipt, the first time only."""
+    SandboxInvoice.objects.filter(pk=invoice.pk, transmit_confirmed_at__isnull=True).update(transmit_confirmed_at=at)

@@ -1,5 +1,6 @@
 """Creates (once) the demo business that `make run` prints: an admin, a clerk and an API key, connected to the
-embedded NRS sandbox when it runs (which is why the command lives with the NRS gateway, above tenants)."""
+embedded NRS sandbox when it runs, with invoices other businesses issued to it waiting there for its first pull
+(invoicing/purchases/demo.py: which is why the command lives with invoicing, above the NRS gateway)."""
 
 import json
 from pathlib import Path
@@ -10,6 +11,7 @@ from django.core.management.base import BaseCommand
 from django_scopes import scope
 
 from integrations.nrs.services import nrs_sandbox_connect, sandbox_exemptions_load
+from invoicing.purchases.demo import demo_purchases_seed
 from tenants.demo import complete_demo_profile
 from tenants.models import Membership, Tenant
 from tenants.services import api_key_create, tenant_create
@@ -54,6 +56,9 @@ class Command(BaseCommand):
             CREDENTIALS_FILE.write_text(json.dumps({"tenantId": str(tenant.pk), "apiKey": plaintext}))
         saved = json.loads(CREDENTIALS_FILE.read_text()) if CREDENTIALS_FILE.exists() else {}
         tenant = Tenant.objects.filter(pk=saved.get("tenantId")).first()
+        if tenant and settings.NRS_SANDBOX_EMBEDDED and tenant.nrs_business_id:
+            # Every run, not only the first: a demo made before these existed gets them too; none is added twice.
+            demo_purchases_seed(tenant, user=User.objects.get(email=ADMIN[0]))
         self.stdout.write(
             "\n".join(
                 [
