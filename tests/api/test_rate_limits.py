@@ -188,9 +188,9 @@ def two_servers(live_server, transactional_db, tmp_path):
             while True:
                 assert proc.poll() is None, (tmp_path / f"server-{urls.index(url)}.log").read_text()
                 try:
-                    if requests.get(url + "/health", timeout=2).status_code == 200:
+                    if requests.get(url + "/health", timeout=10).status_code == 200:
                         break
-                except requests.ConnectionError:
+                except (requests.ConnectionError, requests.Timeout):  # not listening yet, or its first answer slow
                     pass
                 assert time.monotonic() < deadline, "the web processes did not start"
                 time.sleep(0.1)
