@@ -1,4 +1,6 @@
-"""The invoice editor: header, buyer and lines. Forms only parse into the service's input dict."""
+"""The invoice editor: header, buyer, lines, and the discounts and charges on the whole invoice.
+
+Forms only parse into the service's input dict."""
 
 import re
 from decimal import Decimal, InvalidOperation
@@ -9,8 +11,10 @@ from django.forms import formset_factory
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from integrations.nrs.totals import DEDUCTED_CATEGORIES
 from integrations.reference.models import Lga, PaymentMeans, State, TaxCategory
 from invoicing.models import GateRules, Invoice, Kind
+from invoicing.parsing import MAX_ALLOWANCE_CHARGES
 from invoicing.shapes import BUYER_FIELDS, OPTIONAL_TEXT
 from invoicing.summary import payment_means_label
 from invoicing.wording import TAX_WORDS
@@ -58,6 +62,75 @@ class MoneyField(forms.CharField):
         return amount
 
 
+class AdjustmentForm(forms.Form):
+    """One discount or charge on the whole invoice: its kind, reason, amount and the VAT it carries.
+
+    A blank VAT means "as the lines": the service taxes it at the lines' one rate, and asks for a choice when the
+    lines have several (invoicing/validation.py). The other choices are the lines' own, less the deducted taxes
+    (withholding is kept back by the buyer, never carried by a discount or a charge)."""
+
+    KINDS = (("discount", _("Discount")), ("charge", _("Charge")))
+
+    kind = forms.ChoiceField(label=_("Discount or charge"), choices=KINDS, initial="discount")
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=200,
+        widget=forms.TextInput(attrs={"placeholder": _("Such as Loyalty discount or Delivery")}),
+    )
+    amount = MoneyField(label=_("Amount"))
+    tax_scheme = forms.ChoiceField(label=_("VAT"))
+    tax_rate = forms.CharField(label=_("Rate %"), max_length=6, widget=forms.TextInput(attrs={"inputmode": "decimal"}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["tax_scheme"].choices = [("", _("As the lines"))] + [
+            (code, TAX_WORDS.get(code, name))
+            for code, name in TaxCategory.objects.values_list("code", "name")
+            if code not in DEDUCTED_CATEGORIES
+        ]
+        for bound in self.visible_fields():  # a row's cells sit under the table's headings, as a line's do
+            bound.field.required = False
+            bound.field.widget.attrs.setdefault("aria-label", bound.label)
+
+    def as_data(self) -> dict | None:
+        """The service's `allowance_charges` item; None for a row left empty."""
+        data = self.cleaned_data
+        if data.get("amount") is None and not data.get("reason"):
+            return None
+        scheme = data.get("tax_scheme") or ""
+        return {
+            "charge_indicator": data.get("kind") == "charge",
+            "amount": data.get("amount"),
+            "reason": data.get("reason", ""),
+            "tax_scheme": scheme,
+            # "As the lines" is the lines' rate too: a rate left in the row from another choice is not sent.
+            "tax_rate": ((data.get("tax_rate") or "").strip() or None) if scheme else None,
+        }
+
+
+def adjustment_initial(item: dict) -> dict:
+    """A service `allowance_charges` item (a draft's, or one made through the API) as a row's initial values."""
+    rate = item.get("tax_rate")
+    return {
+        "kind": "charge" if item.get("charge_indicator") else "discount",
+        "reason": item.get("reason") or "",
+        "amount": Decimal(str(item["amount"])) if item.get("amount") not in (None, "") else None,
+        "tax_scheme": item.get("tax_scheme") or "",
+        "tax_rate": "" if rate in (None, "") else str(rate),  # as kept: the rate saves back unchanged
+    }
+
+
+class BaseAdjustmentFormSet(forms.BaseFormSet):
+    default_error_messages = {
+        "too_many_forms": _("At most %(num)d discounts and charges on one invoice: remove one."),
+    }
+
+
+AdjustmentFormSet = formset_factory(
+    AdjustmentForm, formset=BaseAdjustmentFormSet, extra=0, max_num=MAX_ALLOWANCE_CHARGES, validate_max=True
+)
+
+
 class InvoiceForm(forms.Form):
     # The invoice's own fields, in the editor's order (the buyer and the lines come after).
     HEADER_FIELDS = ("invoice_kind", "document_number", "issue_date", "due_date", "currency", *OPTIONAL_TEXT)
@@ -93,26 +166,12 @@ class InvoiceForm(forms.Form):
         required=False,
         help_text=_("In words, such as Net 30 days. Sent to NRS and printed on the invoice."),
     )
-    # Payment and adjustments (invoicing/_document_extras.html): how the buyer pays, and one document-level
-    # allowance (a discount on the whole invoice) and one charge (delivery…), each taxed at the lines' rate.
+    # Payment and adjustments (invoicing/_document_extras.html): how the buyer pays; the discounts and charges on
+    # the whole invoice are rows of their own (AdjustmentFormSet, `self.adjustments`).
     payment_means = forms.ChoiceField(
         label=_("Payment by"),
         required=False,
         help_text=_("How the buyer pays, by the due date."),
-    )
-    allowance_amount = MoneyField(label=_("Discount on the whole invoice"), required=False)
-    allowance_reason = forms.CharField(
-        label=_("Reason for the discount"), max_length=200, required=False, help_text=_("Such as Loyalty discount.")
-    )
-    charge_amount = MoneyField(label=_("Charge on the whole invoice"), required=False)
-    charge_reason = forms.CharField(
-        label=_("Reason for the charge"), max_length=200, required=False, help_text=_("Such as Delivery.")
-    )
-    EXTRA_FIELDS = ("payment_means", "allowance_amount", "allowance_reason", "charge_amount", "charge_reason")
-    # Each document-level item: its charge indicator and its (amount, reason) fields, in the order sent.
-    ALLOWANCE_CHARGE_FIELDS = (
-        (False, "allowance_amount", "allowance_reason"),
-        (True, "charge_amount", "charge_reason"),
     )
     invoice_type = forms.ChoiceField(choices=Invoice.Type.choices, widget=forms.HiddenInput, initial="invoice")
     original_invoice_id = forms.CharField(widget=forms.HiddenInput, required=False)
@@ -172,6 +231,22 @@ class InvoiceForm(forms.Form):
         # The service decides what is required (it depends on B2B/B2C); the browser must not block a draft.
         for field in self.fields.values():
             field.required = False
+        self.adjustments = self._adjustments()
+
+    def _adjustments(self):
+        """The discount and charge rows: posted, or from `initial["adjustments"]` (one empty row when none)."""
+        prefix = "adjustments"
+        if not self.is_bound:
+            return AdjustmentFormSet(prefix=prefix, initial=self.initial.get("adjustments") or [{}])
+        data = self.data
+        if f"{prefix}-TOTAL_FORMS" not in data:  # a post without the section (an older page) has no rows
+            data = data.copy()
+            data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
+        return AdjustmentFormSet(data, prefix=prefix)
+
+    def is_valid(self) -> bool:
+        adjustments_valid = self.adjustments.is_valid()  # both checked, so each shows its own errors
+        return super().is_valid() and adjustments_valid
 
     @property
     def is_note(self) -> bool:
@@ -208,12 +283,12 @@ class InvoiceForm(forms.Form):
             "customer": {name: data[f"customer_{name}"] for name in BUYER_FIELDS},
             "lines": lines,
             "payment_means": data["payment_means"],
-            "allowance_charges": [
-                {"charge_indicator": charge, "amount": data[amount], "reason": data[reason]}
-                for charge, amount, reason in self.ALLOWANCE_CHARGE_FIELDS
-                if data[amount] is not None or data[reason]
-            ],
+            "allowance_charges": [item for _row, item in self._adjustment_rows()],
         }
+
+    def _adjustment_rows(self) -> list:
+        """The discount and charge rows filled in: (the row's form, its `allowance_charges` item), in order."""
+        return [(row, item) for row in self.adjustments.forms if (item := row.as_data())]
 
     def _original_data(self) -> dict:
         """The invoice a note corrects: the one in Flowpoint it was started from, or one issued outside."""
@@ -223,16 +298,15 @@ class InvoiceForm(forms.Form):
         day = data["original_issue_date"]
         return {"original_irn": data["original_irn"].strip(), "original_issue_date": day.isoformat() if day else None}
 
-    def allowance_charge_field(self, index: int, key: str) -> str | None:
-        """The field an error about `allowance_charges[index].key` belongs beside."""
-        given = [
-            (amount, reason)
-            for _charge, amount, reason in self.ALLOWANCE_CHARGE_FIELDS
-            if self.cleaned_data.get(amount) is not None or self.cleaned_data.get(reason)
-        ]
-        if index >= len(given):
+    def allowance_charge_field(self, index: int, key: str) -> tuple[forms.Form, str] | None:
+        """The row form and its field an error about `allowance_charges[index].key` belongs beside: the index
+        counts the rows sent, so empty rows in between are skipped."""
+        rows = self._adjustment_rows()
+        if index >= len(rows):
             return None
-        return given[index][1] if key == "reason" else given[index][0]
+        name = {"charge_indicator": "kind"}.get(key, key)
+        row = rows[index][0]
+        return (row, name) if name in row.fields else None
 
     @classmethod
     def initial_from(cls, data: dict) -> dict:
@@ -258,10 +332,7 @@ class InvoiceForm(forms.Form):
         if (data.get("currency") or "NGN") != "NGN" and data.get("exchange_rate"):
             initial["exchange_rate"] = data["exchange_rate"]
         initial["payment_means"] = data.get("payment_means") or ""
-        for item in data.get("allowance_charges") or []:
-            prefix = "charge" if item.get("charge_indicator") else "allowance"
-            initial[f"{prefix}_amount"] = Decimal(str(item.get("amount") or 0))
-            initial[f"{prefix}_reason"] = item.get("reason", "")
+        initial["adjustments"] = [adjustment_initial(item) for item in data.get("allowance_charges") or []]
         for name in BUYER_FIELDS:
             initial[f"customer_{name}"] = (data.get("customer") or {}).get(name, "")
         return initial

@@ -143,6 +143,33 @@ def _field_words(name: str, said: str, error: InvoiceError) -> str:
     return _INVALID_WORDS.get(name) or error.message
 
 
+def _adjustment_words(row, name: str, said: str, error: InvoiceError) -> str:
+    """What to say beside a discount or charge row's field; the row is named by its kind and reason, as the
+    clerk typed them, since several rows sit side by side."""
+    charge = row.cleaned_data.get("kind") == "charge"
+    kind = _("charge") if charge else _("discount")
+    reason = row.cleaned_data.get("reason") or ""
+    if name == "reason":
+        if charge:
+            return _("Say what this charge is for, such as Delivery.")
+        return _("Say what this discount is for, such as Loyalty discount.")
+    if name == "amount" and not any(part in said for part in _OWN_SENTENCE):
+        return _("Enter the %(kind)s's amount, above zero, such as 5,000.00.") % {"kind": kind}
+    if name == "tax_scheme" and said.startswith("required"):
+        return _("The lines carry different VAT: choose the VAT the %(kind)s “%(reason)s” carries.") % {
+            "kind": kind,
+            "reason": reason,
+        }
+    if name == "tax_scheme":
+        return _("Choose a VAT the %(kind)s “%(reason)s” carries, such as Standard VAT.") % {
+            "kind": kind,
+            "reason": reason,
+        }
+    if name == "tax_rate":
+        return _("Enter a rate from 0 to 100, such as 7.5.")
+    return error.message
+
+
 def _map_error(form, formset, error: InvoiceError, tenant) -> list:
     """Put the service's refusal beside the fields it is about, in the editor's words; the rest on top.
 
@@ -176,9 +203,10 @@ def _map_error(form, formset, error: InvoiceError, tenant) -> list:
                 continue
         if key.startswith("allowance_charges[") and "]." in key:
             index, field = key[len("allowance_charges[") :].split("].", 1)
-            name = form.allowance_charge_field(int(index), field) if index.isdigit() else None
-            if name:
-                form.add_error(name, error.message)
+            target = form.allowance_charge_field(int(index), field) if index.isdigit() else None
+            if target:
+                row, name = target
+                row.add_error(name, _adjustment_words(row, name, said, error))
                 placed = True
                 continue
         if key in form.fields:

@@ -1,4 +1,5 @@
-// The invoice editor: line rows added and removed in place, live totals and VAT, customer and item look-up.
+// The invoice editor: line rows and the discount and charge rows added and removed in place, live totals and VAT,
+// customer and item look-up.
 // Money is computed in integer kobo (BigInt), half-up per line, exactly as the server does; the server's
 // figures are the ones that count, these only show the clerk what to expect.
 (function () {
@@ -11,6 +12,11 @@
   var body = document.querySelector("#lines tbody");
   var template = document.getElementById("line-template");
   var total = form.querySelector("input[name=lines-TOTAL_FORMS]");
+  var adjustBody = document.querySelector("#adjustments tbody");
+  var adjustTemplate = document.getElementById("adjustment-template");
+  var adjustTotal = form.querySelector("input[name=adjustments-TOTAL_FORMS]");
+  var adjustMax = form.querySelector("input[name=adjustments-MAX_NUM_FORMS]");
+  var addAdjustment = document.getElementById("add-adjustment");
   var DEFAULT_RATES = { STANDARD_VAT: "7.5", ZERO_VAT: "0", EXEMPTED: "0", ZERO_GST: "0" };
 
   // "1,234.5" -> BigInt scaled by 10^places (null when not a number); half-up beyond `places`.
@@ -58,14 +64,48 @@
     if (!hint.hidden) hint.querySelector("[data-exempt-text]").textContent = EXEMPTIONS[hsKey(value)] + ".";
   }
 
-  function named(name) { return form.querySelector("[name=" + name + "]"); }
   function show(name, kobo) {
     form.querySelectorAll("[data-when=" + name + "]").forEach(function (el) { el.hidden = kobo === 0n; });
     form.querySelector("[data-total=" + name + "]").textContent = (name === "charge" ? "" : "−") + naira(kobo, currency());
   }
 
-  // As integrations/nrs/totals.py: tax-exclusive = lines − allowance + charge; the allowance and the charge are
-  // taxed at the lines' one rate; withholding (per line, on its amount) is taken off what the buyer pays.
+  // "7.5%" for a rate scaled by 100 (750n).
+  function percent(rate) {
+    var fraction = (rate % 100n).toString().padStart(2, "0").replace(/0+$/, "");
+    return (rate / 100n).toString() + (fraction ? "." + fraction : "") + "%";
+  }
+
+  // The discount and charge rows, as integrations/nrs/totals.py takes them: each taken off (a discount) or added
+  // (a charge) before tax, its tax half-up to the kobo at its own VAT; "As the lines" is the lines' one VAT
+  // (invoicing/validation.py asks for a choice when the lines carry several: the row says so before saving).
+  function adjustments(rates) {
+    var keys = Object.keys(rates), single = keys.length === 1 ? rates[keys[0]] : null;
+    var sums = { allowance: 0n, charge: 0n, tax: 0n };
+    if (!adjustBody) return sums;
+    adjustBody.querySelectorAll("tr.adjustment-row").forEach(function (row) {
+      var amount = scaled(field(row, "amount").value, 2), scheme = field(row, "tax_scheme");
+      var same = scheme.options[0];  // "As the lines", with the lines' VAT in words when they carry one
+      if (!same.hasAttribute("data-words")) same.setAttribute("data-words", same.textContent);
+      var words = scheme.querySelector("option[value='" + (single ? single.scheme : "") + "']");
+      same.textContent = same.getAttribute("data-words") +
+        (single && words && words !== same ? " (" + words.textContent + " " + percent(single.rate) + ")" : "");
+      var hint = row.querySelector("[data-choose-vat]");
+      if (hint) hint.hidden = !(scheme.value === "" && !single && keys.length > 1 && amount);
+      if (amount === null) return;
+      var rateInput = field(row, "tax_rate"), typed = rateInput.value.trim(), rate;
+      rateInput.placeholder = scheme.value === "" && single ? percent(single.rate).slice(0, -1) : "";
+      if (scheme.value === "") rate = single ? single.rate : 0n;
+      else if (typed === "") rate = scheme.value === "STANDARD_VAT" ? 750n : 0n;  // as the service's default rate
+      else rate = scaled(typed, 2) || 0n;
+      var tax = divHalfUp(amount * rate, 10000n);
+      if (field(row, "kind").value === "charge") { sums.charge += amount; sums.tax += tax; }
+      else { sums.allowance += amount; sums.tax -= tax; }
+    });
+    return sums;
+  }
+
+  // As integrations/nrs/totals.py: tax-exclusive = lines − discounts + charges, each discount and charge taxed at
+  // its own VAT; withholding (per line, on its amount) is taken off what the buyer pays.
   function recalc() {
     var subtotal = 0n, tax = 0n, withheld = 0n, rates = {}, code = currency();
     body.querySelectorAll("tr.line-row").forEach(function (row) {
@@ -79,19 +119,14 @@
       }
       var scheme = field(row, "tax_scheme").value;
       if (scheme === "WITHHOLDING_TAX") { withholding = withholding || rate; rate = 0n; }  // an older line's way
-      else rates[scheme + " " + rate] = rate;
+      else rates[scheme + " " + rate] = { scheme: scheme, rate: rate };
       var amount = divHalfUp(qty * price, 10000n) - discount + fee;  // kobo
       var lineTax = divHalfUp(amount * rate, 10000n);            // rate is % × 100
       cell.textContent = naira(amount, code);
       subtotal += amount; tax += lineTax; withheld += divHalfUp(amount * withholding, 10000n);
     });
-    var allowance = scaled(named("allowance_amount").value || "0", 2) || 0n;
-    var charge = scaled(named("charge_amount").value || "0", 2) || 0n;
-    var keys = Object.keys(rates);
-    if (keys.length === 1) {
-      var docRate = rates[keys[0]];
-      tax += divHalfUp(charge * docRate, 10000n) - divHalfUp(allowance * docRate, 10000n);
-    }
+    var sums = adjustments(rates), allowance = sums.allowance, charge = sums.charge;
+    tax += sums.tax;
     var inclusive = subtotal - allowance + charge + tax;
     form.querySelector("[data-total=subtotal]").textContent = naira(subtotal, code);
     show("allowance", allowance); show("charge", charge); show("withheld", withheld);
@@ -136,16 +171,22 @@
   });
   if (issueInput) issueInput.addEventListener("change", prefillRate);
 
-  // Keep the formset's numbering contiguous (lines-0-…, lines-1-…) after rows come and go.
-  function renumber() {
-    var rows = body.querySelectorAll("tr.line-row");
+  // Keep a formset's numbering contiguous (lines-0-…, lines-1-…) after rows come and go.
+  function renumberRows(rows, prefix, count) {
+    var name = new RegExp("^" + prefix + "-(\\d+|__prefix__)-"), id = new RegExp("^id_" + prefix + "-(\\d+|__prefix__)-");
     rows.forEach(function (row, index) {
-      row.querySelectorAll("[name^='lines-'], [id^='id_lines-']").forEach(function (el) {
-        if (el.name) el.name = el.name.replace(/^lines-(\d+|__prefix__)-/, "lines-" + index + "-");
-        if (el.id) el.id = el.id.replace(/^id_lines-(\d+|__prefix__)-/, "id_lines-" + index + "-");
+      row.querySelectorAll("[name^='" + prefix + "-'], [id^='id_" + prefix + "-']").forEach(function (el) {
+        if (el.name) el.name = el.name.replace(name, prefix + "-" + index + "-");
+        if (el.id) el.id = el.id.replace(id, "id_" + prefix + "-" + index + "-");
       });
     });
-    total.value = rows.length;
+    count.value = rows.length;
+  }
+  function renumber() { renumberRows(body.querySelectorAll("tr.line-row"), "lines", total); }
+  function renumberAdjustments() {
+    var rows = adjustBody.querySelectorAll("tr.adjustment-row");
+    renumberRows(rows, "adjustments", adjustTotal);
+    addAdjustment.disabled = adjustMax && rows.length >= Number(adjustMax.value);  // the service takes 20 at most
   }
 
   function wire(row) {
@@ -189,9 +230,28 @@
     if (event.target.name && event.target.name.endsWith("-hsn_code")) exemptHint(event.target.closest("tr"));
     recalc();
   });
-  ["allowance_amount", "charge_amount"].forEach(function (name) {
-    var input = named(name); if (input) input.addEventListener("input", recalc);
-  });
+  if (adjustBody && adjustTemplate && addAdjustment) {
+    addAdjustment.addEventListener("click", function () {
+      adjustBody.appendChild(adjustTemplate.content.cloneNode(true));
+      var row = adjustBody.lastElementChild;
+      renumberAdjustments(); recalc();
+      field(row, "kind").focus();
+    });
+    adjustBody.addEventListener("click", function (event) {
+      if (!event.target.classList.contains("remove-adjustment")) return;
+      event.target.closest("tr").remove();
+      renumberAdjustments(); recalc();
+    });
+    adjustBody.addEventListener("input", recalc);
+    adjustBody.addEventListener("change", function (event) {
+      if (event.target.name && event.target.name.endsWith("-tax_scheme")) {  // the VAT's usual rate, as on a line
+        var rate = event.target.value === "" ? "" : DEFAULT_RATES[event.target.value];
+        if (rate !== undefined) field(event.target.closest("tr"), "tax_rate").value = rate;
+      }
+      recalc();
+    });
+    renumberAdjustments();
+  }
   body.addEventListener("change", function (event) {
     if (event.target.name && event.target.name.endsWith("-tax_scheme")) {
       var rate = DEFAULT_RATES[event.target.value];

@@ -1,6 +1,6 @@
 """In the browser: the editor's live totals for the worked examples (docs/worked-examples.md) as the clerk types,
 worked out in the page exactly as the server will: withholding tax taken off the amount payable, a discount and
-a charge on the whole invoice taxed at the lines' rate, and a line's fee."""
+a charge on the whole invoice (rows of their own) taxed at the lines' rate, and a line's fee."""
 
 import pytest
 from playwright.sync_api import expect
@@ -46,9 +46,15 @@ def test_the_live_totals_take_withholding_off_and_add_the_charge(page, sign_in, 
     page.locator("[name=lines-0-fee]").fill("0")
     page.locator("[name=lines-0-quantity]").fill("1")
     page.locator("[name=lines-0-unit_price]").fill("150,000")
-    page.get_by_label("Discount on the whole invoice").fill("15,000")
-    page.get_by_label("Charge on the whole invoice").fill("5,000")
+    rows = page.locator("#adjustments tr.adjustment-row")
+    rows.nth(0).get_by_label("Reason").fill("Loyalty discount")
+    rows.nth(0).get_by_label("Amount").fill("15,000")
+    page.get_by_role("button", name="+ Add a discount or charge").click()
+    rows.nth(1).get_by_label("Discount or charge", exact=True).select_option(label="Charge")
+    rows.nth(1).get_by_label("Reason").fill("Delivery")
+    rows.nth(1).get_by_label("Amount").fill("5,000")
     figures = worked_example("allowance-charge")
     expect(page.locator("[data-total=allowance]")).to_have_text("−" + naira(figures["Discount: Loyalty discount"]))
+    expect(page.locator("[data-total=charge]")).to_have_text(naira(figures["Charge: Delivery"]))
     expect(page.locator("[data-total=tax]")).to_have_text(naira(figures["VAT 7.5%"]))
     expect(page.locator("[data-total=payable]")).to_have_text(naira(figures["Amount payable"]))

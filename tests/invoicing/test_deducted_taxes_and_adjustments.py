@@ -255,6 +255,18 @@ def test_review_and_approval_thresholds_compare_the_total_with_its_taxes_before_
 # --- the editor ------------------------------------------------------------------------------------------
 
 
+def adjustment_rows(items: list) -> dict:
+    """The editor's discount and charge rows for `allowance_charges` items, amounts as people type them (15,000)."""
+    data = {"adjustments-TOTAL_FORMS": str(len(items)), "adjustments-INITIAL_FORMS": "0"}
+    for index, item in enumerate(items):
+        data[f"adjustments-{index}-kind"] = "charge" if item["charge_indicator"] else "discount"
+        data[f"adjustments-{index}-amount"] = f"{Decimal(item['amount']):,}"
+        data[f"adjustments-{index}-reason"] = item["reason"]
+        data[f"adjustments-{index}-tax_scheme"] = item.get("tax_scheme", "")  # "": the same VAT as the lines
+        data[f"adjustments-{index}-tax_rate"] = item.get("tax_rate", "")
+    return data
+
+
 def editor_data(name: str) -> dict:
     case = case_body(name, number=f"ED-{NAMES.index(name) + 1}")
     customer = case["customer"]
@@ -275,10 +287,7 @@ def editor_data(name: str) -> dict:
     }
     for key in ("name", "tin", "email", "address", "city", "postal_code", "country"):
         data[f"customer_{key}"] = customer.get(key, "")
-    for item in case.get("allowance_charges", []):
-        prefix = "charge" if item["charge_indicator"] else "allowance"
-        data[f"{prefix}_amount"] = f"{Decimal(item['amount']):,}"  # as people type it: 15,000
-        data[f"{prefix}_reason"] = item["reason"]
+    data.update(adjustment_rows(case.get("allowance_charges", [])))
     for index, line in enumerate(case["lines"]):
         for key in ("description", "quantity", "unit_price", "fee", "tax_scheme", "tax_rate", "unit_of_measure"):
             data[f"lines-{index}-{key}"] = line.get(key, "")
@@ -315,8 +324,11 @@ def test_the_editor_shows_the_fee_unit_withholding_and_payment_fields(client, re
         "lines-0-fee",
         "lines-0-unit_of_measure",
         "lines-0-withholding_rate",
-        "allowance_amount",
-        "charge_reason",
+        "adjustments-0-kind",
+        "adjustments-0-reason",
+        "adjustments-0-amount",
+        "adjustments-0-tax_scheme",
+        "adjustments-0-tax_rate",
         "payment_means",
         "payment_terms_note",
     ):
@@ -551,8 +563,12 @@ def test_a_draft_keeps_its_allowance_charge_payment_means_fee_unit_and_withholdi
         draft = Invoice.objects.get(tenant=ready_tenant)
     assert draft.status == "DRAFT"
     page = client.get(reverse("invoice_edit", args=[draft.pk])).content.decode()
-    assert 'name="allowance_amount" value="15,000.00"' in page and 'value="Loyalty discount"' in page
-    assert 'name="charge_amount" value="5,000.00"' in page
+    assert 'name="adjustments-0-amount" value="15,000.00"' in page
+    assert 'name="adjustments-0-reason" value="Loyalty discount"' in page
+    assert 'name="adjustments-1-amount" value="5,000.00"' in page
+    assert 'name="adjustments-1-reason" value="Delivery"' in page
+    assert '<option value="charge" selected>Charge</option>' in page  # the second row is the delivery charge
+    assert 'name="adjustments-TOTAL_FORMS" value="2"' in page
     assert '<option value="30" selected>Bank transfer</option>' in page
     assert 'name="lines-0-withholding_rate" value="5"' in page and 'name="lines-1-fee" value="250"' in page
     assert 'name="lines-0-unit_of_measure" value="box"' in page
