@@ -144,7 +144,9 @@ def purchase_qr(request, pk):
     code = document_view(_received(pk)).qr_code
     if not code:
         raise Http404
-    return HttpResponse(qr_png(code), content_type="image/png")
+    response = HttpResponse(qr_png(code), content_type="image/png")
+    response["Cache-Control"] = "private, max-age=86400"  # NRS's code never changes: drawn once a day at most
+    return response
 
 
 @tenant_required

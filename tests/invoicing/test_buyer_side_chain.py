@@ -105,6 +105,7 @@ def test_a_b2b_invoice_goes_from_seller_to_buyer_and_the_acknowledgement_back(
     assert reverse("purchase_qr", args=[received.pk]) in page
     png = client.get(reverse("purchase_qr", args=[received.pk]))
     assert png["Content-Type"] == "image/png"
+    assert png["Cache-Control"] == "private, max-age=86400"  # the browser keeps it; shared caches never do
     (scanned,) = zxingcpp.read_barcodes(Image.open(io.BytesIO(png.content)), formats=zxingcpp.BarcodeFormat.QRCode)
     issuer = SandboxBusiness.objects.get(business_id=seller.nrs_business_id)
     opened = qr_decrypt(issuer, scanned.text)
