@@ -11,11 +11,17 @@ of this answer (a field the schema lists as optional).
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC
 from typing import Any
 
 from portal.openapi import component, obj, ref
 
 OMIT = object()
+
+
+def iso(value):
+    """A moment as the API answers it (openapi.TIMESTAMP): ISO 8601 in UTC with a Z, or None."""
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z") if value else None
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,8 @@ from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 
+from portal.admin_api import AdminCollection, page
 from portal.api_errors import ApiError, refuse_nul
-from portal.api_pagination import paginated
 from portal.contract import refuse_missing_body
 from portal.openapi import (
     UUID,
@@ -27,9 +27,6 @@ from portal.openapi import (
     nullable,
     obj,
     operation,
-    page_of,
-    paging,
-    path_parameter,
     response,
     text,
 )
@@ -44,8 +41,11 @@ from tenants.models import ApiKey, CryptoKey, Location
 from tenants.permissions import IsTenantAdminSession
 from tenants.readiness import tenant_readiness
 
-SETTINGS = {"tags": ["Tenant settings"], "security": "SESSION"}  # every /tenant/… operation
-RECORD_ID = path_parameter("id", "int", "Record id.")
+TAG = "Tenant settings"  # every /tenant/… operation
+SETTINGS = {"tags": [TAG], "security": "SESSION"}
+LOCATIONS = AdminCollection(TAG, s.LOCATION)
+CRYPTO_KEYS = AdminCollection(TAG, s.CRYPTO_KEY)
+API_KEYS = AdminCollection(TAG, s.API_KEY)
 
 _API_NAMES = {
     "name": "legalName",
@@ -304,28 +304,13 @@ def tenant_nrs_credentials(request):
     return Response(s.NRS_CREDENTIALS_STATUS.render(tenant))
 
 
-@extend_schema(
-    methods=["GET"],
-    **operation(
-        "List locations",
-        operation_id="listLocations",
-        **SETTINGS,
-        parameters=paging(200),
-        responses={200: response(page_of(s.LOCATION.schema), "Primary first.")},
-        errors=(400,),
-    ),
-)
-@extend_schema(
-    methods=["POST"],
-    **operation(
-        "Add a location",
-        operation_id="createLocation",
-        **SETTINGS,
-        description="The primary location is the supplier's postal address on every invoice (one primary).",
-        request=json_body(s.LocationSerializer),
-        responses={201: response(s.LOCATION.schema, "Created.")},
-        errors=(400, 413, 415),
-    ),
+@LOCATIONS.list("List locations", operation_id="listLocations", answer="Primary first.")
+@LOCATIONS.create(
+    "Add a location",
+    operation_id="createLocation",
+    description="The primary location is the supplier's postal address on every invoice (one primary).",
+    body=s.LocationSerializer,
+    answer="Created.",
 )
 @api_view(["GET", "POST"])
 @permission_classes([IsTenantAdminSession])
@@ -342,43 +327,12 @@ def tenant_locations(request):
             _raise_api(exc)
         return Response(s.location_data(location), status=status.HTTP_201_CREATED)
     qs = Location.objects.select_related("state", "lga").order_by("-is_primary", "created_at")
-    return paginated(request, qs, s.location_data, max_limit=200)
+    return page(request, qs, s.location_data)
 
 
-@extend_schema(
-    methods=["GET"],
-    **operation(
-        "Get a location",
-        operation_id="getLocation",
-        **SETTINGS,
-        parameters=[RECORD_ID],
-        responses={200: response(s.LOCATION.schema, "The location.")},
-        errors=(404,),
-    ),
-)
-@extend_schema(
-    methods=["PATCH"],
-    **operation(
-        "Update a location",
-        operation_id="updateLocation",
-        **SETTINGS,
-        request=json_body(s.LocationSerializer),
-        parameters=[RECORD_ID],
-        responses={200: response(s.LOCATION.schema, "Updated.")},
-        errors=(400, 404, 413, 415),
-    ),
-)
-@extend_schema(
-    methods=["DELETE"],
-    **operation(
-        "Delete a location",
-        operation_id="deleteLocation",
-        **SETTINGS,
-        parameters=[RECORD_ID],
-        responses={204: response(None, "Deleted.")},
-        errors=(404,),
-    ),
-)
+@LOCATIONS.get("Get a location", operation_id="getLocation", answer="The location.")
+@LOCATIONS.update("Update a location", operation_id="updateLocation", body=s.LocationSerializer)
+@LOCATIONS.delete("Delete a location", operation_id="deleteLocation")
 @api_view(["GET", "PATCH", "DELETE"])
 @permission_classes([IsTenantAdminSession])
 def tenant_location(request, pk):
@@ -399,35 +353,22 @@ def tenant_location(request, pk):
     return Response(s.location_data(location))
 
 
-@extend_schema(
-    methods=["GET"],
-    **operation(
-        "List crypto keys",
-        operation_id="listCryptoKeys",
-        **SETTINGS,
-        parameters=paging(200),
-        responses={200: response(page_of(s.CRYPTO_KEY.schema), "Uploaded keys.")},
-        errors=(400,),
-    ),
-)
-@extend_schema(
-    methods=["POST"],
-    **operation(
-        "Upload the NRS crypto-key file",
-        operation_id="uploadCryptoKey",
-        **SETTINGS,
-        description="The crypto_keys.txt file from the NRS portal: as multipart field `file`, or its text as "
-        "JSON `keyFile`. Stored encrypted; the new key becomes the active one. Optional `validUntil`: the day NRS "
-        "said the key stops working (the admins' dashboard warns before it).",
-        request={
-            "multipart/form-data": obj({"file": text(format="binary"), "validUntil": s.VALID_UNTIL}, required=["file"]),
-            "application/json": obj(
-                {"keyFile": text("The file's text."), "validUntil": s.VALID_UNTIL}, required=["keyFile"]
-            ),
-        },
-        responses={201: response(s.CRYPTO_KEY.schema, "Uploaded.")},
-        errors=(400, 413, 415),
-    ),
+@CRYPTO_KEYS.list("List crypto keys", operation_id="listCryptoKeys", answer="Uploaded keys.")
+@CRYPTO_KEYS.operation(  # not json_body: a multipart upload, or the file's text in JSON
+    "POST",
+    "Upload the NRS crypto-key file",
+    operation_id="uploadCryptoKey",
+    description="The crypto_keys.txt file from the NRS portal: as multipart field `file`, or its text as "
+    "JSON `keyFile`. Stored encrypted; the new key becomes the active one. Optional `validUntil`: the day NRS "
+    "said the key stops working (the admins' dashboard warns before it).",
+    request={
+        "multipart/form-data": obj({"file": text(format="binary"), "validUntil": s.VALID_UNTIL}, required=["file"]),
+        "application/json": obj(
+            {"keyFile": text("The file's text."), "validUntil": s.VALID_UNTIL}, required=["keyFile"]
+        ),
+    },
+    responses={201: response(s.CRYPTO_KEY.schema, "Uploaded.")},
+    errors=(400, 413, 415),
 )
 @api_view(["GET", "POST"])
 @permission_classes([IsTenantAdminSession])
@@ -456,19 +397,10 @@ def tenant_crypto_keys(request):
             raise ApiError(" ".join(exc.messages), fields={"file": " ".join(exc.messages)}) from None
         return Response(s.crypto_key_data(key), status=status.HTTP_201_CREATED)
     qs = CryptoKey.objects.select_related("uploaded_by")
-    return paginated(request, qs, s.crypto_key_data, max_limit=200)
+    return page(request, qs, s.crypto_key_data)
 
 
-@extend_schema(
-    **operation(
-        "Delete a crypto key",
-        operation_id="deleteCryptoKey",
-        **SETTINGS,
-        parameters=[RECORD_ID],
-        responses={204: response(None, "Deleted.")},
-        errors=(404,),
-    )
-)
+@CRYPTO_KEYS.delete("Delete a crypto key", operation_id="deleteCryptoKey")
 @api_view(["DELETE"])
 @permission_classes([IsTenantAdminSession])
 def tenant_crypto_key(request, pk):
@@ -476,32 +408,19 @@ def tenant_crypto_key(request, pk):
     return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-@extend_schema(
-    methods=["GET"],
-    **operation(
-        "List API keys",
-        operation_id="listApiKeys",
-        **SETTINGS,
-        parameters=paging(200),
-        responses={200: response(page_of(s.API_KEY.schema), "The business's keys.")},
-        errors=(400,),
-    ),
-)
-@extend_schema(
-    methods=["POST"],
-    **operation(
-        "Create an API key",
-        operation_id="createApiKey",
-        **SETTINGS,
-        description="The plaintext `key` is in this answer only; it is stored as a hash.",
-        request=json_body(s.ApiKeyCreateSerializer),
-        responses={
-            201: response(
-                s.API_KEY_CREATED.schema, "Created: copy the key now.", ("Created", schemas.API_KEY_CREATED_EXAMPLE)
-            )
-        },
-        errors=(400, 413, 415),
-    ),
+@API_KEYS.list("List API keys", operation_id="listApiKeys", answer="The business's keys.")
+@API_KEYS.operation(  # answers another shape than the list's: the key's plaintext, this once
+    "POST",
+    "Create an API key",
+    operation_id="createApiKey",
+    description="The plaintext `key` is in this answer only; it is stored as a hash.",
+    request=json_body(s.ApiKeyCreateSerializer),
+    responses={
+        201: response(
+            s.API_KEY_CREATED.schema, "Created: copy the key now.", ("Created", schemas.API_KEY_CREATED_EXAMPLE)
+        )
+    },
+    errors=(400, 413, 415),
 )
 @api_view(["GET", "POST"])
 @permission_classes([IsTenantAdminSession])
@@ -514,19 +433,17 @@ def tenant_api_keys(request):
             _raise_api(exc)
         # The only time the key is ever shown.
         return Response(s.API_KEY_CREATED.render(s.NewApiKey(key, plaintext)), status=status.HTTP_201_CREATED)
-    return paginated(request, ApiKey.objects.all(), s.api_key_data, max_limit=200)
+    return page(request, ApiKey.objects.all(), s.api_key_data)
 
 
-@extend_schema(
-    **operation(
-        "Revoke an API key",
-        operation_id="revokeApiKey",
-        **SETTINGS,
-        description="Requests with a revoked key get 401 from then on. Answers the revoked key.",
-        parameters=[RECORD_ID],
-        responses={200: response(s.API_KEY.schema, "Revoked.")},
-        errors=(404,),
-    )
+@API_KEYS.operation(  # a DELETE that answers the revoked key, not 204
+    "DELETE",
+    "Revoke an API key",
+    operation_id="revokeApiKey",
+    description="Requests with a revoked key get 401 from then on. Answers the revoked key.",
+    parameters=[API_KEYS.record_id],
+    responses={200: response(s.API_KEY.schema, "Revoked.")},
+    errors=(404,),
 )
 @api_view(["DELETE"])
 @permission_classes([IsTenantAdminSession])

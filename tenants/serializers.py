@@ -1,15 +1,13 @@
 """Admin API bodies: camelCase in and out (as the spec's responses are). Requests are parsed by the serializers;
 answers are Shapes (portal/shapes.py), whose declaration is both the rendering and the OpenAPI component."""
 
-from datetime import UTC
-
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from integrations.reference.models import Country, Lga, State
 from portal.openapi import TIMESTAMP, UUID, boolean, integer, nullable, text
-from portal.shapes import Field, Shape
+from portal.shapes import Field, Shape, iso
 from tenants.models import ApiKey, Tenant
 from tenants.validators import future_or_empty, validate_phone, validate_postal_code, validate_service_id, validate_tin
 
@@ -35,11 +33,6 @@ class ValidUntilField(serializers.DateField):
 
 def _day(value):
     return value.isoformat() if value else None
-
-
-def _iso(value):
-    """Timestamps in API responses are ISO 8601 UTC."""
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z") if value else None
 
 
 class ProfileSerializer(serializers.Serializer):
@@ -81,7 +74,7 @@ PROFILE = Shape(
         "nrsServiceId": Field(text(), lambda tenant: tenant.nrs_service_id),
         "environment": Field(text(enum=["sandbox", "live"]), lambda tenant: tenant.environment),
         "nrsCredentialsConfigured": Field(boolean(), lambda tenant: tenant.has_nrs_credentials),
-        "nrsCredentialsUpdatedAt": Field(TIMESTAMP, lambda tenant: _iso(tenant.nrs_credentials_updated_at)),
+        "nrsCredentialsUpdatedAt": Field(TIMESTAMP, lambda tenant: iso(tenant.nrs_credentials_updated_at)),
     },
 )
 profile_data = PROFILE.render
@@ -103,7 +96,7 @@ NRS_CREDENTIALS_STATUS = Shape(
     "NrsCredentialsStatus",
     {
         "configured": Field(boolean(), lambda tenant: tenant.has_nrs_credentials),
-        "updatedAt": Field(TIMESTAMP, lambda tenant: _iso(tenant.nrs_credentials_updated_at)),
+        "updatedAt": Field(TIMESTAMP, lambda tenant: iso(tenant.nrs_credentials_updated_at)),
         "validUntil": Field(VALID_UNTIL, lambda tenant: _day(tenant.nrs_credentials_valid_until)),
     },
     description="Write-only credentials: only whether they are set, never their value.",
@@ -171,7 +164,7 @@ CRYPTO_KEY = Shape(
         "id": Field(integer(), lambda key: key.pk),
         "fingerprint": Field(text(), lambda key: key.fingerprint),
         "isActive": Field(boolean(), lambda key: key.is_active),
-        "uploadedAt": Field(TIMESTAMP, lambda key: _iso(key.uploaded_at)),
+        "uploadedAt": Field(TIMESTAMP, lambda key: iso(key.uploaded_at)),
         "uploadedBy": Field(nullable(text()), lambda key: key.uploaded_by.email if key.uploaded_by else None),
         "validUntil": Field(VALID_UNTIL, lambda key: _day(key.valid_until)),
     },
@@ -201,10 +194,10 @@ API_KEY = Shape(
         "name": Field(text(), lambda key: key.name),
         "prefix": Field(text("Visible part: fp_test_… (sandbox) or fp_live_…"), lambda key: key.prefix),
         "status": Field(text(enum=["active", "revoked", "expired"]), lambda key: key.status),
-        "createdAt": Field(TIMESTAMP, lambda key: _iso(key.created_at)),
-        "expiresAt": Field(TIMESTAMP, lambda key: _iso(key.expires_at)),
-        "revokedAt": Field(TIMESTAMP, lambda key: _iso(key.revoked_at)),
-        "lastUsedAt": Field(TIMESTAMP, lambda key: _iso(key.last_used_at)),
+        "createdAt": Field(TIMESTAMP, lambda key: iso(key.created_at)),
+        "expiresAt": Field(TIMESTAMP, lambda key: iso(key.expires_at)),
+        "revokedAt": Field(TIMESTAMP, lambda key: iso(key.revoked_at)),
+        "lastUsedAt": Field(TIMESTAMP, lambda key: iso(key.last_used_at)),
         "readOnly": Field(boolean(READ_ONLY_HELP), lambda key: key.read_only),
         "allowedNetworks": Field(
             {

@@ -4,12 +4,9 @@ published reference says of "integration connectors".
 No answer ever carries a secret: only the names of those saved (`secretsSet`).
 """
 
-from datetime import UTC
-
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
-from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.decorators import api_view, permission_classes
 from rest_framework.response import Response
@@ -17,31 +14,14 @@ from rest_framework.response import Response
 from integrations.connectors import api_schemas as schemas
 from integrations.connectors import services
 from integrations.connectors.models import Connector, ConnectorRun, SourceDocument
-from portal.api_errors import ApiError, refusal, refuse_nul
-from portal.api_pagination import paginated
+from portal.admin_api import AdminCollection, json_object, page, refused
+from portal.api_errors import ApiError
 from portal.contract import off_schema
 from portal.idempotency import idempotent
-from portal.openapi import (
-    TIMESTAMP,
-    UUID,
-    examples,
-    idempotency,
-    integer,
-    json_body,
-    nullable,
-    obj,
-    operation,
-    page_of,
-    paging,
-    path_parameter,
-    query,
-    response,
-    text,
-)
-from portal.shapes import Field, Shape
+from portal.openapi import TIMESTAMP, UUID, integer, nullable, obj, path_parameter, query, response, text
+from portal.shapes import Field, Shape, iso
 from tenants.permissions import IsTenantAdminSession
 
-ADMIN = {"tags": ["Connectors"], "security": "SESSION"}  # every operation here
 CONNECTOR_ID = path_parameter("id", "uuid", "Connector id.")
 DOCUMENT_ID = path_parameter("document_id", "int", "The source document's id (from …/documents).")
 # API names of the request fields → the service's.
@@ -54,12 +34,7 @@ WRITABLE = {
     "everyMinutes": "every_minutes",
     "state": "state",
 }
-READ_ONLY = ("id", "secretsSet", "watermark", "nextRunAt", "lastRun", "createdAt", "updatedAt", "links")
 API_NAME = {service: api for api, service in WRITABLE.items()}
-
-
-def _iso(value):
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z") if value else None
 
 
 # --- The answers, declared once for rendering and for the schema (portal/shapes.py) ------------------------
@@ -68,8 +43,8 @@ RUN = Shape(
     "ConnectorRun",
     {
         "id": Field(integer(), lambda run: run.pk),
-        "startedAt": Field(TIMESTAMP, lambda run: _iso(run.started_at)),
-        "finishedAt": Field(TIMESTAMP, lambda run: _iso(run.finished_at)),
+        "startedAt": Field(TIMESTAMP, lambda run: iso(run.started_at)),
+        "finishedAt": Field(TIMESTAMP, lambda run: iso(run.finished_at)),
         "outcome": Field(
             text(
                 "running; ok; partly (some documents need a fix: see documents); failed (the source could not be "
@@ -101,13 +76,13 @@ DOCUMENT = Shape(
         ),
         "error": Field(nullable(text("What is wrong and how to fix it.")), lambda document: document.error or None),
         "invoiceId": Field(nullable(UUID), lambda document: str(document.invoice_id) if document.invoice_id else None),
-        "writtenBackAt": Field(TIMESTAMP, lambda document: _iso(document.written_back_at)),
+        "writtenBackAt": Field(TIMESTAMP, lambda document: iso(document.written_back_at)),
         "writtenBackStatus": Field(
             nullable(text("The invoice status last written back to the source.")),
             lambda document: document.written_back_status or None,
         ),
         "writeBackError": Field(nullable(text()), lambda document: document.write_back_error or None),
-        "updatedAt": Field(TIMESTAMP, lambda document: _iso(document.updated_at)),
+        "updatedAt": Field(TIMESTAMP, lambda document: iso(document.updated_at)),
         "links": Field(
             obj({"retry": text()}),
             lambda document: {
@@ -143,11 +118,11 @@ CONNECTOR = Shape(
         ),
         "nextRunAt": Field(
             {**TIMESTAMP, "description": "null while paused, or when due at the next minute."},
-            lambda connector: _iso(connector.next_run_at) if connector.state == Connector.State.ACTIVE else None,
+            lambda connector: iso(connector.next_run_at) if connector.state == Connector.State.ACTIVE else None,
         ),
         "lastRun": Field(nullable(RUN.schema), _last_run),
-        "createdAt": Field(TIMESTAMP, lambda connector: _iso(connector.created_at)),
-        "updatedAt": Field(TIMESTAMP, lambda connector: _iso(connector.updated_at)),
+        "createdAt": Field(TIMESTAMP, lambda connector: iso(connector.created_at)),
+        "updatedAt": Field(TIMESTAMP, lambda connector: iso(connector.updated_at)),
         "links": Field(
             obj({"self": text(), "runs": text(), "documents": text(), "sync": text()}),
             lambda connector: {
@@ -161,19 +136,17 @@ CONNECTOR = Shape(
     description="Where invoices come in from (an SFTP folder, QuickBooks Online, Odoo). Secrets are never echoed.",
 )
 connector_data = CONNECTOR.render
+CONNECTORS = AdminCollection("Connectors", CONNECTOR, record_id=CONNECTOR_ID)
+REFUSALS = (ValidationError, services.ConnectorError)  # what the services refuse, answered as API errors
 
 
 def _body(request, *, partial: bool) -> dict:
-    data = request.data
-    if not isinstance(data, dict):
-        raise ApiError('The body must be a JSON object such as {"name": …, "kind": …, "settings": {…}}.')
-    refuse_nul(data)
-    unknown = sorted(set(data) - set(WRITABLE) - set(READ_ONLY))
-    if unknown:
-        raise ApiError(
-            f"Unknown field {unknown[0]!r}; send {', '.join(WRITABLE)}.",
-            fields={name: "unknown field" for name in unknown},
-        )
+    data = json_object(
+        request,
+        such_as='{"name": …, "kind": …, "settings": {…}}',
+        known=(*WRITABLE, *schemas.READ_ONLY),
+        send=", ".join(WRITABLE),
+    )
     wrong = off_schema(data, "ConnectorPatch" if partial else "ConnectorInput")
     if wrong:
         raise ApiError("Some fields are invalid; see fields.", fields=wrong)
@@ -183,38 +156,19 @@ def _body(request, *, partial: bool) -> dict:
     return body
 
 
-def _raise(exc):
-    raise refusal(exc, field_names=API_NAME) from None
-
-
 def _connector(pk):
     return get_object_or_404(Connector, pk=pk)
 
 
-@extend_schema(
-    methods=["GET"],
-    **operation(
-        "List connectors",
-        operation_id="listConnectors",
-        **ADMIN,
-        parameters=paging(200),
-        responses={200: response(page_of(CONNECTOR.schema), "Connectors, by name.")},
-        errors=(400,),
-    ),
-)
-@extend_schema(
-    methods=["POST"],
-    **operation(
-        "Add a connector",
-        operation_id="createConnector",
-        **ADMIN,
-        description="Its first run starts within a minute, then every `everyMinutes`.",
-        request=json_body(schemas.CONNECTOR_INPUT),
-        parameters=idempotency(),
-        examples=examples(("Odoo", schemas.CONNECTOR_INPUT_EXAMPLE), request_only=True),
-        responses={201: response(CONNECTOR.schema, "Added.")},
-        errors=(400, 409, 413, 415),
-    ),
+@CONNECTORS.list("List connectors", operation_id="listConnectors", answer="Connectors, by name.")
+@CONNECTORS.create(
+    "Add a connector",
+    operation_id="createConnector",
+    description="Its first run starts within a minute, then every `everyMinutes`.",
+    body=schemas.CONNECTOR_INPUT,
+    idempotent=True,
+    example=("Odoo", schemas.CONNECTOR_INPUT_EXAMPLE),
+    answer="Added.",
 )
 @api_view(["GET", "POST"])
 @permission_classes([IsTenantAdminSession])
@@ -222,51 +176,25 @@ def _connector(pk):
 def connectors(request):
     if request.method == "POST":
         body = _body(request, partial=False)
-        try:
+        with refused(*REFUSALS, field_names=API_NAME):
             connector = services.connector_create(tenant=request._request.tenant, data=body, user=request.user)
-        except (ValidationError, services.ConnectorError) as exc:
-            _raise(exc)
         return Response(connector_data(connector), status=status.HTTP_201_CREATED)
-    return paginated(request, Connector.objects.order_by("name", "pk"), connector_data, max_limit=200)
+    return page(request, Connector.objects.order_by("name", "pk"), connector_data)
 
 
-@extend_schema(
-    methods=["GET"],
-    **operation(
-        "Get a connector",
-        operation_id="getConnector",
-        **ADMIN,
-        parameters=[CONNECTOR_ID],
-        responses={200: response(CONNECTOR.schema, "The connector.")},
-        errors=(404,),
-    ),
+@CONNECTORS.get("Get a connector", operation_id="getConnector", answer="The connector.")
+@CONNECTORS.update(
+    "Update a connector",
+    operation_id="updateConnector",
+    description='Change its name, settings, secrets, mappings or schedule; `{"state": "paused"}` pauses it, '
+    '`{"state": "active"}` resumes it.',
+    body=schemas.CONNECTOR_PATCH,
+    example=("Pause", {"state": "paused"}),
 )
-@extend_schema(
-    methods=["PATCH"],
-    **operation(
-        "Update a connector",
-        operation_id="updateConnector",
-        **ADMIN,
-        description='Change its name, settings, secrets, mappings or schedule; `{"state": "paused"}` pauses it, '
-        '`{"state": "active"}` resumes it.',
-        request=json_body(schemas.CONNECTOR_PATCH),
-        parameters=[CONNECTOR_ID],
-        examples=examples(("Pause", {"state": "paused"}), request_only=True),
-        responses={200: response(CONNECTOR.schema, "Updated.")},
-        errors=(400, 404, 413, 415),
-    ),
-)
-@extend_schema(
-    methods=["DELETE"],
-    **operation(
-        "Delete a connector",
-        operation_id="deleteConnector",
-        **ADMIN,
-        description="Its runs, documents and secrets go; the invoices it brought in stay.",
-        parameters=[CONNECTOR_ID],
-        responses={204: response(None, "Deleted.")},
-        errors=(404,),
-    ),
+@CONNECTORS.delete(
+    "Delete a connector",
+    operation_id="deleteConnector",
+    description="Its runs, documents and secrets go; the invoices it brought in stay.",
 )
 @api_view(["GET", "PATCH", "DELETE"])
 @permission_classes([IsTenantAdminSession])
@@ -277,44 +205,33 @@ def connector(request, pk):
         return Response(status=status.HTTP_204_NO_CONTENT)
     if request.method == "PATCH":
         body = _body(request, partial=True)
-        try:
+        with refused(*REFUSALS, field_names=API_NAME):
             services.connector_update(connector=found, data=body, user=request.user)
-        except (ValidationError, services.ConnectorError) as exc:
-            _raise(exc)
     return Response(connector_data(found))
 
 
-@extend_schema(
-    **operation(
-        "List a connector's runs",
-        operation_id="listConnectorRuns",
-        **ADMIN,
-        parameters=[CONNECTOR_ID, *paging(200)],
-        responses={200: response(page_of(RUN.schema), "Runs, newest first.")},
-        errors=(400, 404),
-    )
+@CONNECTORS.list(
+    "List a connector's runs",
+    operation_id="listConnectorRuns",
+    shape=RUN,
+    nested=True,
+    answer="Runs, newest first.",
 )
 @api_view(["GET"])
 @permission_classes([IsTenantAdminSession])
 def connector_runs(request, pk):
     found = _connector(pk)
     runs = ConnectorRun.objects.filter(connector=found).order_by("-started_at", "-id")
-    return paginated(request, runs, RUN.render, max_limit=200)
+    return page(request, runs, RUN.render)
 
 
-@extend_schema(
-    **operation(
-        "List a connector's documents",
-        operation_id="listConnectorDocuments",
-        **ADMIN,
-        parameters=[
-            CONNECTOR_ID,
-            *paging(200),
-            query("state", text(enum=list(SourceDocument.State.values)), "Only these."),
-        ],
-        responses={200: response(page_of(DOCUMENT.schema), "Documents, most recently read first.")},
-        errors=(400, 404),
-    )
+@CONNECTORS.list(
+    "List a connector's documents",
+    operation_id="listConnectorDocuments",
+    shape=DOCUMENT,
+    nested=True,
+    filters=[query("state", text(enum=list(SourceDocument.State.values)), "Only these.")],
+    answer="Documents, most recently read first.",
 )
 @api_view(["GET"])
 @permission_classes([IsTenantAdminSession])
@@ -327,56 +244,48 @@ def connector_documents(request, pk):
             choices = ", ".join(SourceDocument.State.values)
             raise ApiError(f"state must be one of {choices}.", fields={"state": f"one of {choices}"})
         documents = documents.filter(state=state)
-    return paginated(request, documents, DOCUMENT.render, max_limit=200)
+    return page(request, documents, DOCUMENT.render)
 
 
-@extend_schema(
-    **operation(
-        "Run a connector now",
-        operation_id="syncConnector",
-        **ADMIN,
-        description="Queues a run at once; its result appears in …/runs. A paused connector answers 409 "
-        "(`connector_paused`): resume it first.",
-        request=None,
-        parameters=[CONNECTOR_ID],
-        responses={202: response(CONNECTOR.schema, "Queued.")},
-        errors=(404, 409),
-    )
+@CONNECTORS.operation(
+    "POST",
+    "Run a connector now",
+    operation_id="syncConnector",
+    description="Queues a run at once; its result appears in …/runs. A paused connector answers 409 "
+    "(`connector_paused`): resume it first.",
+    request=None,
+    parameters=[CONNECTOR_ID],
+    responses={202: response(CONNECTOR.schema, "Queued.")},
+    errors=(404, 409),
 )
 @api_view(["POST"])
 @permission_classes([IsTenantAdminSession])
 def connector_sync(request, pk):
     found = _connector(pk)
-    try:
+    with refused(services.ConnectorError, field_names=API_NAME):
         services.connector_run_now(connector=found, user=request.user)
-    except services.ConnectorError as exc:
-        _raise(exc)
     return Response(connector_data(found), status=status.HTTP_202_ACCEPTED)
 
 
-@extend_schema(
-    **operation(
-        "Retry a document",
-        operation_id="retryConnectorDocument",
-        **ADMIN,
-        description="After a fix (a mapping, a customer's details): the document in error is tried again and "
-        "becomes an invoice, or keeps its (new) error. A document not in error answers 409 "
-        "(`document_not_in_error`).",
-        request=None,
-        parameters=[CONNECTOR_ID, DOCUMENT_ID],
-        responses={200: response(DOCUMENT.schema, "Tried again: see its state.")},
-        errors=(404, 409),
-    )
+@CONNECTORS.operation(
+    "POST",
+    "Retry a document",
+    operation_id="retryConnectorDocument",
+    description="After a fix (a mapping, a customer's details): the document in error is tried again and "
+    "becomes an invoice, or keeps its (new) error. A document not in error answers 409 "
+    "(`document_not_in_error`).",
+    request=None,
+    parameters=[CONNECTOR_ID, DOCUMENT_ID],
+    responses={200: response(DOCUMENT.schema, "Tried again: see its state.")},
+    errors=(404, 409),
 )
 @api_view(["POST"])
 @permission_classes([IsTenantAdminSession])
 def connector_document_retry(request, pk, document_pk):
     found = _connector(pk)
     document = get_object_or_404(SourceDocument, pk=document_pk, connector=found)
-    try:
+    with refused(services.ConnectorError, field_names=API_NAME):
         services.connector_document_retry(document=document, user=request.user)
-    except services.ConnectorError as exc:
-        _raise(exc)
     return Response(DOCUMENT.render(document))
 
 

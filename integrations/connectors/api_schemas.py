@@ -37,6 +37,9 @@ CONNECTOR_MAPPINGS = component(
     ),
 )
 
+# What GET answers carry besides the writable fields: a body may send them back unchanged (read-only, ignored).
+READ_ONLY = ("id", "secretsSet", "watermark", "nextRunAt", "lastRun", "createdAt", "updatedAt", "links")
+
 _INPUT_FIELDS = {
     "name": text("How the portal calls it.", maxLength=100, pattern=NO_NUL),
     "kind": CONNECTOR_KIND,
@@ -58,11 +61,7 @@ _INPUT_FIELDS = {
     "mappings": CONNECTOR_MAPPINGS,
     "everyMinutes": integer("How often it runs.", minimum=MIN_MINUTES, maximum=MAX_MINUTES),
     "state": CONNECTOR_STATE,
-    # What GET answers may be sent back unchanged: read-only, ignored.
-    **{
-        name: {"readOnly": True}
-        for name in ("id", "secretsSet", "watermark", "nextRunAt", "lastRun", "createdAt", "updatedAt", "links")
-    },
+    **{name: {"readOnly": True} for name in READ_ONLY},
 }
 
 CONNECTOR_INPUT = component(

@@ -27,6 +27,8 @@ from portal.openapi import (
 
 
 WEBHOOK_EVENT_TYPE = component("WebhookEventType", text(enum=list(EVENT_TYPES)))
+# What GET answers carry besides the writable fields: a body may send them back unchanged (read-only, ignored).
+READ_ONLY = ("id", "secretSet", "secretRotatingUntil", "pausedAt", "pausedReason", "createdAt", "updatedAt", "links")
 
 _SUBSCRIPTION_FIELDS = {
     "url": text("HTTPS callback URL.", format="uri"),
@@ -37,12 +39,7 @@ _SUBSCRIPTION_FIELDS = {
         minLength=16,
     ),
     "active": boolean("true re-enables an endpoint paused after failed deliveries."),
-    # What GET answers may be sent back unchanged: read-only, ignored.
-    **{
-        name: {"readOnly": True}
-        for name in ("id", "secretSet", "secretRotatingUntil", "pausedAt", "pausedReason", "createdAt", "updatedAt")
-    },
-    "links": {"readOnly": True},
+    **{name: {"readOnly": True} for name in READ_ONLY},
 }
 
 WEBHOOK_SUBSCRIPTION_INPUT = component(

@@ -8,7 +8,6 @@ from decimal import Decimal, InvalidOperation
 
 from django.shortcuts import get_object_or_404
 from django.urls import path
-from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.decorators import api_view, permission_classes
 from rest_framework.response import Response
@@ -17,27 +16,12 @@ from integrations.reference import lookup
 from invoicing.api.representations import decimal, iso
 from invoicing.exchange_rates import NAIRA, RateExists, rate_add, rate_delete
 from invoicing.models import ExchangeRate
+from portal.admin_api import AdminCollection, page
 from portal.api_errors import ApiError, refuse_nul
-from portal.api_pagination import paginated
-from portal.openapi import (
-    DATE,
-    TIMESTAMP,
-    examples,
-    integer,
-    json_body,
-    obj,
-    operation,
-    page_of,
-    paging,
-    path_parameter,
-    response,
-    text,
-)
+from portal.openapi import DATE, TIMESTAMP, integer, obj, text
 from portal.shapes import Field, Shape
 from tenants.permissions import IsTenantAdminSession
 
-SETTINGS = {"tags": ["Tenant settings"], "security": "SESSION"}
-RATE_ID = path_parameter("id", "int", "Record id.")
 MAX_RATE = Decimal("1e6")
 
 RATE = Shape(
@@ -70,6 +54,7 @@ RATE_INPUT = obj(
     },
     required=["currency", "rate", "validFrom"],
 )
+RATES = AdminCollection("Tenant settings", RATE)
 
 
 def _input(request) -> tuple[str, Decimal, date]:
@@ -106,32 +91,16 @@ def _input(request) -> tuple[str, Decimal, date]:
     return currency, rate, valid_from
 
 
-@extend_schema(
-    methods=["GET"],
-    **operation(
-        "List exchange rates",
-        operation_id="listExchangeRates",
-        **SETTINGS,
-        parameters=paging(200),
-        responses={200: response(page_of(RATE.schema), "Rates, by currency, newest first.")},
-        errors=(400,),
-    ),
-)
-@extend_schema(
-    methods=["POST"],
-    **operation(
-        "Add an exchange rate",
-        operation_id="createExchangeRate",
-        **SETTINGS,
-        description="Naira per 1 unit of a currency from a date on. One rate per currency and date: another for "
-        "the same day is a 409 (delete the old one first). Invoices already issued keep their rate.",
-        request=json_body(RATE_INPUT),
-        examples=examples(
-            ("US dollar", {"currency": "USD", "rate": "1530", "validFrom": "2026-11-01"}), request_only=True
-        ),
-        responses={201: response(RATE.schema, "Added.")},
-        errors=(400, 409, 413, 415),
-    ),
+@RATES.list("List exchange rates", operation_id="listExchangeRates", answer="Rates, by currency, newest first.")
+@RATES.create(
+    "Add an exchange rate",
+    operation_id="createExchangeRate",
+    description="Naira per 1 unit of a currency from a date on. One rate per currency and date: another for "
+    "the same day is a 409 (delete the old one first). Invoices already issued keep their rate.",
+    body=RATE_INPUT,
+    example=("US dollar", {"currency": "USD", "rate": "1530", "validFrom": "2026-11-01"}),
+    errors=(409,),
+    answer="Added.",
 )
 @api_view(["GET", "POST"])
 @permission_classes([IsTenantAdminSession])
@@ -149,21 +118,11 @@ def exchange_rates(request):
                 fields={"validFrom": "a rate for this currency and date exists"},
             ) from None
         return Response(RATE.render(row), status=status.HTTP_201_CREATED)
-    return paginated(
-        request, ExchangeRate.objects.order_by("currency_id", "-valid_from", "pk"), RATE.render, max_limit=200
-    )
+    return page(request, ExchangeRate.objects.order_by("currency_id", "-valid_from", "pk"), RATE.render)
 
 
-@extend_schema(
-    **operation(
-        "Delete an exchange rate",
-        operation_id="deleteExchangeRate",
-        **SETTINGS,
-        description="Invoices issued at it keep it.",
-        parameters=[RATE_ID],
-        responses={204: response(None, "Deleted.")},
-        errors=(404,),
-    )
+@RATES.delete(
+    "Delete an exchange rate", operation_id="deleteExchangeRate", description="Invoices issued at it keep it."
 )
 @api_view(["DELETE"])
 @permission_classes([IsTenantAdminSession])

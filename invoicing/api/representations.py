@@ -4,7 +4,6 @@ Each answer is a Shape (portal/shapes.py): the same declaration renders it and i
 schema at /api/v1/schema lists exactly the keys rendered here.
 """
 
-from datetime import UTC
 from decimal import Decimal
 from urllib.parse import quote
 
@@ -27,7 +26,7 @@ from portal.openapi import (
     ref,
     text,
 )
-from portal.shapes import OMIT, Field, Shape
+from portal.shapes import OMIT, Field, Shape, iso
 
 HELD_STATUSES = ("BLOCKED", "PENDING_REVIEW", "PENDING_APPROVAL")
 ZERO = Decimal("0.00")
@@ -35,10 +34,6 @@ ZERO = Decimal("0.00")
 
 def _allowances(invoice) -> list:
     return allowance_charges_of(invoice.allowance_charges)
-
-
-def iso(value):
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z") if value else None
 
 
 def money(value) -> str:
