@@ -5,26 +5,22 @@ NRS state code, and the words of a mapping error, which name the document, the l
 
 from decimal import Decimal
 
+from integrations.connectors import mapping
 from integrations.connectors.models import Connector
 from integrations.connectors.sync import MappingError
 from integrations.reference import lookup
 from invoicing.models import Customer
 
-# Tax codes as bookkeeping systems commonly name them; the connector's own mappings come first.
-DEFAULT_TAX = {
-    "VAT 7.5%": "STANDARD_VAT",
-    "VAT": "STANDARD_VAT",
-    "7.5%": "STANDARD_VAT",
-    "VAT 0%": "ZERO_VAT",
-    "0%": "ZERO_VAT",
-    "Exempt": "EXEMPTED",
-}
+# The tax codes a QuickBooks or Odoo line is read by without a row of the business's own (which come first): these
+# of the common spellings only, the way bookkeeping systems name their taxes ("VAT 7.5%", "Exempt"), not the bare
+# numbers or UNCL 5305 letters other sources write. What each one means is mapping.COMMON's.
+TAX_SPELLINGS = ("VAT 7.5%", "VAT", "7.5%", "VAT 0%", "0%", "Exempt")
 WHERE = "Settings → Connectors → Mappings"
 
 
 def tax_category(connector: Connector, codes: list[str], *, document: str, line: int) -> str:
     """The NRS tax category of a line's tax code (tried by each name in `codes`: its name, then its id)."""
-    mapped = {**DEFAULT_TAX, **(connector.mappings or {}).get("tax", {})}
+    mapped = {**mapping.common("tax", TAX_SPELLINGS), **(connector.mappings or {}).get("tax", {})}
     lowered = {str(key).casefold(): value for key, value in mapped.items()}
     for code in codes:
         value = lowered.get(str(code).casefold()) if code not in ("", None) else None

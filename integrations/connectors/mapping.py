@@ -58,6 +58,12 @@ def defaults(kind: str) -> dict[str, dict[str, str]]:
     return {table: {**COMMON[table], **own.get(table, {})} for table in TABLES}
 
 
+def common(table: str, spellings) -> dict[str, str]:
+    """COMMON's rows for just these spellings (in any case, kept as given), for a reader that takes fewer than all
+    of them: the NRS code each spelling means is COMMON's alone, so a spelling reads the same wherever it is read."""
+    return {spelling: COMMON[table][spelling.lower()] for spelling in spellings}
+
+
 def is_nrs_code(table: str, code: str) -> bool:
     """Whether `code` is already one NRS takes in that table."""
     if table == "tax":
