@@ -231,3 +231,18 @@ def test_a_city_mapped_to_an_lga_of_another_state_is_refused_in_words(admin, con
         "the buyer's state is Lagos. Correct the mapping, or the buyer's address at the source, then retry this "
         "document."
     )
+
+
+def test_an_sftp_folder_offers_no_mappings_it_would_not_read(admin_client, tenant):
+    """Its files are read as the CSV upload and the UBL import read them: its screen promises no mapping."""
+    page = admin_client.get(reverse("connector_new") + "?kind=sftp").content.decode()
+    assert "Server" in page and 'id="mappings"' not in page and "Built-in mappings" not in page
+    for kind in ("quickbooks", "odoo"):
+        page = admin_client.get(reverse("connector_new") + f"?kind={kind}").content.decode()
+        assert 'id="mappings"' in page and 'id="mapping-lga"' in page, kind
+    with scope(tenant=tenant):
+        sftp = Connector.objects.create(
+            tenant=tenant, kind="sftp", name="Drop folder", settings={"host": "sftp.kola.ng"}
+        )
+    detail = admin_client.get(reverse("connector_detail", args=[sftp.pk])).content.decode()
+    assert ">Edit settings</a>" in detail and "mappings" not in detail.lower()
