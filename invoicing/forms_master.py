@@ -8,7 +8,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from integrations.reference.models import Country, Lga, QuantityUnit, ServiceCode, State, TaxCategory
+from integrations.reference import lookup
+from integrations.reference.models import Country, QuantityUnit, ServiceCode, State, TaxCategory
 from invoicing import master_data
 from invoicing.master_data import MasterDataError
 from invoicing.models import Customer, Item, Kind
@@ -131,13 +132,7 @@ class CustomerForm(MasterDataForm):
         self.fields["state"].widget = _select(
             [("", _("Choose a state…")), *State.objects.order_by("name").values_list("code", "name")]
         )
-        # Grouped by state, so the list reads right even without the script that narrows it to one state.
-        groups = {}
-        for code, name, state_name in Lga.objects.order_by("state__name", "name").values_list(
-            "code", "name", "state__name"
-        ):
-            groups.setdefault(state_name, []).append((code, name))
-        self.fields["lga"].widget = _select([("", _("Choose an LGA…")), *groups.items()])
+        self.fields["lga"].widget = _select([("", _("Choose an LGA…")), *lookup.lgas_by_state().items()])
         self.fields["country"].widget = _select(Country.objects.order_by("name").values_list("alpha_2", "name"))
 
     def clean_phone(self) -> str:

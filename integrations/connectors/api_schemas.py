@@ -29,6 +29,11 @@ CONNECTOR_MAPPINGS = component(
             "tax": {**_MAPPING_TABLE, "description": "Tax code at the source → NRS tax category (STANDARD_VAT …)."},
             "unit": {**_MAPPING_TABLE, "description": "Unit at the source → UN/ECE unit code (H87, HUR …)."},
             "product": {**_MAPPING_TABLE, "description": "Product code at the source → HS code or ISIC code."},
+            "lga": {
+                **_MAPPING_TABLE,
+                "description": "A buyer's city at the source → NRS LGA code (GET /api/v1/helpers/lgas), e.g. "
+                "Ikeja → NG-LA-IKJ.",
+            },
         },
         additionalProperties=False,
         description="Source codes → NRS codes; built-in defaults fill what is left out. A table sent replaces that "

@@ -1,69 +1,32 @@
 """What the accounting-system kinds (QuickBooks Online, Odoo) share when they turn a document into an invoice body:
-the connector's mappings (its tax codes → NRS tax categories, its product codes → HS or ISIC codes), a state name →
-NRS state code, and the words of a mapping error, which name the document, the line and where to fix it.
+a line's tax code, product and unit read through mapping.nrs_code (the connector's rows, then the built-in ones its
+screen lists; an error names the document, the line and where to fix it), the buyer's LGA (the connector's LGAs
+table, or a city named as an LGA), a state name → NRS state code.
 """
 
 from decimal import Decimal
 
+from integrations.connectors import mapping
 from integrations.connectors.models import Connector
 from integrations.connectors.sync import MappingError
 from integrations.reference import lookup
 from invoicing.models import Customer
 
-# Tax codes as bookkeeping systems commonly name them; the connector's own mappings come first.
-DEFAULT_TAX = {
-    "VAT 7.5%": "STANDARD_VAT",
-    "VAT": "STANDARD_VAT",
-    "7.5%": "STANDARD_VAT",
-    "VAT 0%": "ZERO_VAT",
-    "0%": "ZERO_VAT",
-    "Exempt": "EXEMPTED",
-}
-WHERE = "Settings → Connectors → Mappings"
-
 
 def tax_category(connector: Connector, codes: list[str], *, document: str, line: int) -> str:
     """The NRS tax category of a line's tax code (tried by each name in `codes`: its name, then its id)."""
-    mapped = {**DEFAULT_TAX, **(connector.mappings or {}).get("tax", {})}
-    lowered = {str(key).casefold(): value for key, value in mapped.items()}
-    for code in codes:
-        value = lowered.get(str(code).casefold()) if code not in ("", None) else None
-        if value:
-            if value not in lookup.tax_categories():
-                raise MappingError(
-                    f"{document}, line {line}: the tax code “{codes[0]}” is mapped to “{value}”, which is not an NRS "
-                    f"tax category. Choose one under {WHERE} → Tax codes."
-                )
-            return value
-    raise MappingError(
-        f"{document}, line {line}: the tax code “{codes[0]}” has no NRS tax category. Add it under {WHERE} → Tax "
-        "codes (for example standard VAT), then retry this document."
-    )
+    return mapping.nrs_code(connector, "tax", *codes, document=document, line=line)
 
 
 def product_codes(connector: Connector, code: str, *, document: str, line: int, name: str = "") -> dict:
-    """The line's HS code (goods) or ISIC code (services), from the product's code in the connector's mappings."""
-    mapped = (connector.mappings or {}).get("product", {})
-    value = str(mapped.get(code) or mapped.get(name) or "").strip() if (code or name) else ""
-    if not value:
-        what = f"the product “{code or name}”" if (code or name) else "a line without a product"
-        raise MappingError(
-            f"{document}, line {line}: {what} has no HS code (goods) or ISIC code (services). Add it under "
-            f"{WHERE} → Products, then retry this document."
-        )
-    if value in lookup.hs_codes():
-        return {"hsn_code": value}
-    if value in lookup.service_codes():
-        return {"isic_code": value}
-    raise MappingError(
-        f"{document}, line {line}: the product “{code or name}” is mapped to {value}, which is neither a known HS "
-        f"code nor a known ISIC code. Correct it under {WHERE} → Products."
-    )
+    """The line's HS code (goods) or ISIC code (services), from the product's code (or else its name)."""
+    value = mapping.nrs_code(connector, "product", code, name, document=document, line=line)
+    return {"hsn_code": value} if value in lookup.hs_codes() else {"isic_code": value}
 
 
-def unit(connector: Connector, code: str) -> str:
-    """The line's unit as the connector maps it (UN/ECE codes); an unmapped one is left out (the service's default)."""
-    return str((connector.mappings or {}).get("unit", {}).get(code, "") if code else "")[:20]
+def unit(connector: Connector, code: str, *, document: str, line: int) -> str:
+    """The line's UN/ECE unit code; a line without a unit at the source leaves it out (the service's default)."""
+    return mapping.nrs_code(connector, "unit", code, document=document, line=line) if (code or "").strip() else ""
 
 
 def state_code(name: str) -> str:
@@ -90,26 +53,38 @@ def amount(value) -> str:
 
 def lga_code(connector: Connector, state: str, *names: str) -> str:
     """The buyer's NRS LGA (which NRS asks of B2B buyers and bookkeeping systems do not hold): the connector's
-    mapping of a city or district to an LGA code, or a city or district named as an LGA of the buyer's state."""
-    mapped = {str(key).casefold(): value for key, value in (connector.mappings or {}).get("lga", {}).items()}
+    mapping of a city or district to an LGA (its LGAs table), or a city or district named as an LGA of the buyer's
+    state."""
     lgas = lookup.lgas()
     for name in names:
-        wanted = (name or "").strip().casefold()
-        if not wanted:
-            continue
-        if wanted in mapped and mapped[wanted] in lgas:
-            return mapped[wanted]
-        for code, (lga_name, lga_state) in lgas.items():
-            if lga_name.casefold() == wanted and (lga_state == state or not state):
+        found = mapping.saved(connector, "lga", name) if (name or "").strip() else None
+        if found in lgas:
+            return found
+    for name in names:
+        wanted = mapping.key(name)
+        for code, (lga_name, lga_state) in lgas.items() if wanted else ():
+            if lga_name.lower() == wanted and (lga_state == state or not state):
                 return code
     return ""
 
 
-def missing_lga(customer: dict, *, document: str) -> MappingError:
+def missing_lga(connector: Connector, customer: dict, *, document: str) -> MappingError:
     return MappingError(
         f"{document}: NRS needs the local government area (LGA) of the buyer {customer['name']}, and the city "
-        f"“{customer.get('city') or 'none'}” is not one. Map that city to its LGA under {WHERE} → LGAs, or save the "
-        "buyer as a customer in Flowpoint with its LGA, then retry this document."
+        f"“{customer.get('city') or 'none'}” is not one. Map that city to its LGA under Settings → Connectors → "
+        f"{connector.name} → Edit settings and mappings → LGAs, or save the buyer as a customer in Flowpoint with its "
+        "LGA, then retry this document."
+    )
+
+
+def wrong_state(customer: dict, lga: str, *, document: str) -> MappingError:
+    lga_name, lga_state = lookup.lgas()[lga]
+    states = lookup.states()
+    return MappingError(
+        f"{document}: the city “{customer.get('city')}” of the buyer {customer['name']} is mapped to the LGA "
+        f"{lga_name} of {states.get(lga_state, lga_state)}, but the buyer's state is "
+        f"{states.get(customer['state'], customer['state'])}. Correct the mapping, or the buyer's address at the "
+        "source, then retry this document."
     )
 
 
@@ -119,8 +94,10 @@ def with_lga(connector: Connector, body: dict, *, document: str, district: str =
     customer["lga"] = lga_code(connector, customer.get("state", ""), customer.get("city", ""), district)
     if customer["lga"] and not customer.get("state"):
         customer["state"] = lookup.lgas()[customer["lga"]][1]
+    elif customer["lga"] and lookup.lgas()[customer["lga"]][1] != customer["state"]:
+        raise wrong_state(customer, customer["lga"], document=document)
     if body.get("invoice_kind") != "B2C" and not customer["lga"]:
         saved = Customer.objects.filter(tin=customer["tin"], archived_at__isnull=True).exclude(lga_id=None)
         if not saved.exists():
-            raise missing_lga(customer, document=document)
+            raise missing_lga(connector, customer, document=document)
     return body

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from integrations.connectors import kinds, mapping
 from integrations.connectors.services import MAX_CODE, MAX_MINUTES, MIN_MINUTES
+from integrations.reference import lookup
 from integrations.reference.lookup import tax_category_names
 
 SETTING = "setting_"
@@ -87,8 +88,19 @@ class MappingRow(forms.Form):
             self.fields["code"] = forms.ChoiceField(
                 label=_("NRS tax category"), choices=[("", "—"), *choices], required=False
             )
+        elif table == "lga":  # a city → its LGA, chosen by name under its state (the code is NRS's business)
+            self.fields["source"].label = _("City in your system")
+            self.fields["code"] = forms.ChoiceField(
+                label=_("Local government area"),
+                choices=[("", "—"), *lookup.lgas_by_state().items()],
+                required=False,
+            )
+        self.table = table
         what = mapping.TABLES[table]
-        self.fields["source"].widget.attrs["aria-label"] = _("%(table)s: code in your system") % {"table": what}
+        self.fields["source"].widget.attrs["aria-label"] = _("%(table)s: %(label)s") % {
+            "table": what,
+            "label": str(self.fields["source"].label).lower(),
+        }
         self.fields["code"].widget.attrs["aria-label"] = _("%(table)s: %(target)s") % {
             "table": what,
             "target": mapping.TARGETS[table],
@@ -96,10 +108,19 @@ class MappingRow(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        lga = self.table == "lga"
         if cleaned.get("source") and not cleaned.get("code"):
-            self.add_error("code", _("Give the NRS code for “%(source)s”.") % {"source": cleaned["source"]})
+            message = (
+                _("Choose the local government area of “%(source)s”.")
+                if lga
+                else _("Give the NRS code for “%(source)s”.")
+            )
+            self.add_error("code", message % {"source": cleaned["source"]})
         if cleaned.get("code") and not cleaned.get("source"):
-            self.add_error("source", _("Give the code as your system writes it."))
+            self.add_error(
+                "source",
+                _("Give the city as your system writes it.") if lga else _("Give the code as your system writes it."),
+            )
         return cleaned
 
 

@@ -27,6 +27,10 @@ class Secret:
     multiline: bool = False  # a private key
 
 
+# The kinds whose documents are read through mappings (mapping.nrs_code): their screen edits them. An SFTP folder's
+# files are read as the CSV upload and the UBL import read them, so its screen offers none.
+KINDS_WITH_MAPPINGS = ("quickbooks", "odoo")
+
 KIND_FIELDS: dict[str, list[Setting]] = {
     "sftp": [
         Setting("host", _("Server"), _("The SFTP server's host name or address, e.g. sftp.example.ng."), type="host"),

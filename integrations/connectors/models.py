@@ -27,7 +27,8 @@ class Connector(TenantOwned):
     # Where and how to reach the source (host, port, folder; company id; URL and database…), not secret.
     settings = models.JSONField(default=dict, blank=True)
     # Source codes → NRS codes: {"tax": {"VAT7.5": "STANDARD_VAT"}, "unit": {"pcs": "H87"}, "product": {"SKU-1":
-    # "8517.11"}}; defaults per kind fill what is left out (integrations/connectors/mapping.py).
+    # "8517.11"}, "lga": {"Victoria Island": "NG-LA-EOS"}}; defaults per kind fill what is left out
+    # (integrations/connectors/mapping.py).
     mappings = models.JSONField(default=dict, blank=True)
     every_minutes = models.PositiveIntegerField(default=15)
     state = models.CharField(max_length=10, choices=State.choices, default=State.ACTIVE)

@@ -258,7 +258,7 @@ def _line(connector: Connector, line: dict, raw: dict, name: str, number: int) -
         result["discount"] = books.amount(
             (quantity * price * Decimal(str(line["discount"])) / 100).quantize(Decimal("0.01"))
         )
-    unit = books.unit(connector, _name(line.get("product_uom_id")))
+    unit = books.unit(connector, _name(line.get("product_uom_id")), document=name, line=number)
     if unit:
         result["unit_of_measure"] = unit
     return result

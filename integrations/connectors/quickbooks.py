@@ -348,13 +348,18 @@ def _line(connector: Connector, line: dict, raw: dict, name: str, index: int) ->
     if price in (None, ""):  # QuickBooks leaves the price out when only the amount was typed
         price = Decimal(str(line.get("Amount") or 0)) / Decimal(str(quantity))
     code = item.get("Sku") or item.get("Name") or detail.get("ItemRef", {}).get("name", "")
-    return {
+    result = {
         "description": (line.get("Description") or item.get("Name") or code)[:300],
         "quantity": books.amount(quantity),
         "unit_price": books.amount(price),
         "tax_scheme": books.tax_category(connector, [tax.get("Name") or tax_id, tax_id], document=name, line=index),
         **books.product_codes(connector, code, document=name, line=index, name=item.get("Name", "")),
     }
+    # The item's unit, where QuickBooks holds one ("Unit of measure" on the item); most items hold none.
+    unit = books.unit(connector, item.get("UQCDisplayText") or "", document=name, line=index)
+    if unit:
+        result["unit_of_measure"] = unit
+    return result
 
 
 def _original(connector: Connector, document: dict, fields: dict, name: str) -> str:

@@ -164,13 +164,15 @@ def _mappings(given, before: dict, errors: dict) -> dict:
     if given is None:
         return before
     if not isinstance(given, dict):
-        errors["mappings"] = _("Mappings must be an object of tables: tax, unit and product.")
+        errors["mappings"] = _("Mappings must be an object of tables: %(tables)s.") % {
+            "tables": ", ".join(mapping.TABLES)
+        }
         return before
     result = dict(before)
     for table, rows in given.items():
         field = f"mappings.{table}"
         if table not in mapping.TABLES:
-            errors[field] = _("Not a mapping table: use tax, unit or product.")
+            errors[field] = _("Not a mapping table: use %(tables)s.") % {"tables": ", ".join(mapping.TABLES)}
             continue
         if not isinstance(rows, dict):
             errors[field] = _("Give an object of source code → NRS code.")
@@ -178,7 +180,7 @@ def _mappings(given, before: dict, errors: dict) -> dict:
         if len(rows) > MAX_MAPPINGS:
             errors[field] = _("At most %(n)d rows.") % {"n": MAX_MAPPINGS}
             continue
-        clean = {}
+        clean, spelt = {}, {}
         for source, target in rows.items():
             source = source.strip() if isinstance(source, str) else source
             if not source or "\x00" in source or len(source) > MAX_CODE:
@@ -200,6 +202,13 @@ def _mappings(given, before: dict, errors: dict) -> dict:
                     "target": mapping.TARGETS[table],
                 }
                 break
+            if mapping.key(source) in spelt:  # the sync reads codes trimmed and in lower case: one row each
+                errors[field] = _("“%(one)s” and “%(other)s” are the same code to Flowpoint: keep one row.") % {
+                    "one": spelt[mapping.key(source)],
+                    "other": source,
+                }
+                break
+            spelt[mapping.key(source)] = source
             clean[source] = target
         else:
             if clean:

@@ -69,9 +69,13 @@ def _save(request, *, kind, connector=None):
         initial.update({f"setting_{name}": value for name, value in (connector.settings or {}).items()})
     data = request.POST if request.method == "POST" else None
     form = ConnectorForm(data, kind=kind, saved_secrets=saved, initial=initial)
-    formsets = mapping_formsets(data, connector.mappings if connector else None)
+    formsets = {}
+    if kind in kinds.KINDS_WITH_MAPPINGS:
+        formsets = mapping_formsets(data, connector.mappings if connector else None)
     if data is not None and form.is_valid() and all(f.is_valid() for f in formsets.values()):
-        values = {**form.data_for_service(), "mappings": mappings_from(formsets)}
+        values = form.data_for_service()
+        if formsets:
+            values["mappings"] = mappings_from(formsets)
         try:
             if connector is None:
                 connector = services.connector_create(
@@ -147,6 +151,7 @@ def connector_detail(request, pk):
             "settings_shown": _settings_shown(connector),
             "secrets_set": services.secrets_set(connector),
             "kind_panel": _kind_panel(connector.kind),
+            "has_mappings": connector.kind in kinds.KINDS_WITH_MAPPINGS,
             "section": "connectors",
         },
     )

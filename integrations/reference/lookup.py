@@ -73,6 +73,16 @@ def lgas() -> dict:
     )
 
 
+def lgas_by_state() -> dict:
+    """state name -> [(LGA code, LGA name)], both by name: for a list to choose an LGA from, grouped by state so it
+    reads right even without a script that narrows it to one state."""
+    state_names, groups = states(), {}
+    by_name = sorted(lgas().items(), key=lambda item: (state_names.get(item[1][1], ""), item[1][0]))
+    for code, (name, state) in by_name:
+        groups.setdefault(state_names.get(state, state), []).append((code, name))
+    return groups
+
+
 def hs_key(code: str) -> str:
     """An HS code as the heading it names, to compare codes written to different depths: its digits without the
     trailing pairs of zeros (NRS's exemption list writes 0101.2100 where the HS list writes 0101.21)."""

@@ -143,8 +143,9 @@ def test_an_unmapped_tax_is_shown_in_words_and_retried_after_the_mapping(connect
     with scopes_disabled():
         document = SourceDocument.objects.get(connector=connector)
     assert document.error == (
-        "Odoo invoice INV/2026/00003, line 1: the tax code “WHT 5%” has no NRS tax category. Add it under Settings → "
-        "Connectors → Mappings → Tax codes (for example standard VAT), then retry this document."
+        "Odoo invoice INV/2026/00003, line 1: the tax code “WHT 5%” is not mapped to an NRS tax category. Add it "
+        "under Settings → Connectors → Kola's Odoo → Edit settings and mappings → Tax codes (for example standard "
+        "VAT), then retry this document."
     )
     change(connector, mappings={"product": {"SKU-PHONE": "8517.11"}, "tax": {"WHT 5%": "REDUCED_VAT"}})
     with scopes_disabled():

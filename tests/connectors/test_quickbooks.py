@@ -242,8 +242,9 @@ def test_an_unmapped_tax_code_is_shown_in_words_and_retried_after_the_mapping(ad
         document = SourceDocument.objects.get(connector=connector)
     assert document.state == "error" and document.reference == "1002"
     assert document.error == (
-        "QuickBooks invoice 1002, line 1: the tax code “GST 8%” has no NRS tax category. Add it under Settings → "
-        "Connectors → Mappings → Tax codes (for example standard VAT), then retry this document."
+        "QuickBooks invoice 1002, line 1: the tax code “GST 8%” is not mapped to an NRS tax category. Add it under "
+        "Settings → Connectors → Kola's QuickBooks → Edit settings and mappings → Tax codes (for example standard "
+        "VAT), then retry this document."
     )
 
     change(connector, mappings={"product": {"SKU-PHONE": "8517.11"}, "tax": {"GST 8%": "STANDARD_VAT"}})

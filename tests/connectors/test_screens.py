@@ -28,7 +28,7 @@ def _form(**changes):
         "setting_username": "ap@kola.ng",
         "secret_api_key": SECRET,
     }
-    for table in ("tax", "unit", "product"):
+    for table in ("tax", "unit", "product", "lga"):
         data.update({f"map-{table}-TOTAL_FORMS": "3", f"map-{table}-INITIAL_FORMS": "0"})
     data.update(changes)
     return data
@@ -67,10 +67,10 @@ def test_an_admin_adds_a_connector_with_its_secret_and_mappings_and_never_sees_t
         "product": {"SKU-9": "8517.11"},
     }
     # The kinds read the mappings through nrs_code: the business's rows, then the built-in ones.
-    assert nrs_code(connector, "tax", "vat 7.5% s") == "STANDARD_VAT"
-    assert nrs_code(connector, "unit", "pcs") == "H87"
-    with pytest.raises(sync.MappingError, match="Mappings → Products"):
-        nrs_code(connector, "product", "SKU-404")
+    assert nrs_code(connector, "tax", "vat 7.5% s", document="Odoo invoice 1", line=1) == "STANDARD_VAT"
+    assert nrs_code(connector, "unit", "pcs", document="Odoo invoice 1", line=1) == "H87"
+    with pytest.raises(sync.MappingError, match="Edit settings and mappings → Products"):
+        nrs_code(connector, "product", "SKU-404", document="Odoo invoice 1", line=1)
 
     audit = admin_client.get(reverse("settings_audit"), {"kind": "connector"}).content.decode()
     assert "Connector “Head office books” added." in audit

@@ -33,7 +33,10 @@ class Books:
 
     def to_invoice(self, connector, raw):
         data = raw["body"]
-        data["lines"][0]["unit_of_measure"] = mapping.nrs_code(connector, "unit", raw["unit"])
+        document = f"Books invoice {data['document_number']}"
+        data["lines"][0]["unit_of_measure"] = mapping.nrs_code(
+            connector, "unit", raw["unit"], document=document, line=1
+        )
         return data
 
     def write_back(self, connector, document, invoice):
@@ -77,8 +80,8 @@ def test_an_admin_adds_a_connector_runs_it_and_fixes_a_document_from_the_run_log
     documents = page.locator("table.connector-documents")
     expect(documents.locator("tr", has_text="INV-0001")).to_contain_text("Invoice BOOKS-1")
     stuck = documents.locator("tr", has_text="INV-0002")
-    expect(stuck).to_contain_text("The unit “Crate” has no NRS equivalent yet")
-    expect(stuck).to_contain_text("Mappings → Units")
+    expect(stuck).to_contain_text("Books invoice BOOKS-2, line 1: the unit “Crate” is not mapped to a UN/ECE unit code")
+    expect(stuck).to_contain_text("Head office books → Edit settings and mappings → Units")
 
     for size in (DESKTOP, PHONE):  # the run log, the list and the form, with what they hold now
         page.set_viewport_size(size)
@@ -90,7 +93,7 @@ def test_an_admin_adds_a_connector_runs_it_and_fixes_a_document_from_the_run_log
         page.goto(detail)
     page.set_viewport_size(DESKTOP)
 
-    # The fix the error names: a row under Mappings → Units, then "Retry this document".
+    # The fix the error names: a row under Edit settings and mappings → Units, then "Retry this document".
     page.get_by_role("link", name="Edit settings and mappings").click()
     page.get_by_label("Units: code in your system").first.fill("Crate")
     page.get_by_label("Units: a UN/ECE unit code").first.fill("BX")
