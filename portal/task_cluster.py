@@ -13,8 +13,10 @@ Three things broke that order:
 - A second signal while the main process stopped (a group signal, then one to the process; Ctrl-C twice)
   re-entered stop() from inside stop(), once per signal, until RecursionError or a segmentation fault.
 - A signal arriving as the stopped main process exited killed it (exit code -15 for a clean stop): Python's
-  finalisation puts back the default action of every signal it handled. It leaves an ignored signal ignored, so
-  the first signal's handler has the kernel ignore the later ones.
+  finalisation puts back the default action of every signal it handled. Once the stop is done, SIGTERM and
+  SIGINT are blocked: a later one stays pending, never delivered, until the process is gone. (Ignoring them
+  instead, from a handler, races a signal already caught but not yet handled: Python reports that one as "Signal
+  15 ignored due to race condition", with a traceback.)
 - Since workers no longer die of SIGTERM, the guard's terminate() of a worker that outlived its task's timeout,
   and multiprocessing's terminate() at exit of whatever did not stop, would leave them running: SIGKILL, which
   SIGTERM's default action amounted to.
@@ -53,6 +55,5 @@ class Cluster(cluster.Cluster):
         if self._stopping:  # the stop under way is enough
             return
         self._stopping = True
-        for later in (signal.SIGTERM, signal.SIGINT):  # the flag still covers those already on their way
-            signal.signal(later, signal.SIG_IGN)
-        super().sig_handler(signum, frame)
+        super().sig_handler(signum, frame)  # returns once the cluster has stopped
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})
