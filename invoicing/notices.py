@@ -97,6 +97,11 @@ def submission_failed(invoice: Invoice, entry: InvoiceEvent, message: str) -> No
     )
 
 
+def purchase_received_key(received) -> str:
+    """A received invoice's arrival notice: one per member, once."""
+    return f"purchase:{received.pk}"
+
+
 def purchase_received(received) -> None:
     """A supplier's invoice arrived in the purchase inbox (the pull saves each IRN once): admins and approvers."""
     label = received.get_invoice_type_display().lower()
@@ -110,7 +115,7 @@ def purchase_received(received) -> None:
         f"{received.supplier.name} sent you {kind}{number} for {format_money(received.payable)}, certified by NRS. "
         "It is in your purchase inbox: acknowledge it, or accept or reject it.",
         reverse("purchase_detail", args=[received.pk]),
-        f"purchase:{received.pk}",
+        purchase_received_key(received),
     )
 
 

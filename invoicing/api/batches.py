@@ -46,7 +46,7 @@ from portal.openapi import (
 from portal.openapi import UUID as UUID_SCHEMA
 from portal.query_params import whole_number
 from portal.ratelimit import tenant_limit
-from portal.shapes import Field, Shape
+from portal.shapes import Field, Shape, iso
 from tenants.models import Membership
 from tenants.permissions import HasTenant
 
@@ -80,12 +80,6 @@ class CsvRenderer(BaseRenderer):
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
         return JSONRenderer().render(data)
-
-
-def _iso(value):
-    from datetime import UTC
-
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z") if value else None
 
 
 # --- The answers, declared once for rendering and for the schema (portal/shapes.py) ------------------------
@@ -187,10 +181,10 @@ BATCH = Shape(
         "limit": Field(integer(), lambda page: page.limit),
         "offset": Field(integer(), lambda page: page.offset),
         "submitRequested": Field(boolean(), lambda page: page.batch.submit_requested),
-        "createdAt": Field(TIMESTAMP, lambda page: _iso(page.batch.created_at)),
-        "validatedAt": Field(TIMESTAMP, lambda page: _iso(page.batch.validated_at)),
-        "submittedAt": Field(TIMESTAMP, lambda page: _iso(page.batch.submitted_at)),
-        "finishedAt": Field(TIMESTAMP, lambda page: _iso(page.batch.finished_at)),
+        "createdAt": Field(TIMESTAMP, lambda page: iso(page.batch.created_at)),
+        "validatedAt": Field(TIMESTAMP, lambda page: iso(page.batch.validated_at)),
+        "submittedAt": Field(TIMESTAMP, lambda page: iso(page.batch.submitted_at)),
+        "finishedAt": Field(TIMESTAMP, lambda page: iso(page.batch.finished_at)),
     },
     required=["batchId", "status"],
     description="A CSV batch: validation progress, per-invoice outcome and per-row errors.",

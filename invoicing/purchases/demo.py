@@ -31,8 +31,10 @@ from integrations.nrs.sandbox.services import (
 )
 from integrations.nrs.shapes import Address, Line, Party
 from invoicing.models import ReceivedInvoice
+from invoicing.notices import purchase_received_key
 from invoicing.purchases.pull import received_save
 from invoicing.services import supplier_snapshot
+from tenants.models import Notification
 
 
 @dataclass(frozen=True)
@@ -184,3 +186,5 @@ def _accepted_earlier(tenant, stored, *, user, at) -> None:
         received.acknowledged_at = received.decided_at = at
         received.acknowledged_by = received.decided_by = user
         received.save(update_fields=["status", "acknowledged_at", "acknowledged_by", "decided_at", "decided_by"])
+        # Its arrival was told back then (read, e-mailed): not news at the demo's first sign-in.
+        Notification.objects.filter(key=purchase_received_key(received)).update(read_at=at, emailed_at=at)

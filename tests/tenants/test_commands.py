@@ -6,7 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django_scopes import scopes_disabled
 
-from tenants.models import ApiKey, Membership, Tenant
+from tenants.models import ApiKey, Membership, Notification, Tenant
 
 
 def test_create_tenant_prints_json_with_the_tenant_id():
@@ -97,6 +97,12 @@ def test_seed_demo_leaves_invoices_from_other_businesses_for_the_demos_first_pul
         "ICC1187": ("Ikeja Cold Chain Ltd", "new", "NGN", Decimal("225000.00"), Decimal("16875.00")),
     }
     assert inbox() == history | pulled
+    with scope(tenant=demo):  # the admin is told of the two that arrived; the history's notice was read long ago
+        unread = Notification.objects.filter(user__email="admin@demo.flowpoint.local", read_at=None)
+        assert sorted(n.title for n in unread.filter(kind="purchase_received")) == [
+            "Harbour Freight Nigeria Ltd sent you an invoice HFN0457",
+            "Ikeja Cold Chain Ltd sent you an invoice ICC1187",
+        ]
     call_command("seed_demo", stdout=StringIO())
     assert pull_purchases(str(demo.pk))["received"] == 0 and inbox() == history | pulled
     assert SandboxInvoice.objects.filter(buyer_tin=demo.tin).count() == 3
