@@ -21,6 +21,22 @@ qbo, admin, connector = test_quickbooks.qbo, test_quickbooks.admin, test_quickbo
 odoo, odoo_connector = test_odoo.odoo, test_odoo.connector
 
 
+# What the connector's edit page posts besides the rows: an Odoo connector's settings, and each mapping table's
+# formset management data (three empty rows, none saved).
+ODOO_SETTINGS = {
+    "name": "Books",
+    "every_minutes": "30",
+    "setting_url": "https://kola.odoo.com",
+    "setting_database": "kola",
+    "setting_username": "ap@kola.ng",
+}
+MAPPING_FORMS = {
+    f"map-{table}-{count}": value
+    for table in ("tax", "unit", "product", "lga")
+    for count, value in (("TOTAL_FORMS", "3"), ("INITIAL_FORMS", "0"))
+}
+
+
 def _document(connector):
     with scopes_disabled():
         return SourceDocument.objects.select_related("connector__tenant").get(connector=connector)
@@ -118,18 +134,13 @@ def test_two_saved_rows_differing_only_in_case(admin_client, tenant):
     assert read == ["EXEMPTED", "ZERO_VAT", "ZERO_VAT"]  # "VAT" sorts before "vat"
 
     data = {
-        "name": "Books",
-        "every_minutes": "30",
-        "setting_url": "https://kola.odoo.com",
-        "setting_database": "kola",
-        "setting_username": "ap@kola.ng",
+        **ODOO_SETTINGS,
         "map-tax-0-source": "VAT",
         "map-tax-0-code": "STANDARD_VAT",
         "map-tax-1-source": "vat ",
         "map-tax-1-code": "ZERO_VAT",
     }
-    for table in ("tax", "unit", "product", "lga"):
-        data.update({f"map-{table}-TOTAL_FORMS": "3", f"map-{table}-INITIAL_FORMS": "0"})
+    data.update(MAPPING_FORMS)
     page = admin_client.post(reverse("connector_edit", args=[connector.pk]), data)
     assert page.status_code == 200
     assert "“VAT” and “vat” are the same code to Flowpoint: keep one row." in html.unescape(page.content.decode())
@@ -161,8 +172,7 @@ def test_a_city_mapped_to_its_lga_on_the_screen_lets_the_invoice_through(admin, 
         "map-lga-0-source": "Victoria Island",
         "map-lga-0-code": "NG-LA-EOS",
     }
-    for table in ("tax", "unit", "product", "lga"):
-        data.update({f"map-{table}-TOTAL_FORMS": "3", f"map-{table}-INITIAL_FORMS": "0"})
+    data.update(MAPPING_FORMS)
     data.update({"map-product-TOTAL_FORMS": "4", "map-product-INITIAL_FORMS": "1"})  # as the page sends its saved row
     assert 'name="map-product-INITIAL_FORMS" value="1"' in form
     saved = admin.post(edit, data)
@@ -179,17 +189,12 @@ def test_a_city_mapped_to_its_lga_on_the_screen_lets_the_invoice_through(admin, 
 
 def test_an_lga_that_is_not_one_is_refused_on_save(admin_client, tenant):
     data = {
-        "name": "Books",
-        "every_minutes": "30",
-        "setting_url": "https://kola.odoo.com",
-        "setting_database": "kola",
-        "setting_username": "ap@kola.ng",
+        **ODOO_SETTINGS,
         "secret_api_key": "k",
         "map-lga-0-source": "Victoria Island",
         "map-lga-0-code": "NG-LA-NOPE",
     }
-    for table in ("tax", "unit", "product", "lga"):
-        data.update({f"map-{table}-TOTAL_FORMS": "3", f"map-{table}-INITIAL_FORMS": "0"})
+    data.update(MAPPING_FORMS)
     page = admin_client.post(reverse("connector_new") + "?kind=odoo", data)
     assert page.status_code == 200 and "Select a valid choice." in page.content.decode()
     with scope(tenant=tenant):

@@ -22,6 +22,7 @@ from tests.invoicing.test_deducted_taxes_and_adjustments import figures as adjus
 from tests.invoicing.test_foreign_currency import EUR_LINE, foreign_body
 from tests.invoicing.test_foreign_currency import figures as currency_figures
 from tests.invoicing.test_vat_exemption import HANDSETS, HORSES, two_lines
+from tests.invoicing.test_vat_exemption import figures as exempt_figures
 from tests.worked_examples import worked_example
 
 pytestmark = pytest.mark.usefixtures("connected_tenant")
@@ -31,20 +32,6 @@ def exempt_and_standard(number):
     # NRS's list as the sync leaves it: breeding horses (0101.2100) are VAT exempt.
     VatExemption.objects.get_or_create(code="0101.2100", defaults={"name": "Pure-bred breeding horses"})
     return two_lines(HORSES, HANDSETS, document_number=number)
-
-
-def exempt_figures(invoice):
-    with scope(tenant=invoice.tenant):
-        lines = list(invoice.lines.order_by("position"))
-    return {
-        "Line 1: 2 × 1,500,000.00, breeding horses (HS 0101.21), VAT exempt": lines[0].line_extension,
-        "Line 1 VAT (exempt, 0%)": lines[0].tax_amount,
-        "Line 2: 4 × 12,500.00, telephone handsets (HS 8517.11), standard VAT": lines[1].line_extension,
-        "Line 2 VAT 7.5%": lines[1].tax_amount,
-        "Line extension (subtotal)": invoice.line_extension,
-        "Tax": invoice.tax_total,
-        "Payable": invoice.payable,
-    }
 
 
 # Each example: its create body and how its figures are read off an invoice, labelled as the doc labels them.
